@@ -1,0 +1,24 @@
+"""Streaming X12 reading and the 835 (005010X221A1) health care claim payment/advice."""
+
+from remitflow.x12.errors import Problem, Severity, X12SyntaxError
+from remitflow.x12.parser import (
+    BrokenClaim,
+    RemittanceParser,
+    TransactionEnd,
+    parse_835,
+    read_remittance,
+)
+from remitflow.x12.tokenizer import Delimiters, SegmentReader
+
+__all__ = [
+    "BrokenClaim",
+    "Delimiters",
+    "Problem",
+    "RemittanceParser",
+    "SegmentReader",
+    "Severity",
+    "TransactionEnd",
+    "X12SyntaxError",
+    "parse_835",
+    "read_remittance",
+]

@@ -1,0 +1,234 @@
+"""Streaming X12 segment reader.
+
+Reads a file object, an S3 StreamingBody or any iterable of byte chunks and yields each segment as a
+list of elements, holding only one chunk (plus one unfinished segment) in memory. Delimiters are
+taken from each ISA: the element separator is the 4th character, ISA16 is the component separator
+and the character after it ends segments; ISA11 is the repetition separator from 5010 on.
+"""
+
+from __future__ import annotations
+
+import codecs
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import IO, Protocol
+
+from remitflow.x12.errors import X12SyntaxError
+
+CHUNK_SIZE = 1 << 20
+_ISA_ELEMENTS = 16
+_ISA_MAX_LENGTH = 1024  # a trimmed ISA is about 106 characters; past this it is not an ISA
+_PREVIEW_LIMIT = 40
+
+
+class _Readable(Protocol):
+    def read(self, size: int = ..., /) -> bytes: ...
+
+
+ByteSource = _Readable | IO[bytes] | Iterable[bytes] | bytes
+
+
+@dataclass(frozen=True, slots=True)
+class Delimiters:
+    element: str
+    component: str
+    segment: str
+    repetition: str | None
+
+
+def _preview(text: str) -> str:
+    """A short, printable excerpt of unexpected input for an error message."""
+    shown = text[:_PREVIEW_LIMIT]
+    return repr(shown) + ("..." if len(text) > _PREVIEW_LIMIT else "")
+
+
+def detect_delimiters(text: str, segment_number: int = 1) -> Delimiters | None:
+    """Delimiters declared by the ISA at the start of `text`, or None if `text` is too short to tell.
+
+    Real files trim the fixed-width ISA fields, so ISA16 is found by counting element separators,
+    not by its nominal offset 104.
+    """
+    if len(text) < 4:
+        return None
+    separator = text[3]
+    if separator.isalnum() or separator.isspace():
+        raise X12SyntaxError(
+            f"segment {segment_number} (ISA): expected an element separator as the 4th character, found {separator!r}",
+            segment_number=segment_number,
+        )
+    position = 3
+    for _ in range(_ISA_ELEMENTS - 1):
+        position = text.find(separator, position + 1)
+        if position < 0:
+            return None
+    if len(text) < position + 3:
+        return None
+    component, terminator = text[position + 1], text[position + 2]
+    if terminator.isalnum() or terminator in (separator, component):
+        raise X12SyntaxError(
+            f"segment {segment_number} (ISA), element ISA16: expected one component separator followed "
+            f"by the segment terminator, found {text[position + 1 : position + 4]!r}",
+            segment_number=segment_number,
+        )
+    elements = text[: position + 2].split(separator)
+    repetition = elements[11] if len(elements) > 12 and elements[12] >= "00501" else None
+    if repetition is not None and (len(repetition) != 1 or repetition.isalnum()):
+        repetition = None
+    return Delimiters(element=separator, component=component, segment=terminator, repetition=repetition)
+
+
+def infer_from_st(text: str) -> Delimiters | None:
+    """Delimiters of a bare transaction set sent without its ISA/GS envelope ('ST*835*0001~BPR...').
+
+    The element separator follows 'ST'; the terminator is the first character after ST02/ST03 that
+    cannot be part of them. The component separator cannot be known and is assumed to be ':'.
+    """
+    if len(text) < 4 or not text.startswith("ST") or text[2].isalnum() or text[2].isspace():
+        return None
+    separator = text[2]
+    for character in text[3:_ISA_MAX_LENGTH]:
+        if not (character.isalnum() or character in (separator, " ", ".", "-")):
+            return Delimiters(element=separator, component=":", segment=character, repetition=None)
+    return None
+
+
+class SegmentReader:
+    """Iterate the segments of an X12 byte stream.
+
+    `segment_number` is the 1-based position of the segment last yielded; `delimiters` are those of
+    the current interchange. Raises X12SyntaxError when the stream is not X12 at all.
+    """
+
+    def __init__(self, source: ByteSource, *, chunk_size: int = CHUNK_SIZE) -> None:
+        self._source = source
+        self._chunk_size = chunk_size
+        self.segment_number = 0
+        self.delimiters: Delimiters | None = None
+        self.replaced_characters = False
+        self.unterminated_tail = False
+        self.envelope_missing = False
+
+    def _byte_chunks(self) -> Iterator[bytes]:
+        source = self._source
+        if isinstance(source, bytes | bytearray):
+            yield bytes(source)
+            return
+        read = getattr(source, "read", None)
+        if read is not None:
+            while chunk := read(self._chunk_size):
+                yield chunk
+            return
+        yield from source  # type: ignore[misc]
+
+    def _text_chunks(self) -> Iterator[str]:
+        # Invalid UTF-8 becomes U+FFFD rather than an exception; the parser reports it once.
+        decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        for chunk in self._byte_chunks():
+            text = decoder.decode(chunk)
+            if "\ufffd" in text:
+                self.replaced_characters = True
+            if text:
+                yield text
+        tail = decoder.decode(b"", final=True)
+        if tail:
+            self.replaced_characters = True
+            yield tail
+
+    def _start_of_interchange(self, pending: str, chunks: Iterator[str]) -> tuple[str, Delimiters]:
+        """Read until `pending` holds a whole ISA; return it (from 'ISA' on) with its delimiters."""
+        number = self.segment_number + 1
+        while True:
+            stripped = pending.lstrip("\ufeff \t\r\n")
+            if stripped.startswith("ISA"):
+                delimiters = detect_delimiters(stripped, number)
+                if delimiters is not None:
+                    return stripped, delimiters
+                if len(stripped) > _ISA_MAX_LENGTH:
+                    break
+            elif len(stripped) >= 3:
+                delimiters = infer_from_st(stripped) if number == 1 else None
+                if delimiters is not None:
+                    self.envelope_missing = True
+                    return stripped, delimiters
+                break
+            chunk = next(chunks, None)
+            if chunk is None:
+                break
+            pending += chunk
+        if not stripped:
+            if number == 1:
+                raise X12SyntaxError("the file is empty: expected an ISA interchange header")
+            raise X12SyntaxError(f"segment {number}: the file ends inside an ISA", segment_number=number)
+        if stripped.startswith("ISA"):
+            raise X12SyntaxError(
+                f"segment {number} (ISA): expected 16 elements, ISA16 and a segment terminator, "
+                f"found {_preview(stripped)}",
+                segment_number=number,
+            )
+        raise X12SyntaxError(
+            f"segment {number}: expected an ISA interchange header, found {_preview(stripped)}",
+            segment_number=number,
+        )
+
+    def __iter__(self) -> Iterator[list[str]]:
+        chunks = self._text_chunks()
+        pending, delimiters = self._start_of_interchange("", chunks)
+        self.delimiters = delimiters
+        separator, terminator = delimiters.element, delimiters.segment
+        newline_terminated = terminator in "\r\n"
+        count = 0
+        after_iea = False  # only a segment after IEA may open an interchange with new delimiters
+        while True:
+            # Line breaks after terminators are layout, not data: drop them before splitting.
+            text = pending.replace("\r", "") if newline_terminated else _drop_line_breaks(pending)
+            parts = text.split(terminator)
+            pending = parts.pop()
+            restart = False
+            for index, segment in enumerate(parts):
+                if not segment:
+                    continue
+                elements = segment.split(separator)
+                if after_iea:
+                    after_iea = False
+                    if elements[0] == "ISA":
+                        declared = detect_delimiters(segment + terminator, count + 1)
+                        if declared != delimiters:
+                            # A later interchange with other delimiters: split the rest again by its own.
+                            self.segment_number = count
+                            rest = terminator.join(parts[index:]) + terminator + pending
+                            pending, delimiters = self._start_of_interchange(rest, chunks)
+                            self.delimiters = delimiters
+                            separator, terminator = delimiters.element, delimiters.segment
+                            newline_terminated = terminator in "\r\n"
+                            restart = True
+                            break
+                elif elements[0] == "IEA":
+                    after_iea = True
+                count += 1
+                yield elements
+            if restart:
+                continue
+            chunk = next(chunks, None)
+            if chunk is None:
+                break
+            pending += chunk
+        tail = pending.strip()
+        if tail:
+            # The last segment lacks its terminator; yield it and let the envelope checks judge.
+            self.unterminated_tail = True
+            count += 1
+            yield tail.split(separator)
+        self.segment_number = count
+
+
+def _drop_line_breaks(text: str) -> str:
+    if "\n" in text:
+        text = text.replace("\n", "")
+    if "\r" in text:
+        text = text.replace("\r", "")
+    return text
+
+
+def iter_segments(source: ByteSource) -> Iterator[list[str]]:
+    """Segments of `source` without position tracking (for quick scripts and benchmarks)."""
+    return iter(SegmentReader(source))

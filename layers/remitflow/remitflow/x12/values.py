@@ -1,0 +1,60 @@
+"""Conversion of X12 element values, checked by hand so models can be built without re-validation."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from decimal import Decimal
+
+# X12 "R" (decimal) values: an optional minus, digits with an optional decimal point. Decimal() alone
+# would also accept exponents, NaN, Infinity, underscores and surrounding spaces.
+_NUMBER = re.compile(r"-?(?:\d+\.?\d*|\.\d+)").fullmatch
+_CACHE_LIMIT = 50_000
+
+# Amounts and dates repeat heavily in remittances; Decimal and date are immutable, so share them.
+# The reader looks `_numbers` up directly on its hot path.
+_numbers: dict[str, Decimal] = {}
+_dates: dict[str, date] = {}
+
+
+class ElementError(ValueError):
+    """An element value that does not have the expected form. `expected` says what would be right."""
+
+    def __init__(self, expected: str, found: str) -> None:
+        super().__init__(f"expected {expected}, found {found!r}")
+        self.expected = expected
+        self.found = found
+
+
+def number(value: str) -> Decimal:
+    cached = _numbers.get(value)
+    if cached is not None:
+        return cached
+    if _NUMBER(value) is None:
+        raise ElementError("a decimal number", value)
+    result = Decimal(value)
+    if len(_numbers) < _CACHE_LIMIT:
+        _numbers[value] = result
+    return result
+
+
+def ccyymmdd(value: str) -> date:
+    cached = _dates.get(value)
+    if cached is not None:
+        return cached
+    if len(value) != 8 or not value.isdigit():
+        raise ElementError("a date CCYYMMDD", value)
+    try:
+        result = date(int(value[:4]), int(value[4:6]), int(value[6:]))
+    except ValueError:
+        raise ElementError("a real calendar date CCYYMMDD", value) from None
+    if len(_dates) < _CACHE_LIMIT:
+        _dates[value] = result
+    return result
+
+
+def yymmdd(value: str) -> date:
+    """ISA09: a two-digit year; X12 windows it into this century."""
+    if len(value) != 6 or not value.isdigit():
+        raise ElementError("a date YYMMDD", value)
+    return ccyymmdd("20" + value)
