@@ -33,10 +33,11 @@ class Problem(BaseModel):
 class X12SyntaxError(Exception):
     """The input cannot be read as X12 at all (no ISA, garbage, a truncated envelope header)."""
 
-    def __init__(self, message: str, *, segment_number: int | None = None) -> None:
+    def __init__(self, message: str, *, segment_number: int | None = None, segment_id: str | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.segment_number = segment_number
+        self.segment_id = segment_id
 
 
 def where(segment_number: int | None, segment_id: str | None, element: str | None = None) -> str:

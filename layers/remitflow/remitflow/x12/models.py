@@ -495,6 +495,7 @@ class TransactionTotals(X12Model):
     balance_errors: list[str] = Field(default_factory=list)
     complete: bool = True  # False when the set ended without its SE
     unrecognized_segments: list[str] = Field(default_factory=list)
+    errors: list[str] = Field(default_factory=list)  # unreadable segments outside claims (header, PLB, SE)
 
 
 class BrokenClaim(X12Model):

@@ -97,6 +97,15 @@ class _Unexpected(Exception):
     """A known segment where the 835 structure does not allow it."""
 
 
+def _segment_id(segment: list[str]) -> str:
+    """The segment id for a message; a short escaped excerpt when the 'segment' is not X12 at all
+    (free text or binary junk could hold patient data and must not be quoted whole)."""
+    segment_id = segment[0]
+    if len(segment_id) <= 3 and segment_id.isalnum():
+        return segment_id
+    return repr(segment_id[:12]) + ("..." if len(segment_id) > 12 else "")
+
+
 def _name(segment: list[str], index: int) -> str:
     return f"{segment[0]}{index:02d}"
 
@@ -278,7 +287,7 @@ class RemittanceParser:
                     yield from out
                     out.clear()
         except X12SyntaxError as exc:
-            self._problem(Severity.ERROR, exc.message, number=exc.segment_number)
+            self._problem(Severity.ERROR, exc.message, number=exc.segment_number, segment_id=exc.segment_id)
         self._end_of_file()
         yield from out
         out.clear()
@@ -312,8 +321,13 @@ class RemittanceParser:
         return f" [{', '.join(parts)}]" if parts else ""
 
     def _report(self, severity: Severity, segment: list[str], message: str, element: str | None = None) -> Problem:
-        text = f"{where(self._number, segment[0], element)}: {message}{self._context()}"
-        return self._problem(severity, text, number=self._number, segment_id=segment[0], element=element)
+        segment_id = _segment_id(segment)
+        text = f"{where(self._number, segment_id, element)}: {message}{self._context()}"
+        return self._problem(severity, text, number=self._number, segment_id=segment_id, element=element)
+
+    def _separator(self) -> str:
+        delimiters = self._reader.delimiters
+        return delimiters.element if delimiters else "*"
 
     def _warn(self, segment: list[str], message: str, element: str | None = None) -> None:
         self._report(Severity.WARNING, segment, message, element)
@@ -323,13 +337,12 @@ class RemittanceParser:
         if self._claim is not None:
             self._claim_problems.append(self._report(Severity.ERROR, segment, message, element))
             self._claim["errors"].append(f"{where(self._number, segment[0], element)}: {message}")
-        elif self._control is not None and self._emitted_header is None and not self._skipping:
-            self._report(Severity.ERROR, segment, f"{message}; the transaction cannot be read", element)
-            self._skipping = True
         else:
+            # Outside a claim (header, PLB, envelope, a misplaced segment): report it on the transaction
+            # and go on. Only a transaction without a readable BPR is skipped, when its header ends.
             self._report(Severity.ERROR, segment, message, element)
-            if self._control is not None:
-                self._totals["balanced"] = False
+            if self._control is not None and not self._skipping:
+                self._totals["errors"].append(f"{where(self._number, _segment_id(segment), element)}: {message}")
 
     # --- envelope -----------------------------------------------------------------------------------
 
@@ -443,6 +456,7 @@ class RemittanceParser:
             "balance_errors": [],
             "complete": True,
             "unrecognized_segments": [],
+            "errors": [],
         }
 
     def _on_SE(self, segment: list[str]) -> None:
@@ -450,8 +464,7 @@ class RemittanceParser:
             raise _Unexpected("SE without its ST")
         self._flush_claim()
         if _text(segment, 2) != self._control:
-            self._report(
-                Severity.ERROR,
+            self._bad_segment(
                 segment,
                 f"expected SE02 {self._control!r} as in ST02, found {_text(segment, 2)!r}",
                 "SE02",
@@ -459,8 +472,7 @@ class RemittanceParser:
         declared = _text(segment, 1)
         counted = self._number - self._st_number + 1
         if declared != str(counted):
-            self._report(
-                Severity.ERROR,
+            self._bad_segment(
                 segment,
                 f"SE01 says {declared} segments but the transaction set has {counted}",
                 "SE01",
@@ -472,15 +484,13 @@ class RemittanceParser:
         if self._group is None:
             raise _Unexpected("GE without its GS")
         if _text(segment, 1) != str(self._transaction_count):
-            self._report(
-                Severity.ERROR,
+            self._bad_segment(
                 segment,
                 f"GE01 says {_text(segment, 1)} transaction sets but the group has {self._transaction_count}",
                 "GE01",
             )
         if _text(segment, 2) != self._group["control_number"]:
-            self._report(
-                Severity.ERROR,
+            self._bad_segment(
                 segment,
                 f"expected GE02 {self._group['control_number']!r} as in GS06, found {_text(segment, 2)!r}",
                 "GE02",
@@ -493,15 +503,13 @@ class RemittanceParser:
         if self._interchange is None:
             raise _Unexpected("IEA without its ISA")
         if _text(segment, 1) != str(self._group_count):
-            self._report(
-                Severity.ERROR,
+            self._bad_segment(
                 segment,
                 f"IEA01 says {_text(segment, 1)} functional groups but the interchange has {self._group_count}",
                 "IEA01",
             )
         if _text(segment, 2) != self._interchange["control_number"]:
-            self._report(
-                Severity.ERROR,
+            self._bad_segment(
                 segment,
                 f"expected IEA02 {self._interchange['control_number']!r} as in ISA13, found {_text(segment, 2)!r}",
                 "IEA02",
@@ -565,7 +573,12 @@ class RemittanceParser:
                 )
                 if error is not None:
                     totals["balance_errors"].insert(0, error)
-                if totals["balance_errors"] or totals["unreadable_claim_count"] or not totals["complete"]:
+                if (
+                    totals["balance_errors"]
+                    or totals["errors"]
+                    or totals["unreadable_claim_count"]
+                    or not totals["complete"]
+                ):
                     totals["balanced"] = False
                 self.transactions_read += 1
                 self._out.append(TransactionEnd.trusted(header=header, totals=TransactionTotals.trusted(totals)))
@@ -667,7 +680,7 @@ class RemittanceParser:
         else:
             # Its N3/N4/REF still land in `party`, which is then dropped with the warning.
             self._warn(segment, f"expected PR (payer) or PE (payee), found {code!r}; kept as unrecognized", "N101")
-            self._header["unrecognized_segments"].append("*".join(segment))
+            self._header["unrecognized_segments"].append(self._separator().join(segment))
 
     def _party_segment(self, segment: list[str]) -> dict[str, Any]:
         self._header_segment(segment)
@@ -745,7 +758,7 @@ class RemittanceParser:
                     f"expected EV or F2 in the transaction header, found {qualifier!r}; kept as unrecognized",
                     "REF01",
                 )
-                self._header["unrecognized_segments"].append("*".join(segment))
+                self._header["unrecognized_segments"].append(self._separator().join(segment))
                 return
         target.append(Reference.trusted(qualifier=qualifier, value=value, description=_text(segment, 3)))
 
@@ -772,7 +785,7 @@ class RemittanceParser:
                     f"{qualifier!r}; kept as unrecognized",
                     "DTM01",
                 )
-                self._header["unrecognized_segments"].append("*".join(segment))
+                self._header["unrecognized_segments"].append(self._separator().join(segment))
             else:
                 self._header["production_date"] = value
             return
@@ -786,7 +799,7 @@ class RemittanceParser:
         if self._control is None:
             self._warn(segment, "unknown segment outside a transaction set; ignored")
             return
-        raw = "*".join(segment)
+        raw = self._separator().join(segment)
         if self._line is not None:
             self._line["unrecognized_segments"].append(raw)
         elif self._claim is not None:
@@ -910,7 +923,7 @@ class RemittanceParser:
         if group not in ADJUSTMENT_GROUPS and (group != "CR" or not self._legacy):
             raise _BadElement("CAS01", "an adjustment group CO, OA, PI or PR", group)
         adjustments = target["adjustments"]
-        if len(segment) < 4 or not segment[2]:
+        if len(segment) < 3 or not segment[2]:
             raise _BadElement("CAS02", "an adjustment reason code", "nothing")
         for reason_at in range(2, min(len(segment), 18), 3):
             reason = segment[reason_at]
@@ -1017,7 +1030,14 @@ class RemittanceParser:
             self._line = _line(self._number, None, None, None, None, ONE, None, None)
             raise
         self._line = _line(
-            self._number, procedure, charge, paid, _text(segment, 4), units or ONE, original, original_units
+            self._number,
+            procedure,
+            charge,
+            paid,
+            _text(segment, 4),
+            ONE if units is None else units,
+            original,
+            original_units,
         )
         claim["service_lines"].append(self._line)
 

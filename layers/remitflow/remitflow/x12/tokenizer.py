@@ -9,7 +9,7 @@ and the character after it ends segments; ISA11 is the repetition separator from
 from __future__ import annotations
 
 import codecs
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import IO, Protocol
 
@@ -55,6 +55,7 @@ def detect_delimiters(text: str, segment_number: int = 1) -> Delimiters | None:
         raise X12SyntaxError(
             f"segment {segment_number} (ISA): expected an element separator as the 4th character, found {separator!r}",
             segment_number=segment_number,
+            segment_id="ISA",
         )
     position = 3
     for _ in range(_ISA_ELEMENTS - 1):
@@ -69,6 +70,7 @@ def detect_delimiters(text: str, segment_number: int = 1) -> Delimiters | None:
             f"segment {segment_number} (ISA), element ISA16: expected one component separator followed "
             f"by the segment terminator, found {text[position + 1 : position + 4]!r}",
             segment_number=segment_number,
+            segment_id="ISA",
         )
     elements = text[: position + 2].split(separator)
     repetition = elements[11] if len(elements) > 12 and elements[12] >= "00501" else None
@@ -134,9 +136,11 @@ class SegmentReader:
             self.replaced_characters = True
             yield tail
 
-    def _start_of_interchange(self, pending: str, chunks: Iterator[str]) -> tuple[str, Delimiters]:
-        """Read until `pending` holds a whole ISA; return it (from 'ISA' on) with its delimiters."""
-        number = self.segment_number + 1
+    def _start_of_interchange(self, pending: str, chunks: Iterator[str], number: int) -> tuple[str, Delimiters] | None:
+        """Read until `pending` holds a whole ISA; return it (from 'ISA' on) with its delimiters.
+
+        None when only whitespace is left after an earlier interchange: the normal end of the file.
+        """
         while True:
             stripped = pending.lstrip("\ufeff \t\r\n")
             if stripped.startswith("ISA"):
@@ -158,12 +162,13 @@ class SegmentReader:
         if not stripped:
             if number == 1:
                 raise X12SyntaxError("the file is empty: expected an ISA interchange header")
-            raise X12SyntaxError(f"segment {number}: the file ends inside an ISA", segment_number=number)
+            return None
         if stripped.startswith("ISA"):
             raise X12SyntaxError(
                 f"segment {number} (ISA): expected 16 elements, ISA16 and a segment terminator, "
                 f"found {_preview(stripped)}",
                 segment_number=number,
+                segment_id="ISA",
             )
         raise X12SyntaxError(
             f"segment {number}: expected an ISA interchange header, found {_preview(stripped)}",
@@ -172,53 +177,64 @@ class SegmentReader:
 
     def __iter__(self) -> Iterator[list[str]]:
         chunks = self._text_chunks()
-        pending, delimiters = self._start_of_interchange("", chunks)
-        self.delimiters = delimiters
-        separator, terminator = delimiters.element, delimiters.segment
-        newline_terminated = terminator in "\r\n"
+        pending = ""
         count = 0
-        after_iea = False  # only a segment after IEA may open an interchange with new delimiters
         while True:
-            # Line breaks after terminators are layout, not data: drop them before splitting.
-            text = pending.replace("\r", "") if newline_terminated else _drop_line_breaks(pending)
-            parts = text.split(terminator)
-            pending = parts.pop()
-            restart = False
-            for index, segment in enumerate(parts):
-                if not segment:
-                    continue
-                elements = segment.split(separator)
-                if after_iea:
-                    after_iea = False
-                    if elements[0] == "ISA":
-                        declared = detect_delimiters(segment + terminator, count + 1)
-                        if declared != delimiters:
-                            # A later interchange with other delimiters: split the rest again by its own.
-                            self.segment_number = count
-                            rest = terminator.join(parts[index:]) + terminator + pending
-                            pending, delimiters = self._start_of_interchange(rest, chunks)
-                            self.delimiters = delimiters
-                            separator, terminator = delimiters.element, delimiters.segment
-                            newline_terminated = terminator in "\r\n"
-                            restart = True
-                            break
-                elif elements[0] == "IEA":
-                    after_iea = True
-                count += 1
-                yield elements
-            if restart:
-                continue
-            chunk = next(chunks, None)
-            if chunk is None:
+            start = self._start_of_interchange(pending, chunks, count + 1)
+            if start is None:
                 break
-            pending += chunk
-        tail = pending.strip()
+            pending, delimiters = start
+            self.delimiters = delimiters
+            separator, terminator = delimiters.element, delimiters.segment
+            layout = _layout_remover(terminator)
+            next_interchange: str | None = None
+            while next_interchange is None:
+                text = layout(pending)
+                parts = text.split(terminator)
+                pending = parts.pop()
+                for index, segment in enumerate(parts):
+                    if not segment:
+                        continue
+                    elements = segment.split(separator)
+                    count += 1
+                    self.segment_number = count
+                    yield elements
+                    if elements[0] == "IEA" and not _same_interchange_follows(parts, index, delimiters):
+                        # What follows starts over: a new ISA (maybe other delimiters, a BOM) or junk.
+                        next_interchange = terminator.join(parts[index + 1 :])
+                        next_interchange += terminator + pending if next_interchange else pending
+                        break
+                else:
+                    chunk = next(chunks, None)
+                    if chunk is None:
+                        break
+                    pending += chunk
+            if next_interchange is None:
+                break
+            pending = next_interchange
+        tail = pending.strip() if next_interchange is None else ""
         if tail:
             # The last segment lacks its terminator; yield it and let the envelope checks judge.
             self.unterminated_tail = True
-            count += 1
+            self.segment_number = count + 1
             yield tail.split(separator)
-        self.segment_number = count
+
+
+def _same_interchange_follows(parts: list[str], index: int, delimiters: Delimiters) -> bool:
+    """After an IEA: is the next part an ISA with the same delimiters, so splitting can go on?"""
+    following = next((part for part in parts[index + 1 :] if part), None)
+    if following is None or not following.startswith("ISA"):
+        return False
+    return detect_delimiters(following + delimiters.segment) == delimiters
+
+
+def _layout_remover(terminator: str) -> Callable[[str], str]:
+    """Line breaks after terminators are layout, not data; drop those that are not the terminator."""
+    if terminator == "\n":
+        return lambda text: text.replace("\r", "") if "\r" in text else text
+    if terminator == "\r":
+        return lambda text: text.replace("\n", "") if "\n" in text else text
+    return _drop_line_breaks
 
 
 def _drop_line_breaks(text: str) -> str:
