@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: demo test lint unit bench clean
+.PHONY: demo test lint unit bench build clean
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +20,7 @@ lint: $(INSTALLED)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	bash infra/lint-template.sh
 
 unit: $(INSTALLED)
 	$(BIN)/python -m pytest tests
@@ -28,6 +29,10 @@ test: lint unit
 
 bench: $(INSTALLED)
 	$(BIN)/python -m bench.parse
+
+build: $(INSTALLED)
+	bash infra/lint-template.sh >/dev/null
+	PYENV_VERSION=$${PYENV_VERSION:-3.11.7:3.13.0} .venv-sam/bin/sam build --template template.yaml
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis bench/out

@@ -1,0 +1,411 @@
+"""template.yaml: the resources the stack needs, and the security properties moto cannot check.
+
+moto creates the stack but ignores most security properties (see remitflow_local.stack), so they
+are asserted here on the template itself, before and after SAM's translation.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from remitflow_local import load_template, translate_template
+
+TEMPLATE = Path(__file__).resolve().parents[2] / "template.yaml"
+
+FUNCTIONS = {
+    "RemittanceIngest": "functions/remittance_ingest/",
+    "ReferenceImport": "functions/reference_import/",
+    "FollowupWorker": "functions/followup_worker/",
+}
+TABLES = ("ClaimsTable", "RemittancesTable", "FollowupsTable", "IdempotencyTable")
+QUEUES = ("FollowupQueue", "FollowupDeadLetterQueue", "FunctionFailureQueue")
+BUCKETS = ("InboxBucket", "AccessLogBucket")
+
+# The only actions granted on Resource "*": X-Ray has no resource-level permissions.
+UNSCOPABLE_ACTIONS = {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
+
+KEY = {"Fn::GetAtt": ["DataKey", "Arn"]}
+
+
+@pytest.fixture(scope="module")
+def sam() -> dict[str, Any]:
+    return load_template(TEMPLATE)
+
+
+@pytest.fixture(scope="module")
+def cfn(sam: dict[str, Any]) -> dict[str, Any]:
+    return translate_template(sam)
+
+
+def resources(template: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
+    return {lid: r for lid, r in template["Resources"].items() if r["Type"] == kind}
+
+
+def props(template: dict[str, Any], logical_id: str) -> dict[str, Any]:
+    properties: dict[str, Any] = template["Resources"][logical_id].get("Properties", {})
+    return properties
+
+
+def function_props(sam: dict[str, Any], logical_id: str) -> dict[str, Any]:
+    """A function's properties with the Globals it inherits (SAM merges maps, function wins)."""
+    merged = dict(sam.get("Globals", {}).get("Function", {}))
+    for key, value in props(sam, logical_id).items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in override.items():
+        out[key] = _merge(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
+    return out
+
+
+def as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def allow_statements(cfn: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Every Allow statement of every IAM role and policy, with the role or policy's logical id."""
+    for lid, resource in cfn["Resources"].items():
+        properties = resource.get("Properties", {})
+        documents = []
+        if resource["Type"] == "AWS::IAM::Role":
+            documents = [p["PolicyDocument"] for p in properties.get("Policies", [])]
+        elif resource["Type"] in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"):
+            documents = [properties["PolicyDocument"]]
+        for document in documents:
+            for statement in as_list(document["Statement"]):
+                if statement["Effect"] == "Allow":
+                    yield lid, statement
+
+
+def role_of(cfn: dict[str, Any], function: str) -> str:
+    role: dict[str, Any] = props(cfn, function)["Role"]
+    return str(role["Fn::GetAtt"][0])
+
+
+def granted(cfn: dict[str, Any], role: str, action: str) -> list[Any]:
+    """The resources a role may perform ``action`` on (exact action names, as in the template)."""
+    found: list[Any] = []
+    for lid, statement in allow_statements(cfn):
+        if lid == role and action in as_list(statement["Action"]):
+            found.extend(as_list(statement["Resource"]))
+    return found
+
+
+def sub_text(value: Any) -> str:
+    """The template string of a !Sub (or a literal)."""
+    if isinstance(value, dict) and "Fn::Sub" in value:
+        return str(value["Fn::Sub"])
+    return str(value)
+
+
+# ---------------------------------------------------------------------------- lint
+
+
+def test_cfn_lint_reports_nothing() -> None:
+    from cfnlint.api import lint  # type: ignore[import-untyped]
+
+    matches = lint(TEMPLATE.read_text(encoding="utf-8"), regions=["us-east-1"])
+    assert [f"{m.rule.id} line {m.linenumber}: {m.message}" for m in matches] == []
+
+
+# ---------------------------------------------------------------------------- shape
+
+
+def test_is_a_sam_template_with_the_whole_stack(sam: dict[str, Any]) -> None:
+    assert sam["Transform"] == "AWS::Serverless-2016-10-31"
+    expected = {
+        **dict.fromkeys(BUCKETS, "AWS::S3::Bucket"),
+        **dict.fromkeys(TABLES, "AWS::DynamoDB::Table"),
+        **dict.fromkeys(QUEUES, "AWS::SQS::Queue"),
+        **dict.fromkeys(FUNCTIONS, "AWS::Serverless::Function"),
+        "DataKey": "AWS::KMS::Key",
+        "RemitflowLayer": "AWS::Serverless::LayerVersion",
+    }
+    assert {lid: sam["Resources"][lid]["Type"] for lid in expected if lid in sam["Resources"]} == expected
+    assert "LedgerTable" not in sam["Resources"]  # the ledger lives in ClaimsTable
+
+
+def test_outputs_name_the_bucket_tables_and_queue(sam: dict[str, Any]) -> None:
+    outputs = sam["Outputs"]
+    assert outputs["InboxBucketName"]["Value"] == {"Ref": "InboxBucket"}
+    assert outputs["FollowupQueueUrl"]["Value"] == {"Ref": "FollowupQueue"}
+    for table in TABLES:
+        assert outputs[f"{table}Name"]["Value"] == {"Ref": table}
+
+
+def test_layer_is_built_from_its_folder_for_python313(sam: dict[str, Any]) -> None:
+    layer = sam["Resources"]["RemitflowLayer"]
+    assert layer["Properties"]["ContentUri"] == "layers/remitflow"
+    assert layer["Properties"]["CompatibleRuntimes"] == ["python3.13"]
+    assert layer["Metadata"]["BuildMethod"] == "python3.13"
+
+
+@pytest.mark.parametrize(("function", "code_uri"), FUNCTIONS.items())
+def test_functions_run_python313_on_arm_with_the_layer_and_tracing(
+    sam: dict[str, Any], function: str, code_uri: str
+) -> None:
+    fn = function_props(sam, function)
+    assert fn["CodeUri"] == code_uri
+    assert fn["Handler"] == "app.lambda_handler"
+    assert fn["Runtime"] == "python3.13"
+    assert fn["Architectures"] == ["arm64"]
+    assert fn["Tracing"] == "Active"
+    assert {"Ref": "RemitflowLayer"} in fn["Layers"]
+    assert fn["KmsKeyArn"] == KEY
+
+
+@pytest.mark.parametrize("function", FUNCTIONS)
+def test_reserved_concurrency_is_a_parameter(sam: dict[str, Any], function: str) -> None:
+    concurrency = function_props(sam, function)["ReservedConcurrentExecutions"]
+    assert concurrency["Ref"] in sam["Parameters"]
+
+
+@pytest.mark.parametrize("function", FUNCTIONS)
+def test_functions_get_the_names_the_settings_need(sam: dict[str, Any], function: str) -> None:
+    variables = function_props(sam, function)["Environment"]["Variables"]
+    assert variables["POWERTOOLS_METRICS_NAMESPACE"] == "remitflow"
+    assert variables["POWERTOOLS_SERVICE_NAME"]
+    assert variables["LOG_LEVEL"] == {"Ref": "LogLevel"}
+    assert variables["FOLLOWUP_QUEUE_URL"] == {"Ref": "FollowupQueue"}
+    for table in TABLES:
+        name = re.sub(r"(?<!^)(?=[A-Z])", "_", table).upper() + "_NAME"  # ClaimsTable -> CLAIMS_TABLE_NAME
+        assert variables[name] == {"Ref": table}
+    # The bucket by its computed name: a !Ref would close a dependency cycle through the S3 event.
+    assert sub_text(variables["INBOX_BUCKET_NAME"]) == sub_text(props(sam, "InboxBucket")["BucketName"])
+
+
+def test_s3_events_route_each_prefix_to_its_function(sam: dict[str, Any]) -> None:
+    routes: dict[str, set[str]] = {}
+    for function in FUNCTIONS:
+        for event in function_props(sam, function).get("Events", {}).values():
+            if event["Type"] == "S3":
+                assert event["Properties"]["Bucket"] == {"Ref": "InboxBucket"}
+                assert event["Properties"]["Events"] == "s3:ObjectCreated:*"
+                for rule in event["Properties"]["Filter"]["S3Key"]["Rules"]:
+                    assert rule["Name"] == "prefix"
+                    routes.setdefault(function, set()).add(rule["Value"])
+    assert routes == {"RemittanceIngest": {"remittances/"}, "ReferenceImport": {"claims/", "fee-schedules/"}}
+
+
+def test_followup_worker_reads_the_queue_in_batches_with_partial_failures(sam: dict[str, Any]) -> None:
+    events = function_props(sam, "FollowupWorker")["Events"]
+    (sqs,) = [e["Properties"] for e in events.values() if e["Type"] == "SQS"]
+    assert sqs["Queue"] == {"Fn::GetAtt": ["FollowupQueue", "Arn"]}
+    assert sqs["BatchSize"] == 10
+    assert sqs["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+
+
+# ---------------------------------------------------------------------------- tables
+
+
+@pytest.mark.parametrize("table", ["ClaimsTable", "RemittancesTable"])
+def test_aggregate_tables_have_pk_and_sk(sam: dict[str, Any], table: str) -> None:
+    assert props(sam, table)["KeySchema"] == [
+        {"AttributeName": "pk", "KeyType": "HASH"},
+        {"AttributeName": "sk", "KeyType": "RANGE"},
+    ]
+
+
+def test_followups_table_has_status_and_type_indexes(sam: dict[str, Any]) -> None:
+    table = props(sam, "FollowupsTable")
+    assert table["KeySchema"] == [{"AttributeName": "pk", "KeyType": "HASH"}]
+    indexes = {i["IndexName"]: [k["AttributeName"] for k in i["KeySchema"]] for i in table["GlobalSecondaryIndexes"]}
+    assert indexes == {"by_status": ["status", "created_at"], "by_type": ["type", "created_at"]}
+    types = {a["AttributeName"]: a["AttributeType"] for a in table["AttributeDefinitions"]}
+    assert types == {"pk": "S", "status": "S", "type": "S", "created_at": "S"}
+
+
+def test_idempotency_table_matches_powertools_defaults(sam: dict[str, Any]) -> None:
+    table = props(sam, "IdempotencyTable")
+    assert table["KeySchema"] == [{"AttributeName": "id", "KeyType": "HASH"}]
+    assert table["TimeToLiveSpecification"] == {"AttributeName": "expiration", "Enabled": True}
+
+
+@pytest.mark.parametrize("table", TABLES)
+def test_tables_are_on_demand_encrypted_with_our_key_and_recoverable(sam: dict[str, Any], table: str) -> None:
+    properties = props(sam, table)
+    assert properties["BillingMode"] == "PAY_PER_REQUEST"
+    assert properties["SSESpecification"] == {"SSEEnabled": True, "SSEType": "KMS", "KMSMasterKeyId": KEY}
+    assert properties["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+    condition = properties["DeletionProtectionEnabled"]["Fn::If"][0]
+    assert sam["Conditions"][condition] == {"Fn::Equals": [{"Ref": "DeletionProtection"}, "true"]}
+    assert sam["Parameters"]["DeletionProtection"]["Default"] == "true"
+
+
+# ---------------------------------------------------------------------------- buckets
+
+
+@pytest.mark.parametrize("bucket", BUCKETS)
+def test_buckets_are_private_versioned_and_encrypted(sam: dict[str, Any], bucket: str) -> None:
+    properties = props(sam, bucket)
+    assert properties["PublicAccessBlockConfiguration"] == dict.fromkeys(
+        ["BlockPublicAcls", "BlockPublicPolicy", "IgnorePublicAcls", "RestrictPublicBuckets"], True
+    )
+    assert properties["VersioningConfiguration"] == {"Status": "Enabled"}
+    assert properties["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+    assert properties["OwnershipControls"]["Rules"] == [{"ObjectOwnership": "BucketOwnerEnforced"}]
+
+
+def test_inbox_is_encrypted_with_our_key_logged_and_keeps_old_versions_for_a_while(
+    sam: dict[str, Any],
+) -> None:
+    inbox = props(sam, "InboxBucket")
+    (rule,) = inbox["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+    assert rule["ServerSideEncryptionByDefault"] == {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": KEY}
+    assert inbox["LoggingConfiguration"]["DestinationBucketName"] == {"Ref": "AccessLogBucket"}
+    lifecycle = {r["Id"]: r for r in inbox["LifecycleConfiguration"]["Rules"]}
+    assert lifecycle["expire-noncurrent-versions"]["NoncurrentVersionExpiration"]
+    assert not any("ExpirationInDays" in r for r in lifecycle.values())  # current inputs are kept
+
+
+def test_access_log_bucket_skips_only_what_a_log_target_cannot_do(sam: dict[str, Any]) -> None:
+    skips = sam["Resources"]["AccessLogBucket"]["Metadata"]["checkov"]["skip"]
+    assert [s["id"] for s in skips] == ["CKV_AWS_18"]
+    assert all(s["comment"] for s in skips)
+
+
+@pytest.mark.parametrize("bucket", BUCKETS)
+def test_buckets_refuse_plain_http(sam: dict[str, Any], bucket: str) -> None:
+    (policy,) = [
+        p for p in resources(sam, "AWS::S3::BucketPolicy").values() if p["Properties"]["Bucket"] == {"Ref": bucket}
+    ]
+    statements = as_list(policy["Properties"]["PolicyDocument"]["Statement"])
+    (deny,) = [s for s in statements if s["Effect"] == "Deny"]
+    assert deny["Principal"] == "*"
+    assert deny["Action"] == "s3:*"
+    assert deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+    targets = [sub_text(r) if "Fn::Sub" in r else r for r in deny["Resource"]]
+    assert targets == [{"Fn::GetAtt": [bucket, "Arn"]}, f"${{{bucket}.Arn}}/*"]
+
+
+# ---------------------------------------------------------------------------- queues and key
+
+
+@pytest.mark.parametrize("queue", QUEUES)
+def test_queues_are_encrypted_with_our_key_and_refuse_plain_http(sam: dict[str, Any], queue: str) -> None:
+    assert props(sam, queue)["KmsMasterKeyId"] == {"Ref": "DataKey"}
+    covering = [
+        p["Properties"]
+        for p in resources(sam, "AWS::SQS::QueuePolicy").values()
+        if {"Ref": queue} in p["Properties"]["Queues"]
+    ]
+    assert covering, f"no queue policy covers {queue}"
+    statements = [s for p in covering for s in as_list(p["PolicyDocument"]["Statement"])]
+    assert any(
+        s["Effect"] == "Deny"
+        and s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+        and {"Fn::GetAtt": [queue, "Arn"]} in as_list(s["Resource"])
+        for s in statements
+    )
+
+
+def test_followup_queue_redrives_to_its_dead_letter_queue(sam: dict[str, Any]) -> None:
+    queue = props(sam, "FollowupQueue")
+    assert queue["RedrivePolicy"] == {
+        "deadLetterTargetArn": {"Fn::GetAtt": ["FollowupDeadLetterQueue", "Arn"]},
+        "maxReceiveCount": 5,
+    }
+    worker_timeout = function_props(sam, "FollowupWorker")["Timeout"]
+    assert queue["VisibilityTimeout"] >= 6 * worker_timeout
+    assert props(sam, "FollowupDeadLetterQueue")["MessageRetentionPeriod"] == 14 * 24 * 3600
+
+
+def test_key_rotates_and_names_no_wildcard_principal(sam: dict[str, Any]) -> None:
+    key = props(sam, "DataKey")
+    assert key["EnableKeyRotation"] is True
+    for statement in key["KeyPolicy"]["Statement"]:
+        assert statement["Principal"] != "*"
+        assert "*" not in as_list(statement["Principal"].get("AWS", []))
+
+
+# ---------------------------------------------------------------------------- after SAM translation
+
+
+@pytest.mark.parametrize("function", FUNCTIONS)
+def test_async_failures_of_every_function_go_to_the_failure_queue(cfn: dict[str, Any], function: str) -> None:
+    (config,) = [
+        r["Properties"]
+        for r in resources(cfn, "AWS::Lambda::EventInvokeConfig").values()
+        if r["Properties"]["FunctionName"] == {"Ref": function}
+    ]
+    on_failure = config["DestinationConfig"]["OnFailure"]["Destination"]
+    assert on_failure == {"Fn::GetAtt": ["FunctionFailureQueue", "Arn"]}
+    assert config["MaximumRetryAttempts"] <= 2
+
+
+def test_roles_attach_no_managed_policies(cfn: dict[str, Any]) -> None:
+    roles = resources(cfn, "AWS::IAM::Role")
+    assert set(roles) == {f"{f}Role" for f in FUNCTIONS}
+    assert [lid for lid, r in roles.items() if r["Properties"].get("ManagedPolicyArns")] == []
+
+
+def test_no_wildcard_resource_or_action_beyond_xray(cfn: dict[str, Any]) -> None:
+    for lid, statement in allow_statements(cfn):
+        actions = as_list(statement["Action"])
+        assert not [a for a in actions if "*" in a], f"{lid}: wildcard action in {actions}"
+        if "*" in as_list(statement["Resource"]):
+            assert set(actions) <= UNSCOPABLE_ACTIONS, f"{lid}: {actions} granted on every resource"
+
+
+@pytest.mark.parametrize("function", FUNCTIONS)
+def test_each_function_reads_exactly_the_prefixes_it_is_triggered_by(
+    sam: dict[str, Any], cfn: dict[str, Any], function: str
+) -> None:
+    prefixes = {
+        rule["Value"]
+        for event in function_props(sam, function).get("Events", {}).values()
+        if event["Type"] == "S3"
+        for rule in event["Properties"]["Filter"]["S3Key"]["Rules"]
+    }
+    readable = {
+        sub_text(r).rsplit("}/", 1)[1].removesuffix("*") for r in granted(cfn, role_of(cfn, function), "s3:GetObject")
+    }
+    assert readable == prefixes
+
+
+@pytest.mark.parametrize("function", ["RemittanceIngest", "ReferenceImport"])
+def test_importers_write_summaries_only_under_processed(cfn: dict[str, Any], function: str) -> None:
+    writable = [sub_text(r) for r in granted(cfn, role_of(cfn, function), "s3:PutObject")]
+    assert len(writable) == 1
+    assert writable[0].endswith("/processed/*")
+
+
+def test_ledger_is_append_only_for_the_posting_functions(cfn: dict[str, Any]) -> None:
+    for function in ("RemittanceIngest", "ReferenceImport"):
+        assert granted(cfn, role_of(cfn, function), "dynamodb:DeleteItem") == []
+    ingest = role_of(cfn, "RemittanceIngest")
+    claims = {"Fn::GetAtt": ["ClaimsTable", "Arn"]}
+    for action in ("GetItem", "Query", "PutItem", "UpdateItem", "ConditionCheckItem"):
+        assert claims in granted(cfn, ingest, f"dynamodb:{action}")
+
+
+def test_only_the_worker_touches_the_worklist_and_idempotency_tables(cfn: dict[str, Any]) -> None:
+    worker = role_of(cfn, "FollowupWorker")
+    for lid, statement in allow_statements(cfn):
+        resources_ = as_list(statement["Resource"])
+        for table in ("FollowupsTable", "IdempotencyTable"):
+            if {"Fn::GetAtt": [table, "Arn"]} in resources_:
+                assert lid == worker
+    assert {"Fn::GetAtt": ["FollowupQueue", "Arn"]} in granted(cfn, worker, "sqs:ReceiveMessage")
+    assert granted(cfn, worker, "s3:GetObject") == []
+
+
+@pytest.mark.parametrize("function", FUNCTIONS)
+def test_functions_log_only_to_their_own_encrypted_log_group(
+    sam: dict[str, Any], cfn: dict[str, Any], function: str
+) -> None:
+    log_group = function_props(sam, function)["LoggingConfig"]["LogGroup"]["Ref"]
+    assert props(sam, log_group)["KmsKeyId"] == KEY
+    assert props(sam, log_group)["RetentionInDays"] == {"Ref": "LogRetentionInDays"}
+    assert granted(cfn, role_of(cfn, function), "logs:PutLogEvents") == [{"Fn::GetAtt": [log_group, "Arn"]}]
