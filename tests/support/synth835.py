@@ -473,7 +473,7 @@ class _Builder:
             plb.append((f"WO{c}{rng.choice(payer_controls)}", rng.randint(500, 20_000)))
         fiscal_period_end = f"{payment_date[:4]}1231"
         plb_segments: list[list[tuple[str, int]]] = (
-            [plb] if len(plb) > 1 and rng.random() < 0.5 else [[pair] for pair in plb]
+            [list(plb)] if len(plb) > 1 and rng.random() < 0.5 else [[pair] for pair in plb]
         )
         payment = paid_total - sum(cents for _, cents in plb)
         if payment < 0:  # carry the negative balance forward: BPR02 becomes 0.00

@@ -1,0 +1,123 @@
+"""Follow-ups: everything a biller must look at, with a deterministic id so a retry finds it again."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from pydantic import AwareDatetime, Field, field_validator
+
+from remitflow.domain.values import DomainModel, Money, stable_id
+from remitflow.x12.models import Adjustment, ClaimPayment
+
+
+class FollowupType(StrEnum):
+    CLAIM_NOT_FOUND = "claim_not_found"
+    DENIED = "denied"
+    UNDERPAID = "underpaid"
+    OVERPAID = "overpaid"
+    UNBALANCED = "unbalanced"
+    REVERSAL_UNMATCHED = "reversal_unmatched"
+    PROVIDER_ADJUSTMENT = "provider_adjustment"
+    DUPLICATE_REMITTANCE = "duplicate_remittance"
+    UNREADABLE_FILE = "unreadable_file"
+    IMPORT_ERROR = "import_error"
+    NOT_OUR_CLAIM = "not_our_claim"  # CLP02 23
+
+
+class FollowupStatus(StrEnum):
+    OPEN = "open"
+    RESOLVED = "resolved"
+
+
+class Followup(DomainModel):
+    id: str
+    type: FollowupType
+    status: FollowupStatus = FollowupStatus.OPEN
+    claim_id: str | None = None
+    payer_id: str | None = None
+    amount: Money | None = None
+    reason_codes: list[str] = Field(default_factory=list)  # CARC as "CO-45", RARC as "N115"
+    # JSON only (money as strings). May hold the 835 claim payment, names included: kept out of repr
+    # so that logging a follow-up by accident does not log PHI.
+    detail: dict[str, Any] = Field(default_factory=dict, repr=False)
+    created_at: AwareDatetime
+    source: str  # the object key of the file it came from
+
+    @field_validator("detail")
+    @classmethod
+    def _json_only(cls, detail: dict[str, Any]) -> dict[str, Any]:
+        _check_json(detail, "detail")
+        return detail
+
+
+def _check_json(value: object, path: str) -> None:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise ValueError(f"{path}: keys must be strings, found {type(key).__name__}")
+            _check_json(item, f"{path}.{key}")
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _check_json(item, f"{path}[{index}]")
+    elif value is not None and not isinstance(value, str | int):  # bool is an int
+        raise ValueError(f"{path}: expected JSON text, numbers as strings; found {type(value).__name__}")
+
+
+def new_followup(
+    type_: FollowupType,
+    *,
+    key: Sequence[str | int | None],
+    created_at: AwareDatetime,
+    source: str,
+    claim_id: str | None = None,
+    payer_id: str | None = None,
+    amount: Decimal | None = None,
+    reason_codes: Iterable[str] = (),
+    detail: dict[str, Any] | None = None,
+) -> Followup:
+    """A follow-up whose id is a hash of its type and natural `key` (e.g. the posting id)."""
+    return Followup(
+        id=stable_id("followup", type_.value, *key),
+        type=type_,
+        claim_id=claim_id,
+        payer_id=payer_id,
+        amount=amount,
+        reason_codes=list(reason_codes),
+        detail=detail or {},
+        created_at=created_at,
+        source=source,
+    )
+
+
+# Who the patient is: needed to find an unknown claim, not to work one we hold.
+PATIENT_ENTITIES = frozenset({"patient", "insured", "corrected_patient", "other_subscriber"})
+# REF qualifiers that identify a person: group/policy, member, employee, medical record, policy, SSN.
+PATIENT_REFERENCES = frozenset({"1L", "1W", "28", "EA", "IG", "SY"})
+
+
+def claim_payment_detail(claim_payment: ClaimPayment, *, identify_patient: bool) -> dict[str, Any]:
+    """The 835 claim payment as JSON for the worklist; without patient identifiers unless asked for."""
+    if identify_patient:
+        return claim_payment.model_dump(mode="json")
+    detail = claim_payment.model_dump(mode="json", exclude=set(PATIENT_ENTITIES))
+    detail["references"] = [r for r in detail["references"] if r["qualifier"] not in PATIENT_REFERENCES]
+    return detail
+
+
+def adjustment_codes(adjustments: Iterable[Adjustment]) -> list[str]:
+    """CARCs as "CO-50", each once, in file order."""
+    return list(dict.fromkeys(f"{a.group}-{a.reason}" for a in adjustments))
+
+
+def remark_codes(claim_payment: ClaimPayment) -> list[str]:
+    """RARCs from the claim's MOA/MIA and its lines' LQ segments, each once."""
+    codes: list[str] = []
+    for adjudication in (claim_payment.outpatient_adjudication, claim_payment.inpatient_adjudication):
+        if adjudication is not None:
+            codes.extend(adjudication.remark_codes)
+    for line in claim_payment.service_lines:
+        codes.extend(line.remarks)
+    return list(dict.fromkeys(codes))

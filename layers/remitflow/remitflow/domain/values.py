@@ -1,0 +1,44 @@
+"""Small values every domain module shares: money quantized to cents and deterministic ids."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict
+
+CENT = Decimal("0.01")
+ZERO = Decimal("0.00")
+
+
+def cents(amount: Decimal) -> Decimal:
+    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def money_text(amount: Decimal) -> str:
+    """Money for JSON: a string with two decimals, never a float."""
+    return str(cents(amount))
+
+
+def _no_float(value: object) -> object:
+    # pydantic would accept 0.1 and carry its binary error into the ledger.
+    if isinstance(value, float):
+        raise ValueError(f"money must be a Decimal or a string, not the float {value!r}")
+    return value
+
+
+Money = Annotated[Decimal, BeforeValidator(_no_float), AfterValidator(cents)]
+
+
+def stable_id(*parts: str | int | None) -> str:
+    """The same parts always give the same id (retries and re-uploads must find what they wrote)."""
+    text = json.dumps(parts, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+class DomainModel(BaseModel):
+    """Immutable: a decision never changes the claim it was given, it returns a new one."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
