@@ -18,7 +18,7 @@ from tests.unit.domain.builders import (
 )
 
 from remitflow.domain import ClaimStatus, FollowupType, Outcome, RemittanceRef
-from remitflow.x12 import read_remittance
+from remitflow.x12 import parse_835
 from remitflow.x12.models import Transaction
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -30,7 +30,7 @@ UNBALANCED_TRANSACTIONS = {"azoner__pyx12/835_simple.txt"}
 
 
 def transactions(path: Path) -> list[Transaction]:
-    remittance = read_remittance(str(path))
+    remittance = parse_835(path.read_bytes())
     assert remittance.transactions, [p.message for p in remittance.problems]
     return remittance.transactions
 

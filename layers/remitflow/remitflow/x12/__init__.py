@@ -6,7 +6,6 @@ from remitflow.x12.parser import (
     RemittanceParser,
     TransactionEnd,
     parse_835,
-    read_remittance,
 )
 from remitflow.x12.tokenizer import Delimiters, SegmentReader
 
@@ -20,5 +19,4 @@ __all__ = [
     "TransactionEnd",
     "X12SyntaxError",
     "parse_835",
-    "read_remittance",
 ]

@@ -10,13 +10,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from remitflow.x12.models import Adjustment, ClaimPayment, ServiceLine
+from remitflow.x12.models import ClaimPayment, ServiceLine
 
 ZERO = Decimal(0)
-
-
-def adjustment_total(adjustments: list[Adjustment]) -> Decimal:
-    return sum((a.amount for a in adjustments), ZERO)
 
 
 def _line_label(claim: ClaimPayment, index: int, line: ServiceLine) -> str:

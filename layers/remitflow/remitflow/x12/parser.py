@@ -54,8 +54,7 @@ from remitflow.x12.models import (
     TransactionTotals,
 )
 from remitflow.x12.tokenizer import ByteSource, SegmentReader
-from remitflow.x12.values import ElementError, ccyymmdd, number, yymmdd
-from remitflow.x12.values import _numbers as _NUMBERS
+from remitflow.x12.values import NUMBER_CACHE, ElementError, ccyymmdd, number, yymmdd
 
 ZERO = Decimal(0)
 ONE = Decimal(1)
@@ -127,7 +126,7 @@ def _amount(segment: list[str], index: int) -> Decimal | None:
         value = segment[index]
     except IndexError:
         return None
-    cached = _NUMBERS.get(value)
+    cached = NUMBER_CACHE.get(value)
     if cached is not None:
         return cached
     if not value:
@@ -1155,9 +1154,4 @@ def parse_835(source: ByteSource) -> Remittance:
     return Remittance.model_construct(transactions=transactions, problems=parser.problems)
 
 
-def read_remittance(path: str) -> Remittance:
-    with open(path, "rb") as stream:  # noqa: PTH123 - a plain path string from the CLI
-        return parse_835(stream)
-
-
-__all__ = ["BrokenClaim", "Event", "RemittanceParser", "TransactionEnd", "parse_835", "read_remittance"]
+__all__ = ["BrokenClaim", "Event", "RemittanceParser", "TransactionEnd", "parse_835"]

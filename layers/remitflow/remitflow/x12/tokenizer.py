@@ -243,8 +243,3 @@ def _drop_line_breaks(text: str) -> str:
     if "\r" in text:
         text = text.replace("\r", "")
     return text
-
-
-def iter_segments(source: ByteSource) -> Iterator[list[str]]:
-    """Segments of `source` without position tracking (for quick scripts and benchmarks)."""
-    return iter(SegmentReader(source))

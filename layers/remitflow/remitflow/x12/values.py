@@ -12,8 +12,8 @@ _NUMBER = re.compile(r"-?(?:\d+\.?\d*|\.\d+)").fullmatch
 _CACHE_LIMIT = 50_000
 
 # Amounts and dates repeat heavily in remittances; Decimal and date are immutable, so share them.
-# The reader looks `_numbers` up directly on its hot path.
-_numbers: dict[str, Decimal] = {}
+# The parser looks NUMBER_CACHE up directly on its hot path.
+NUMBER_CACHE: dict[str, Decimal] = {}
 _dates: dict[str, date] = {}
 
 
@@ -27,14 +27,14 @@ class ElementError(ValueError):
 
 
 def number(value: str) -> Decimal:
-    cached = _numbers.get(value)
+    cached = NUMBER_CACHE.get(value)
     if cached is not None:
         return cached
     if _NUMBER(value) is None:
         raise ElementError("a decimal number", value)
     result = Decimal(value)
-    if len(_numbers) < _CACHE_LIMIT:
-        _numbers[value] = result
+    if len(NUMBER_CACHE) < _CACHE_LIMIT:
+        NUMBER_CACHE[value] = result
     return result
 
 
