@@ -20,6 +20,8 @@ lint: $(INSTALLED)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	@# Every function's module is app.py: mypy checks each on its own.
+	for f in functions/*/app.py; do $(BIN)/mypy --strict "$$f" || exit 1; done
 	bash infra/lint-template.sh
 
 unit: $(INSTALLED)

@@ -45,6 +45,7 @@ class Claim(DomainModel):
     claim_id: str  # the patient control number we sent (837 CLM01, echoed in CLP01)
     account_id: str
     payer_id: str
+    patient_name: str | None = Field(default=None, repr=False)  # PHI: kept out of repr so it is never logged
     status: ClaimStatus = ClaimStatus.OPEN
     lines: list[ClaimLine] = Field(default_factory=list)
     charge_amount: Money

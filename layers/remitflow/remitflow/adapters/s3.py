@@ -1,0 +1,40 @@
+"""The inbox bucket: files are streamed in, processing summaries written back under processed/."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3.client import S3Client
+
+CHUNK_SIZE = 1024 * 1024
+SUMMARY_PREFIX = "processed/"
+
+
+class Inbox:
+    def __init__(self, client: S3Client, bucket: str) -> None:
+        self.client = client
+        self.bucket = bucket
+
+    def stream(self, key: str, version_id: str | None = None) -> Iterator[bytes]:
+        """The object's bytes in chunks, never the whole file in memory."""
+        kwargs: Any = {"Bucket": self.bucket, "Key": key}
+        if version_id:
+            kwargs["VersionId"] = version_id
+        body = self.client.get_object(**kwargs)["Body"]
+        try:
+            yield from body.iter_chunks(CHUNK_SIZE)
+        finally:
+            body.close()
+
+    def put_summary(self, source_key: str, summary: dict[str, Any]) -> str:
+        """`processed/<source key>.json`; the processed/ prefix triggers nothing."""
+        key = f"{SUMMARY_PREFIX}{source_key}.json"
+        body = json.dumps(summary, indent=2, sort_keys=True).encode()
+        self.client.put_object(Bucket=self.bucket, Key=key, Body=body, ContentType="application/json")
+        return key
+
+    def put(self, key: str, body: bytes) -> None:
+        self.client.put_object(Bucket=self.bucket, Key=key, Body=body)

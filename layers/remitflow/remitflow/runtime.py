@@ -1,0 +1,86 @@
+"""Wiring: settings and boto3 clients in, services out. Handlers and the CLI start here.
+
+boto3 reads AWS_ENDPOINT_URL by itself, so the same wiring talks to AWS or to the local stack.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import boto3
+from botocore.config import Config
+
+from remitflow.adapters.dynamodb import ClaimsStore, RemittancesStore, WorklistStore
+from remitflow.adapters.s3 import Inbox
+from remitflow.adapters.sqs import FollowupQueue
+from remitflow.services.ingest_remittance import RemittanceIngest
+from remitflow.services.reference_import import ReferenceImport
+from remitflow.services.worklist import WorklistIntake
+from remitflow.settings import Settings
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.client import DynamoDBClient
+    from mypy_boto3_s3.client import S3Client
+    from mypy_boto3_sqs.client import SQSClient
+
+# Standard retry mode backs off on throttling; a Lambda must not hang on a connection either.
+CLIENT_CONFIG = Config(retries={"mode": "standard", "max_attempts": 5}, connect_timeout=5, read_timeout=30)
+
+
+@dataclass(frozen=True)
+class Clients:
+    dynamodb: DynamoDBClient
+    s3: S3Client
+    sqs: SQSClient
+
+    @classmethod
+    def create(cls, session: Any = None) -> Clients:
+        session = session or boto3.session.Session()
+        return cls(
+            dynamodb=session.client("dynamodb", config=CLIENT_CONFIG),
+            s3=session.client("s3", config=CLIENT_CONFIG),
+            sqs=session.client("sqs", config=CLIENT_CONFIG),
+        )
+
+
+@dataclass(frozen=True)
+class Stores:
+    inbox: Inbox
+    claims: ClaimsStore
+    remittances: RemittancesStore
+    worklist: WorklistStore
+    queue: FollowupQueue
+
+    @classmethod
+    def create(cls, settings: Settings, clients: Clients | None = None) -> Stores:
+        clients = clients or Clients.create()
+        return cls(
+            inbox=Inbox(clients.s3, settings.inbox_bucket_name),
+            claims=ClaimsStore(clients.dynamodb, settings.claims_table_name),
+            remittances=RemittancesStore(clients.dynamodb, settings.remittances_table_name),
+            worklist=WorklistStore(clients.dynamodb, settings.followups_table_name),
+            queue=FollowupQueue(clients.sqs, settings.followup_queue_url),
+        )
+
+
+def remittance_ingest(settings: Settings, stores: Stores | None = None) -> RemittanceIngest:
+    stores = stores or Stores.create(settings)
+    return RemittanceIngest(
+        inbox=stores.inbox,
+        claims=stores.claims,
+        remittances=stores.remittances,
+        queue=stores.queue,
+        tolerance=settings.tolerance,
+        batch_size=settings.posting_batch_size,
+    )
+
+
+def reference_import(settings: Settings, stores: Stores | None = None) -> ReferenceImport:
+    stores = stores or Stores.create(settings)
+    return ReferenceImport(inbox=stores.inbox, claims=stores.claims, remittances=stores.remittances, queue=stores.queue)
+
+
+def worklist_intake(settings: Settings, stores: Stores | None = None) -> WorklistIntake:
+    stores = stores or Stores.create(settings)
+    return WorklistIntake(stores.worklist)
