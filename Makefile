@@ -14,7 +14,7 @@ $(INSTALLED): pyproject.toml
 	touch $@
 
 demo: $(INSTALLED)
-	@for file in samples/remittances/*.835; do $(BIN)/remitflow parse "$$file" || exit 1; echo; done
+	$(BIN)/remitflow demo
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check .

@@ -6,13 +6,14 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from remitflow.cli import parse
+from remitflow.cli import claims, followups, local, parse, upload
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="remitflow", description="Payment posting and reconciliation.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    parse.register(commands)
+    for command in (parse, local, upload, claims, followups):
+        command.register(commands)
     return parser
 
 

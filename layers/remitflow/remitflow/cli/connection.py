@@ -1,0 +1,82 @@
+"""How CLI commands reach a stack: its outputs (from CloudFormation) name the bucket, tables and queue.
+
+Works against AWS and against `remitflow local up` alike: `--endpoint-url` (or AWS_ENDPOINT_URL)
+points every client at the local stack.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from typing import Any
+
+import boto3
+from botocore.exceptions import BotoCoreError, ClientError
+
+from remitflow.runtime import Clients, Stores
+from remitflow.settings import Settings
+
+DEFAULT_STACK = "remitflow"
+DEFAULT_REGION = "us-east-1"
+EXIT_FAILED = 1
+
+# Stack output -> settings field
+OUTPUTS = {
+    "InboxBucketName": "inbox_bucket_name",
+    "ClaimsTableName": "claims_table_name",
+    "RemittancesTableName": "remittances_table_name",
+    "FollowupsTableName": "followups_table_name",
+    "IdempotencyTableName": "idempotency_table_name",
+    "FollowupQueueUrl": "followup_queue_url",
+}
+
+
+class CommandError(Exception):
+    """A failure the user can act on; printed as one line, never as a traceback."""
+
+
+def add_stack_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--endpoint-url",
+        default=os.environ.get("AWS_ENDPOINT_URL"),
+        help="AWS endpoint, e.g. the http://127.0.0.1:PORT printed by `remitflow local up` (default: AWS_ENDPOINT_URL)",
+    )
+    command.add_argument("--stack", default=DEFAULT_STACK, help=f"stack name (default: {DEFAULT_STACK})")
+    command.add_argument("--region", default=os.environ.get("AWS_DEFAULT_REGION", DEFAULT_REGION))
+
+
+def session_for(args: argparse.Namespace) -> Any:
+    if args.endpoint_url and not os.environ.get("AWS_ACCESS_KEY_ID"):
+        # The local stack accepts any credentials; never look for real ones to talk to it.
+        return boto3.Session(
+            aws_access_key_id="local",
+            aws_secret_access_key="local",  # noqa: S106 - the local stack's placeholder, not a secret
+            region_name=args.region,
+        )
+    return boto3.Session(region_name=args.region)
+
+
+def connect(args: argparse.Namespace) -> tuple[Settings, Stores]:
+    session = session_for(args)
+
+    def client(service: str) -> Any:
+        return session.client(service, endpoint_url=args.endpoint_url)
+
+    try:
+        stacks = client("cloudformation").describe_stacks(StackName=args.stack)["Stacks"]
+    except (ClientError, BotoCoreError) as error:
+        where = args.endpoint_url or "AWS"
+        raise CommandError(f"cannot read stack {args.stack!r} at {where}: {error}") from None
+    outputs = {o["OutputKey"]: o["OutputValue"] for o in stacks[0].get("Outputs", [])}
+    missing = sorted(set(OUTPUTS) - set(outputs))
+    if missing:
+        raise CommandError(f"stack {args.stack!r} has no output {', '.join(missing)}: is it a remitflow stack?")
+    settings = Settings.model_validate({field: outputs[name] for name, field in OUTPUTS.items()})
+    clients = Clients(dynamodb=client("dynamodb"), s3=client("s3"), sqs=client("sqs"))
+    return settings, Stores.create(settings, clients)
+
+
+def fail(command: str, error: Exception) -> int:
+    print(f"remitflow {command}: {error}", file=sys.stderr)
+    return EXIT_FAILED

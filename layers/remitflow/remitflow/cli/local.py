@@ -1,0 +1,193 @@
+"""The embedded AWS: `remitflow demo` (one run, in-process) and `remitflow local up` (a server).
+
+Both build the stack from template.yaml with moto and run the functions with the local runner,
+which is development tooling (remitflow_local): it is imported here only when these commands run,
+and never ships in the Lambda layer.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from remitflow.cli.connection import DEFAULT_REGION, DEFAULT_STACK
+from remitflow.domain.values import money_text
+
+if TYPE_CHECKING:
+    from remitflow_local.runner import Invocation, LocalRunner
+
+LOCAL_CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "local",
+    "AWS_SECRET_ACCESS_KEY": "local",
+    "AWS_DEFAULT_REGION": DEFAULT_REGION,
+}
+# Sample files in the order a practice would load them: prices and claims before the payments.
+SAMPLE_KINDS = (("fee-schedules", "fee-schedules/"), ("claims", "claims/"), ("remittances", "remittances/"))
+
+
+def register(commands: Any) -> None:
+    demo = commands.add_parser("demo", help="post the sample files on an embedded AWS and summarise")
+    _common(demo)
+    demo.set_defaults(run=run_demo)
+
+    local = commands.add_parser("local", help="the embedded AWS for interactive use")
+    actions = local.add_subparsers(dest="action", required=True, metavar="ACTION")
+    up = actions.add_parser("up", help="serve the stack on 127.0.0.1:PORT and run the functions on uploads")
+    up.add_argument("--port", type=int, default=4566)
+    up.add_argument("--with-samples", action="store_true", help="load the sample files first")
+    up.add_argument(
+        "--env-file",
+        type=Path,
+        default=Path("infra/local-env.json"),
+        help="where to write the env vars for sam local invoke",
+    )
+    _common(up)
+    up.set_defaults(run=run_up)
+
+
+def _common(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--template", type=Path, default=Path("template.yaml"))
+    command.add_argument("--samples", type=Path, default=Path("samples"))
+    command.add_argument("--stack", default=DEFAULT_STACK)
+
+
+@contextmanager
+def _local_credentials() -> Iterator[None]:
+    saved = {name: os.environ.get(name) for name in (*LOCAL_CREDENTIALS, "AWS_PROFILE", "AWS_SESSION_TOKEN")}
+    os.environ.pop("AWS_PROFILE", None)
+    os.environ.pop("AWS_SESSION_TOKEN", None)
+    os.environ.update(LOCAL_CREDENTIALS)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def _report(invocation: Invocation) -> None:
+    if invocation.error is not None:
+        print(f"  {invocation.function} failed: {type(invocation.error).__name__}: {invocation.error}", file=sys.stderr)
+
+
+def _upload_samples(runner: LocalRunner, samples: Path) -> list[str]:
+    s3 = runner.s3
+    remittance_keys = []
+    for folder, prefix in SAMPLE_KINDS:
+        for path in sorted((samples / folder).glob("*")):
+            if path.is_file():
+                s3.put_object(Bucket=runner.stack.inbox_bucket, Key=prefix + path.name, Body=path.read_bytes())
+                if prefix == "remittances/":
+                    remittance_keys.append(prefix + path.name)
+        runner.pump()
+    return remittance_keys
+
+
+def run_demo(args: argparse.Namespace) -> int:
+    from moto import mock_aws
+
+    from remitflow_local import deploy_local_stack
+    from remitflow_local.runner import LocalRunner
+
+    with _local_credentials(), mock_aws():
+        stack = deploy_local_stack(args.template, stack_name=args.stack)
+        runner = LocalRunner(stack, environment={"POWERTOOLS_LOG_LEVEL": "ERROR"}, on_invoke=_report)
+        print(f"embedded AWS: stack {stack.stack_name} from {args.template}, {len(stack.functions)} functions")
+        keys = _upload_samples(runner, args.samples)
+        summaries = [_summary(runner, key) for key in keys]
+        followups = _followup_counts(runner)
+    _print_demo(summaries, followups)
+    return 0
+
+
+def _summary(runner: LocalRunner, key: str) -> dict[str, Any]:
+    body = runner.s3.get_object(Bucket=runner.stack.inbox_bucket, Key=f"processed/{key}.json")["Body"].read()
+    summary: dict[str, Any] = json.loads(body)
+    return summary
+
+
+def _followup_counts(runner: LocalRunner) -> Counter[str]:
+    dynamodb = runner.session.client("dynamodb", region_name=runner.stack.region, endpoint_url=runner.endpoint_url)
+    counts: Counter[str] = Counter()
+    for page in dynamodb.get_paginator("scan").paginate(TableName=runner.stack.followups_table):
+        counts.update(item["type"]["S"] for item in page["Items"])
+    return counts
+
+
+def _print_demo(summaries: list[dict[str, Any]], followups: Counter[str]) -> None:
+    claims = sum(s["claims_posted"] for s in summaries)
+    dollars = sum((Decimal(s["dollars_posted"]) for s in summaries), Decimal(0))
+    print()
+    for summary in summaries:
+        for t in summary["transactions"]:
+            check = "ok" if t["money_accounted_for"] else "DOES NOT ADD UP"
+            print(
+                f"{summary['source_key']}: trace {t['trace_number']}, paid {t['payment_amount']}: "
+                f"posted {t['posted_payment']}, held {t['unapplied_cash']}, "
+                f"provider adjustments {t['provider_adjustments']} ({check})"
+            )
+    print()
+    print(f"claims posted   {claims}")
+    print(f"dollars posted  {money_text(dollars)}")
+    print(f"follow-ups      {sum(followups.values())}")
+    for followup_type, count in sorted(followups.items()):
+        print(f"  {followup_type:<22}{count}")
+
+
+def run_up(args: argparse.Namespace) -> int:
+    import boto3
+    from moto.server import ThreadedMotoServer
+
+    from remitflow_local import deploy_local_stack
+    from remitflow_local.runner import LocalRunner
+
+    endpoint = f"http://127.0.0.1:{args.port}"
+    with _local_credentials():
+        server = ThreadedMotoServer(ip_address="127.0.0.1", port=args.port, verbose=False)
+        server.start()
+        try:
+            session = boto3.Session(region_name=DEFAULT_REGION)
+            stack = deploy_local_stack(args.template, stack_name=args.stack, session=session, endpoint_url=endpoint)
+            runner = LocalRunner(
+                stack,
+                session=session,
+                endpoint_url=endpoint,
+                environment=LOCAL_CREDENTIALS,
+                on_invoke=_report,
+            )
+            _write_env_file(args.env_file, stack, endpoint)
+            if args.with_samples:
+                _upload_samples(runner, args.samples)
+            print(f"remitflow local up: stack {stack.stack_name} ready at {endpoint}", flush=True)
+            print(f"  export AWS_ENDPOINT_URL={endpoint}", flush=True)
+            print(f"  env vars for sam local invoke: {args.env_file}", flush=True)
+            while True:
+                runner.pump()
+                time.sleep(0.2)
+        except KeyboardInterrupt:
+            return 0
+        finally:
+            server.stop()
+
+
+def _write_env_file(path: Path, stack: Any, endpoint: str) -> None:
+    """`sam local invoke --env-vars` format: per function, its environment pointed at the local stack.
+    A container reaches the host as host.docker.internal, not 127.0.0.1."""
+    container_endpoint = endpoint.replace("127.0.0.1", "host.docker.internal")
+    variables = {
+        logical_id: dict(function.environment) | LOCAL_CREDENTIALS | {"AWS_ENDPOINT_URL": container_endpoint}
+        for logical_id, function in stack.functions.items()
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(variables, indent=2, sort_keys=True) + "\n")
