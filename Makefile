@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: demo test lint unit bench build clean
+.PHONY: demo test lint unit e2e bench build clean
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,8 +29,13 @@ unit: $(INSTALLED)
 
 test: lint unit
 
+# The browser and CLI tests alone (`unit` runs them too). They need /usr/bin/chromium: .ci/run installs it.
+e2e: $(INSTALLED)
+	$(BIN)/python -m pytest tests/e2e
+
 bench: $(INSTALLED)
 	$(BIN)/python -m bench.parse
+	$(BIN)/python -m bench.posting
 
 build: $(INSTALLED)
 	bash infra/lint-template.sh >/dev/null

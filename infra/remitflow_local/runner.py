@@ -13,6 +13,7 @@ import importlib.util
 import json
 import os
 import sys
+import threading
 import uuid
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -79,6 +80,9 @@ class LocalRunner:
         self.on_invoke = on_invoke
         self._modules: dict[str, ModuleType] = {}
         self._token = uuid.uuid4().hex[:8]
+        # One invocation at a time: `invoke` patches os.environ for the process, and the local API
+        # server's thread invokes while the main loop pumps events. Reentrant for on_invoke callbacks.
+        self._invoke_lock = threading.RLock()
         self.s3 = self._client("s3")
         self.sqs = self._client("sqs")
         self.inbox_events_url = self._watch_inbox()
@@ -127,18 +131,19 @@ class LocalRunner:
     def invoke(self, logical_id: str, event: dict[str, Any]) -> Any:
         """Run one function on one event, as Lambda would; its exceptions propagate."""
         function = self.stack.functions[logical_id]
-        handler = getattr(self._module(function), function.handler_name)
-        context = FakeContext(
-            function_name=function.name, invoked_function_arn=function.arn, timeout_seconds=function.timeout
-        )
-        with self._environment(function):
-            try:
-                result = handler(event, context)
-            except Exception as error:
-                self._report(Invocation(logical_id, event, error=error))
-                raise
-        self._report(Invocation(logical_id, event, result=result))
-        return result
+        with self._invoke_lock:
+            handler = getattr(self._module(function), function.handler_name)
+            context = FakeContext(
+                function_name=function.name, invoked_function_arn=function.arn, timeout_seconds=function.timeout
+            )
+            with self._environment(function):
+                try:
+                    result = handler(event, context)
+                except Exception as error:
+                    self._report(Invocation(logical_id, event, error=error))
+                    raise
+            self._report(Invocation(logical_id, event, result=result))
+            return result
 
     def _report(self, invocation: Invocation) -> None:
         if self.on_invoke is not None:

@@ -30,6 +30,9 @@ LOCAL_CREDENTIALS = {
     "AWS_SECRET_ACCESS_KEY": "local",
     "AWS_DEFAULT_REGION": DEFAULT_REGION,
 }
+# Locally nobody signs in: every API request acts as this person, and `local up` says so loudly.
+DEFAULT_DEV_IDENTITY = "dev-biller@localhost"
+WORKLIST_API = "WorklistApi"
 # Sample files in the order a practice would load them: prices and claims before the payments.
 SAMPLE_KINDS = (("fee-schedules", "fee-schedules/"), ("claims", "claims/"), ("remittances", "remittances/"))
 
@@ -44,6 +47,12 @@ def register(commands: Any) -> None:
     up = actions.add_parser("up", help="serve the stack on 127.0.0.1:PORT and run the functions on uploads")
     up.add_argument("--port", type=int, default=4566)
     up.add_argument("--with-samples", action="store_true", help="load the sample files first")
+    up.add_argument("--api-port", type=int, help="port of the billers' page and API (default: PORT + 1)")
+    up.add_argument(
+        "--dev-identity",
+        default=DEFAULT_DEV_IDENTITY,
+        help=f"who every local API request acts as (default: {DEFAULT_DEV_IDENTITY})",
+    )
     up.add_argument(
         "--env-file",
         type=Path,
@@ -150,9 +159,12 @@ def run_up(args: argparse.Namespace) -> int:
     from moto.server import ThreadedMotoServer
 
     from remitflow_local import deploy_local_stack
+    from remitflow_local.api_server import LocalApiServer
     from remitflow_local.runner import LocalRunner
 
     endpoint = f"http://127.0.0.1:{args.port}"
+    api_port = args.port + 1 if args.api_port is None else args.api_port
+    api: LocalApiServer | None = None
     with _local_credentials():
         server = ThreadedMotoServer(ip_address="127.0.0.1", port=args.port, verbose=False)
         server.start()
@@ -172,12 +184,27 @@ def run_up(args: argparse.Namespace) -> int:
             print(f"remitflow local up: stack {stack.stack_name} ready at {endpoint}", flush=True)
             print(f"  export AWS_ENDPOINT_URL={endpoint}", flush=True)
             print(f"  env vars for sam local invoke: {args.env_file}", flush=True)
+            if WORKLIST_API in stack.functions:
+                try:
+                    api = LocalApiServer(
+                        lambda event: runner.invoke(WORKLIST_API, event), identity=args.dev_identity, port=api_port
+                    ).start()
+                except OSError as error:
+                    print(f"remitflow local up: cannot serve the API on 127.0.0.1:{api_port}: {error}", file=sys.stderr)
+                    print("  choose another port with --api-port", file=sys.stderr)
+                    return 1
+                print(f"local API: every request acts as {args.dev_identity} (no sign-in locally)", flush=True)
+                print(f"  billers' page: {api.url}", flush=True)
+            else:
+                print(f"  no {WORKLIST_API} in {args.template}: the billers' page is not served", flush=True)
             while True:
                 runner.pump()
                 time.sleep(0.2)
         except KeyboardInterrupt:
             return 0
         finally:
+            if api is not None:
+                api.stop()
             server.stop()
 
 

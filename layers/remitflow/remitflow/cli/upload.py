@@ -7,6 +7,7 @@ import argparse
 import json
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -42,11 +43,12 @@ def _run(args: argparse.Namespace) -> int:
     if not key.startswith(PREFIXES[args.kind]):
         raise CommandError(f"--key {key!r} must start with {PREFIXES[args.kind]!r} for --kind {args.kind}")
     s3 = stores.inbox.client
+    uploaded_at = datetime.now(UTC)
     version = s3.put_object(Bucket=settings.inbox_bucket_name, Key=key, Body=args.file.read_bytes()).get("VersionId")
     print(f"uploaded {args.file} to s3://{settings.inbox_bucket_name}/{key}", file=sys.stderr)
     if args.wait <= 0:
         return 0
-    summary = _wait_for_summary(s3, settings.inbox_bucket_name, key, version, args.wait)
+    summary = _wait_for_summary(s3, settings.inbox_bucket_name, key, version, uploaded_at, args.wait)
     if summary is None:
         raise CommandError(
             f"no summary under {SUMMARY_PREFIX}{key}.json after {args.wait:g} s: is anything processing?"
@@ -59,8 +61,11 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _wait_for_summary(s3: Any, bucket: str, key: str, version: str | None, wait: float) -> dict[str, Any] | None:
-    """The summary written for this very upload (its version id), not one left by an earlier upload."""
+def _wait_for_summary(
+    s3: Any, bucket: str, key: str, version: str | None, uploaded_at: datetime, wait: float
+) -> dict[str, Any] | None:
+    """The summary written for this very upload, not one left by an earlier upload of the key: same
+    version id, or (events without one, as the local stack sends) processed after the upload."""
     deadline = time.monotonic() + wait
     while time.monotonic() < deadline:
         try:
@@ -70,7 +75,10 @@ def _wait_for_summary(s3: Any, bucket: str, key: str, version: str | None, wait:
                 raise
         else:
             summary: dict[str, Any] = json.loads(body)
-            if version is None or summary.get("version_id") == version:
+            if summary.get("version_id"):
+                if summary["version_id"] == version:
+                    return summary
+            elif datetime.fromisoformat(summary["processed_at"]) >= uploaded_at:
                 return summary
         time.sleep(0.25)
     return None
