@@ -134,6 +134,15 @@ def test_several_interchanges_with_the_same_delimiters() -> None:
     assert read(x12(SEGMENTS + second)) == EXPECTED + [s.split("*") for s in second]
 
 
+def test_the_segments_up_to_an_iea_come_out_before_an_unreadable_isa_after_it() -> None:
+    reader = SegmentReader(x12(SEGMENTS) + isa("000000002").encode() + b"XGS*HP~")
+    segments = []
+    with pytest.raises(X12SyntaxError, match="ISA16"):
+        for segment in reader:
+            segments.append(segment)  # noqa: PERF402 - what comes out before the error is the point
+    assert segments == EXPECTED
+
+
 def later_interchange(element: str, component: str, *body: str) -> list[str]:
     """A second interchange (ISA13 000000002, ST02 0002) written with other delimiters."""
     segments = interchange(group(transaction(*(body or CLAIM), control="0002")), control="000000002")

@@ -52,9 +52,11 @@ from remitflow.x12.models import (
     TransactionEnd,
     TransactionHeader,
     TransactionTotals,
+    build,
+    field_template,
 )
 from remitflow.x12.tokenizer import ByteSource, SegmentReader
-from remitflow.x12.values import NUMBER_CACHE, ElementError, ccyymmdd, number, yymmdd
+from remitflow.x12.values import DATE_CACHE, NUMBER_CACHE, ElementError, ccyymmdd, number, number_or_none, yymmdd
 
 ZERO = Decimal(0)
 ONE = Decimal(1)
@@ -160,6 +162,11 @@ def _flat_plan(model: type[FlatSegment]) -> list[tuple[str, Any, str]]:
     return plan
 
 
+# Claims and lines start as a copy of a template: far cheaper than writing a dict of 20-40 keys out.
+_CLAIM_TEMPLATE, _CLAIM_LISTS = field_template(ClaimPayment)
+_LINE_TEMPLATE, _LINE_LISTS = field_template(ServiceLine)
+
+
 def _line(
     number: int,
     procedure: Procedure | None,
@@ -171,29 +178,158 @@ def _line(
     original_units: Decimal | None,
 ) -> dict[str, Any]:
     """The fields of a ServiceLine, in model order, as the SVC gives them."""
-    return {
-        "segment_number": number,
-        "procedure": procedure,
-        "charge_amount": charge,
-        "paid_amount": paid,
-        "revenue_code": revenue_code,
-        "units": units,
-        "original_procedure": original,
-        "original_units": original_units,
-        "service_date": None,
-        "service_period_start": None,
-        "service_period_end": None,
-        "adjustments": [],
-        "line_control_number": None,
-        "references": [],
-        "allowed_amount": None,
-        "amounts": [],
-        "quantities": [],
-        "remarks": [],
-        "other_dates": [],
-        "unrecognized_segments": [],
-        "balanced": True,
-    }
+    line = _LINE_TEMPLATE.copy()
+    line["segment_number"] = number
+    line["procedure"] = procedure
+    line["charge_amount"] = charge
+    line["paid_amount"] = paid
+    line["revenue_code"] = revenue_code
+    line["units"] = units
+    line["original_procedure"] = original
+    line["original_units"] = original_units
+    for name in _LINE_LISTS:
+        line[name] = []
+    return line
+
+
+# --- fast paths -----------------------------------------------------------------------------------
+# What the hot loop in RemittanceParser.__iter__ reads without a handler: the common, well-formed shape
+# of the segments that make up nine in ten of a file. Each returns None for anything else, before
+# changing any state, and the segment then goes to its handler, which reads and reports it.
+
+
+# `_cached(value) or number_or_none(value)`: the dict lookup alone for most amounts (a zero, being
+# falsy, takes the second call, which finds it in the cache too).
+_cached = NUMBER_CACHE.get
+_PAD = [""] * 14  # `segment + _PAD[len(segment):]` has every element up to index 13: no bounds checks
+
+
+def _entity(segment: list[str]) -> Entity:
+    """An NM1 whose NM101 has been checked."""
+    nm1 = segment + _PAD[len(segment) :]
+    return build(
+        Entity,
+        {
+            "entity_code": nm1[1],
+            "entity_type": nm1[2] or None,
+            "last_name": nm1[3] or None,
+            "first_name": nm1[4] or None,
+            "middle_name": nm1[5] or None,
+            "suffix": nm1[7] or None,
+            "identifier_qualifier": nm1[8] or None,
+            "identifier": nm1[9] or None,
+        },
+    )
+
+
+def _reference(segment: list[str]) -> Reference:
+    """A REF whose REF01 and REF02 have been checked."""
+    return build(
+        Reference,
+        {
+            "qualifier": segment[1],
+            "value": segment[2],
+            "description": segment[3] if len(segment) > 3 and segment[3] else None,
+        },
+    )
+
+
+def _fast_claim(segment: list[str], number: int, header_number: str | None) -> dict[str, Any] | None:
+    """The ClaimPayment fields of a CLP whose required elements, amounts and status code all read."""
+    clp = segment + _PAD[len(segment) :]
+    charge = _cached(clp[3]) or number_or_none(clp[3])
+    paid = _cached(clp[4]) or number_or_none(clp[4])
+    responsibility = _cached(clp[5]) or number_or_none(clp[5])
+    drg_weight = number_or_none(clp[12]) if clp[12] else None
+    fraction = number_or_none(clp[13]) if clp[13] else None
+    if (
+        not clp[1]
+        or clp[2] not in CLAIM_STATUS_CODES
+        or charge is None
+        or paid is None
+        or (responsibility is None and clp[5])
+        or (drg_weight is None and clp[12])
+        or (fraction is None and clp[13])
+    ):
+        return None
+    claim = _CLAIM_TEMPLATE.copy()
+    claim["segment_number"] = number
+    claim["header_number"] = header_number
+    claim["patient_control_number"] = clp[1]
+    claim["status_code"] = clp[2]
+    claim["charge_amount"] = charge
+    claim["paid_amount"] = paid
+    claim["patient_responsibility"] = responsibility
+    claim["claim_filing_indicator"] = clp[6] or None
+    claim["payer_claim_control_number"] = clp[7] or None
+    claim["facility_type_code"] = clp[8] or None
+    claim["frequency_code"] = clp[9] or None
+    claim["drg_code"] = clp[11] or None
+    claim["drg_weight"] = drg_weight
+    claim["discharge_fraction"] = fraction
+    for name in _CLAIM_LISTS:
+        claim[name] = []
+    return claim
+
+
+def _fast_procedure(value: str, component: str) -> Procedure | None:
+    """An SVC01/SVC06 composite with its qualifier and code."""
+    parts = value.split(component)
+    if len(parts) < 2 or not parts[0] or not parts[1]:
+        return None
+    if len(parts) == 2:
+        return build(Procedure, {"qualifier": parts[0], "code": parts[1], "modifiers": [], "description": None})
+    return build(
+        Procedure,
+        {
+            "qualifier": parts[0],
+            "code": parts[1],
+            "modifiers": list(filter(None, parts[2:6])),
+            "description": parts[6] if len(parts) > 6 and parts[6] else None,
+        },
+    )
+
+
+def _fast_service_line(segment: list[str], number: int, component: str) -> dict[str, Any] | None:
+    """The ServiceLine fields of an SVC whose procedures and amounts all read."""
+    svc = segment + _PAD[len(segment) :]
+    procedure = _fast_procedure(svc[1], component)
+    charge = _cached(svc[2]) or number_or_none(svc[2])
+    paid = _cached(svc[3]) or number_or_none(svc[3])
+    units = (_cached(svc[5]) or number_or_none(svc[5])) if svc[5] else ONE
+    original = _fast_procedure(svc[6], component) if svc[6] else None
+    original_units = number_or_none(svc[7]) if svc[7] else None
+    if (
+        procedure is None
+        or charge is None
+        or paid is None
+        or units is None
+        or (original is None and svc[6])
+        or (original_units is None and svc[7])
+    ):
+        return None
+    return _line(number, procedure, charge, paid, svc[4] or None, units, original, original_units)
+
+
+def _fast_adjustments(segment: list[str]) -> list[Adjustment] | None:
+    """The triplets of a CAS with a 5010 group code whose amounts and quantities all read."""
+    size = len(segment)
+    group = segment[1] if size > 2 else ""
+    if group not in ADJUSTMENT_GROUPS or not segment[2]:
+        return None
+    adjustments = []
+    for at in range(2, min(size, 18), 3):
+        reason = segment[at]
+        if not reason:
+            continue
+        amount = number_or_none(segment[at + 1]) if at + 1 < size else None
+        quantity = number_or_none(segment[at + 2]) if at + 2 < size else None
+        if amount is None or (quantity is None and at + 2 < size and segment[at + 2]):
+            return None
+        adjustments.append(
+            build(Adjustment, {"group": group, "reason": reason, "amount": amount, "quantity": quantity})
+        )
+    return adjustments
 
 
 class RemittanceParser:
@@ -269,24 +405,114 @@ class RemittanceParser:
         handlers = self._handlers
         unknown = self._on_unknown
         out = self._out
+        dates = DATE_CACHE
+        # Local mirrors of self._claim and self._line: refreshed after every handler, and set together
+        # with them where a fast path below starts a claim or a line. Likewise self._number is only
+        # brought up to date before something that reads it runs.
+        claim: dict[str, Any] | None = None
+        line: dict[str, Any] | None = None
         number = 0
         try:
-            for segment in self._reader:
-                number += 1
-                self._number = number
-                if self._skipping and segment[0] not in _ENVELOPE:
-                    continue
-                try:
-                    handlers.get(segment[0], unknown)(segment)
-                except _BadElement as bad:
-                    self._bad_segment(segment, f"expected {bad.expected}, found {bad.found!r}", bad.element)
-                except _Unexpected as unexpected:
-                    self._bad_segment(segment, str(unexpected), None)
-                if out:
-                    yield from out
-                    out.clear()
+            for batch in self._reader.batches():
+                for segment in batch:
+                    number += 1
+                    if claim is not None:
+                        # The hot loop: inside a claim, read the common shape of its most frequent
+                        # segments inline, without a method call per segment. Whatever does not fit
+                        # (a missing or malformed element, an unusual qualifier) falls through to
+                        # the handler, untouched, which then reads it and reports the problem.
+                        tag = segment[0]
+                        size = len(segment)
+                        if tag == "DTM":
+                            if size > 2:
+                                value = dates.get(segment[2])
+                                if line is not None:
+                                    field = LINE_DATES.get(segment[1])
+                                    if value is not None and field is not None:
+                                        line[field] = value
+                                        continue
+                                else:
+                                    field = CLAIM_DATES.get(segment[1])
+                                    if value is not None and field is not None:
+                                        claim[field] = value
+                                        continue
+                        elif tag == "CAS":
+                            if size == 4:  # by far the most common: one reason and amount
+                                group = segment[1]
+                                amount = _cached(segment[3]) or number_or_none(segment[3])
+                                if group in ADJUSTMENT_GROUPS and segment[2] and amount is not None:
+                                    (claim if line is None else line)["adjustments"].append(
+                                        build(
+                                            Adjustment,
+                                            {"group": group, "reason": segment[2], "amount": amount, "quantity": None},
+                                        )
+                                    )
+                                    continue
+                            else:
+                                adjustments = _fast_adjustments(segment)
+                                if adjustments is not None:
+                                    (claim if line is None else line)["adjustments"].extend(adjustments)
+                                    continue
+                        elif tag == "REF":
+                            if size > 2 and segment[1] and segment[2]:
+                                if line is not None and segment[1] == "6R":
+                                    line["line_control_number"] = segment[2]
+                                else:
+                                    (claim if line is None else line)["references"].append(_reference(segment))
+                                continue
+                        elif tag == "SVC":
+                            new_line = _fast_service_line(segment, number, self._component)
+                            if new_line is not None:
+                                self._totals["service_line_count"] += 1
+                                self._line = line = new_line
+                                claim["service_lines"].append(new_line)
+                                continue
+                        elif tag == "AMT":
+                            if size > 2 and segment[1]:
+                                amount = _cached(segment[2]) or number_or_none(segment[2])
+                                if amount is not None:
+                                    if line is not None and segment[1] == "B6":
+                                        line["allowed_amount"] = amount
+                                    else:
+                                        (claim if line is None else line)["amounts"].append(
+                                            build(AmountEntry, {"qualifier": segment[1], "amount": amount})
+                                        )
+                                    continue
+                        elif tag == "LQ" and line is not None and size > 2 and segment[2]:
+                            line["remarks"].append(segment[2])
+                            continue
+                        elif tag == "CLP":
+                            # The next claim of the same 2000 loop; the handler takes the first one.
+                            new_claim = _fast_claim(segment, number, claim["header_number"])
+                            if new_claim is not None:
+                                self._number = number
+                                self._flush_claim()
+                                self._claim = claim = new_claim
+                                self._claim_problems = []
+                                self._line = line = None
+                                yield from out
+                                out.clear()
+                                continue
+                        elif tag == "NM1" and line is None and size > 1 and segment[1] in CLAIM_ENTITIES:
+                            claim[CLAIM_ENTITIES[segment[1]]] = _entity(segment)
+                            continue
+                    self._number = number
+                    if self._skipping and segment[0] not in _ENVELOPE:
+                        continue
+                    try:
+                        handlers.get(segment[0], unknown)(segment)
+                    except _BadElement as bad:
+                        self._bad_segment(segment, f"expected {bad.expected}, found {bad.found!r}", bad.element)
+                    except _Unexpected as unexpected:
+                        self._bad_segment(segment, str(unexpected), None)
+                    claim = self._claim
+                    line = self._line
+                    if out:
+                        yield from out
+                        out.clear()
         except X12SyntaxError as exc:
             self._problem(Severity.ERROR, exc.message, number=exc.segment_number, segment_id=exc.segment_id)
+        self._number = number
         self._end_of_file()
         yield from out
         out.clear()
@@ -759,7 +985,7 @@ class RemittanceParser:
                 )
                 self._header["unrecognized_segments"].append(self._separator().join(segment))
                 return
-        target.append(Reference.trusted(qualifier=qualifier, value=value, description=_text(segment, 3)))
+        target.append(_reference(segment))
 
     def _on_DTM(self, segment: list[str]) -> None:
         qualifier = _required_text(segment, 1, "a date qualifier")
@@ -851,46 +1077,12 @@ class RemittanceParser:
         self._detail_segment(segment)
         if self._skipping:
             return
-        claim: dict[str, Any] = {
-            "segment_number": self._number,
-            "header_number": self._group_header.header_number if self._group_header else None,
-            "patient_control_number": _text(segment, 1),
-            "status_code": None,
-            "charge_amount": None,
-            "paid_amount": None,
-            "patient_responsibility": None,
-            "claim_filing_indicator": None,
-            "payer_claim_control_number": None,
-            "facility_type_code": None,
-            "frequency_code": None,
-            "drg_code": None,
-            "drg_weight": None,
-            "discharge_fraction": None,
-            "adjustments": [],
-            "patient": None,
-            "insured": None,
-            "corrected_patient": None,
-            "rendering_provider": None,
-            "crossover_carrier": None,
-            "corrected_priority_payer": None,
-            "other_subscriber": None,
-            "inpatient_adjudication": None,
-            "outpatient_adjudication": None,
-            "references": [],
-            "statement_period_start": None,
-            "statement_period_end": None,
-            "coverage_expiration_date": None,
-            "received_date": None,
-            "contacts": [],
-            "amounts": [],
-            "quantities": [],
-            "other_dates": [],
-            "unrecognized_segments": [],
-            "service_lines": [],
-            "balanced": True,
-            "balance_errors": [],
-            "errors": [],
-        }
+        claim = _CLAIM_TEMPLATE.copy()
+        claim["segment_number"] = self._number
+        claim["header_number"] = self._group_header.header_number if self._group_header else None
+        claim["patient_control_number"] = _text(segment, 1)
+        for name in _CLAIM_LISTS:
+            claim[name] = []
         self._claim = claim
         self._claim_problems = []
         self._line = None
@@ -945,16 +1137,7 @@ class RemittanceParser:
         field = CLAIM_ENTITIES.get(code)
         if field is None:
             raise _BadElement("NM101", "one of " + ", ".join(CLAIM_ENTITIES), code)
-        claim[field] = Entity.trusted(
-            entity_code=code,
-            entity_type=_text(segment, 2),
-            last_name=_text(segment, 3),
-            first_name=_text(segment, 4),
-            middle_name=_text(segment, 5),
-            suffix=_text(segment, 7),
-            identifier_qualifier=_text(segment, 8),
-            identifier=_text(segment, 9),
-        )
+        claim[field] = _entity(segment)
 
     def _on_MIA(self, segment: list[str]) -> None:
         claim = self._claim_segment(segment)
@@ -1084,8 +1267,12 @@ class RemittanceParser:
         self._line = None
         self._claim = None
         totals = self._totals
-        essentials = ("patient_control_number", "status_code", "charge_amount", "paid_amount")
-        if any(claim.get(key) is None for key in essentials):
+        if (
+            claim["patient_control_number"] is None
+            or claim["status_code"] is None
+            or claim["charge_amount"] is None
+            or claim["paid_amount"] is None
+        ):
             totals["unreadable_claim_count"] += 1
             paid = claim.get("paid_amount")
             if paid is not None:
@@ -1113,21 +1300,23 @@ class RemittanceParser:
         for index, line in enumerate(lines):
             if line["service_date"] is None:
                 line["service_date"] = line["service_period_start"]
-            lines[index] = ServiceLine.trusted(line)
-        model = ClaimPayment.trusted(claim)
+            lines[index] = build(ServiceLine, line)
+        # Both dicts began as copies of their model's field template, so they hold its fields exactly.
+        model = build(ClaimPayment, claim)
         errors = balancing.claim_balance_errors(model)
         if errors:
             totals["balance_errors"].extend(errors)
-        if model.errors:
+        # `claim` is the model's __dict__: read it rather than the model's attributes, which cost more.
+        if claim["errors"]:
             model.balanced = False
             totals["balance_errors"].append(
-                f"claim {model.patient_control_number} (segment {model.segment_number}) has unreadable segments; "
-                "see its errors"
+                f"claim {claim['patient_control_number']} (segment {claim['segment_number']}) has unreadable "
+                "segments; see its errors"
             )
         self._claim_problems = []
         totals["claim_count"] += 1
-        totals["charge_total"] += model.charge_amount
-        totals["paid_total"] += model.paid_amount
+        totals["charge_total"] += claim["charge_amount"]
+        totals["paid_total"] += claim["paid_amount"]
         self._out.append(model)
 
 

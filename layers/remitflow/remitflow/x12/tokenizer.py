@@ -11,11 +11,13 @@ from __future__ import annotations
 import codecs
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from itertools import repeat
 from typing import IO, Protocol
 
 from remitflow.x12.errors import X12SyntaxError
 
 CHUNK_SIZE = 1 << 20
+BATCH_SIZE = 256  # segments handed over at once by SegmentReader.batches: few enough to stay in cache
 _ISA_ELEMENTS = 16
 _ISA_MAX_LENGTH = 1024  # a trimmed ISA is about 106 characters; past this it is not an ISA
 _PREVIEW_LIMIT = 40
@@ -176,6 +178,20 @@ class SegmentReader:
         )
 
     def __iter__(self) -> Iterator[list[str]]:
+        for batch in self.batches():
+            number = self.segment_number - len(batch)
+            for elements in batch:
+                number += 1
+                self.segment_number = number
+                yield elements
+
+    def batches(self) -> Iterator[list[list[str]]]:
+        """The segments in lists of up to BATCH_SIZE, in file order.
+
+        For consumers with a loop of their own: resuming a generator once per segment costs about as
+        much as splitting the segment. `segment_number` is that of the last segment of the batch, and
+        `delimiters` those of every segment in it (a batch never crosses an IEA).
+        """
         chunks = self._text_chunks()
         pending = ""
         count = 0
@@ -188,27 +204,32 @@ class SegmentReader:
             separator, terminator = delimiters.element, delimiters.segment
             layout = _layout_remover(terminator)
             next_interchange: str | None = None
-            while next_interchange is None:
+            while True:
                 text = layout(pending)
                 parts = text.split(terminator)
                 pending = parts.pop()
-                for index, segment in enumerate(parts):
-                    if not segment:
-                        continue
-                    elements = segment.split(separator)
-                    count += 1
-                    self.segment_number = count
-                    yield elements
-                    if elements[0] == "IEA" and not _same_interchange_follows(parts, index, delimiters):
-                        # What follows starts over: a new ISA (maybe other delimiters, a BOM) or junk.
-                        next_interchange = terminator.join(parts[index + 1 :])
-                        next_interchange += terminator + pending if next_interchange else pending
-                        break
-                else:
-                    chunk = next(chunks, None)
-                    if chunk is None:
-                        break
-                    pending += chunk
+                error = None
+                if "IEA" in text:  # once per interchange, or 'IEA' inside data
+                    parts, rest, error = _until_interchange_end(text, parts, delimiters)
+                    if rest is not None:
+                        next_interchange = rest + terminator + pending if rest else pending
+                for start_at in range(0, len(parts), BATCH_SIZE):
+                    # split() through map and filter: the per-segment work stays in C.
+                    batch = list(
+                        map(str.split, filter(None, parts[start_at : start_at + BATCH_SIZE]), repeat(separator))
+                    )
+                    if batch:
+                        count += len(batch)
+                        self.segment_number = count
+                        yield batch
+                if error is not None:
+                    raise error
+                if next_interchange is not None:
+                    break
+                chunk = next(chunks, None)
+                if chunk is None:
+                    break
+                pending += chunk
             if next_interchange is None:
                 break
             pending = next_interchange
@@ -217,7 +238,35 @@ class SegmentReader:
             # The last segment lacks its terminator; yield it and let the envelope checks judge.
             self.unterminated_tail = True
             self.segment_number = count + 1
-            yield tail.split(separator)
+            yield [tail.split(separator)]
+
+
+def _until_interchange_end(
+    text: str, parts: list[str], delimiters: Delimiters
+) -> tuple[list[str], str | None, X12SyntaxError | None]:
+    """`parts` (`text` split on the terminator) up to the IEA that ends splitting with these
+    delimiters, and the text after that IEA; None after when there is no such IEA in `parts`.
+
+    An error in the ISA that follows comes third: it is raised once the parts up to the IEA are out.
+    """
+    terminator = delimiters.segment
+    # Search the text rather than look at every part: a small file is one chunk, all of it here.
+    framed = terminator + text
+    position = framed.find(terminator + "IEA")
+    while position >= 0:
+        index = framed.count(terminator, 0, position)  # the part that starts right after `position`
+        if index >= len(parts):
+            break
+        if parts[index].split(delimiters.element, 1)[0] == "IEA":
+            try:
+                same = _same_interchange_follows(parts, index, delimiters)
+            except X12SyntaxError as error:
+                return parts[: index + 1], None, error
+            if not same:
+                # What follows starts over: a new ISA (maybe other delimiters, a BOM) or junk.
+                return parts[: index + 1], terminator.join(parts[index + 1 :]), None
+        position = framed.find(terminator + "IEA", position + 1)
+    return parts, None, None
 
 
 def _same_interchange_follows(parts: list[str], index: int, delimiters: Delimiters) -> bool:

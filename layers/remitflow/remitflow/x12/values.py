@@ -12,9 +12,9 @@ _NUMBER = re.compile(r"-?(?:\d+\.?\d*|\.\d+)").fullmatch
 _CACHE_LIMIT = 50_000
 
 # Amounts and dates repeat heavily in remittances; Decimal and date are immutable, so share them.
-# The parser looks NUMBER_CACHE up directly on its hot path.
+# The parser looks NUMBER_CACHE and DATE_CACHE up directly on its hot path.
 NUMBER_CACHE: dict[str, Decimal] = {}
-_dates: dict[str, date] = {}
+DATE_CACHE: dict[str, date] = {}
 
 
 class ElementError(ValueError):
@@ -27,11 +27,23 @@ class ElementError(ValueError):
 
 
 def number(value: str) -> Decimal:
+    result = number_or_none(value)
+    if result is None:
+        raise ElementError("a decimal number", value)
+    return result
+
+
+def number_or_none(value: str) -> Decimal | None:
+    """`number`, or None for an empty or malformed value: for fast paths that fall back on a miss."""
     cached = NUMBER_CACHE.get(value)
     if cached is not None:
         return cached
-    if _NUMBER(value) is None:
-        raise ElementError("a decimal number", value)
+    if not value:
+        return None
+    # Most amounts are digits with at most one point; isdecimal() accepts exactly what \d does, so
+    # only the others (a minus sign, or not a number) need the regular expression.
+    if not value.replace(".", "", 1).isdecimal() and _NUMBER(value) is None:
+        return None
     result = Decimal(value)
     if len(NUMBER_CACHE) < _CACHE_LIMIT:
         NUMBER_CACHE[value] = result
@@ -39,7 +51,7 @@ def number(value: str) -> Decimal:
 
 
 def ccyymmdd(value: str) -> date:
-    cached = _dates.get(value)
+    cached = DATE_CACHE.get(value)
     if cached is not None:
         return cached
     if len(value) != 8 or not value.isdigit():
@@ -48,8 +60,8 @@ def ccyymmdd(value: str) -> date:
         result = date(int(value[:4]), int(value[4:6]), int(value[6:]))
     except ValueError:
         raise ElementError("a real calendar date CCYYMMDD", value) from None
-    if len(_dates) < _CACHE_LIMIT:
-        _dates[value] = result
+    if len(DATE_CACHE) < _CACHE_LIMIT:
+        DATE_CACHE[value] = result
     return result
 
 
