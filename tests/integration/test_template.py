@@ -21,6 +21,9 @@ FUNCTIONS = {
     "RemittanceIngest": "functions/remittance_ingest/",
     "ReferenceImport": "functions/reference_import/",
     "FollowupWorker": "functions/followup_worker/",
+    "WorklistApi": "functions/worklist_api/",
+    "DepositIngest": "functions/deposit_ingest/",
+    "ReconciliationSweeper": "functions/reconciliation_sweeper/",
 }
 TABLES = ("ClaimsTable", "RemittancesTable", "FollowupsTable", "IdempotencyTable")
 QUEUES = ("FollowupQueue", "FollowupDeadLetterQueue", "FunctionFailureQueue")
@@ -195,7 +198,11 @@ def test_s3_events_route_each_prefix_to_its_function(sam: dict[str, Any]) -> Non
                 for rule in event["Properties"]["Filter"]["S3Key"]["Rules"]:
                     assert rule["Name"] == "prefix"
                     routes.setdefault(function, set()).add(rule["Value"])
-    assert routes == {"RemittanceIngest": {"remittances/"}, "ReferenceImport": {"claims/", "fee-schedules/"}}
+    assert routes == {
+        "RemittanceIngest": {"remittances/"},
+        "ReferenceImport": {"claims/", "fee-schedules/"},
+        "DepositIngest": {"deposits/"},
+    }
 
 
 def test_followup_worker_reads_the_queue_in_batches_with_partial_failures(sam: dict[str, Any]) -> None:
@@ -382,21 +389,32 @@ def test_importers_write_summaries_only_under_processed(cfn: dict[str, Any], fun
 
 
 def test_ledger_is_append_only_for_the_posting_functions(cfn: dict[str, Any]) -> None:
-    for function in ("RemittanceIngest", "ReferenceImport"):
-        assert granted(cfn, role_of(cfn, function), "dynamodb:DeleteItem") == []
+    assert granted(cfn, role_of(cfn, "ReferenceImport"), "dynamodb:DeleteItem") == []
+    for function in ("RemittanceIngest", "DepositIngest", "ReconciliationSweeper"):
+        # Matching takes items off the reconciliation waiting list, and deletes nothing else.
+        deletes = [
+            statement
+            for lid, statement in allow_statements(cfn)
+            if lid == role_of(cfn, function) and "dynamodb:DeleteItem" in as_list(statement["Action"])
+        ]
+        (delete,) = deletes
+        assert as_list(delete["Resource"]) == [{"Fn::GetAtt": ["RemittancesTable", "Arn"]}]
+        assert delete["Condition"] == {"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": ["RECON#OPEN"]}}
     ingest = role_of(cfn, "RemittanceIngest")
     claims = {"Fn::GetAtt": ["ClaimsTable", "Arn"]}
     for action in ("GetItem", "Query", "PutItem", "UpdateItem", "ConditionCheckItem"):
         assert claims in granted(cfn, ingest, f"dynamodb:{action}")
 
 
-def test_only_the_worker_touches_the_worklist_and_idempotency_tables(cfn: dict[str, Any]) -> None:
+def test_only_the_worker_and_the_api_touch_the_worklist_and_only_the_worker_idempotency(cfn: dict[str, Any]) -> None:
     worker = role_of(cfn, "FollowupWorker")
+    api = role_of(cfn, "WorklistApi")
     for lid, statement in allow_statements(cfn):
         resources_ = as_list(statement["Resource"])
-        for table in ("FollowupsTable", "IdempotencyTable"):
-            if {"Fn::GetAtt": [table, "Arn"]} in resources_:
-                assert lid == worker
+        if {"Fn::GetAtt": ["FollowupsTable", "Arn"]} in resources_:
+            assert lid in (worker, api)
+        if {"Fn::GetAtt": ["IdempotencyTable", "Arn"]} in resources_:
+            assert lid == worker
     assert {"Fn::GetAtt": ["FollowupQueue", "Arn"]} in granted(cfn, worker, "sqs:ReceiveMessage")
     assert granted(cfn, worker, "s3:GetObject") == []
 

@@ -12,11 +12,14 @@ import boto3
 from botocore.config import Config
 
 from remitflow.adapters.dynamodb import ClaimsStore, RemittancesStore, WorklistStore
+from remitflow.adapters.reconciliation import ReconciliationStore
 from remitflow.adapters.s3 import Inbox
 from remitflow.adapters.sqs import FollowupQueue
+from remitflow.services.ingest_deposits import DepositIngest
 from remitflow.services.ingest_remittance import RemittanceIngest
+from remitflow.services.reconciliation import Reconciliation
 from remitflow.services.reference_import import ReferenceImport
-from remitflow.services.worklist import WorklistIntake
+from remitflow.services.worklist import Worklist, WorklistIntake
 from remitflow.settings import Settings
 
 if TYPE_CHECKING:
@@ -51,6 +54,7 @@ class Stores:
     remittances: RemittancesStore
     worklist: WorklistStore
     queue: FollowupQueue
+    reconciliation: ReconciliationStore
 
     @classmethod
     def create(cls, settings: Settings, clients: Clients | None = None) -> Stores:
@@ -61,6 +65,7 @@ class Stores:
             remittances=RemittancesStore(clients.dynamodb, settings.remittances_table_name),
             worklist=WorklistStore(clients.dynamodb, settings.followups_table_name),
             queue=FollowupQueue(clients.sqs, settings.followup_queue_url),
+            reconciliation=ReconciliationStore(clients.dynamodb, settings.remittances_table_name),
         )
 
 
@@ -73,6 +78,7 @@ def remittance_ingest(settings: Settings, stores: Stores | None = None) -> Remit
         queue=stores.queue,
         tolerance=settings.tolerance,
         batch_size=settings.posting_batch_size,
+        reconciliation=reconciliation(settings, stores),
     )
 
 
@@ -84,3 +90,31 @@ def reference_import(settings: Settings, stores: Stores | None = None) -> Refere
 def worklist_intake(settings: Settings, stores: Stores | None = None) -> WorklistIntake:
     stores = stores or Stores.create(settings)
     return WorklistIntake(stores.worklist)
+
+
+def worklist(settings: Settings, stores: Stores | None = None) -> Worklist:
+    stores = stores or Stores.create(settings)
+    return Worklist(
+        worklist=stores.worklist, claims=stores.claims, remittances=stores.remittances, tolerance=settings.tolerance
+    )
+
+
+def reconciliation(settings: Settings, stores: Stores | None = None) -> Reconciliation:
+    stores = stores or Stores.create(settings)
+    return Reconciliation(
+        store=stores.reconciliation,
+        queue=stores.queue,
+        inbox=stores.inbox,
+        payer_aliases=settings.payer_aliases,
+        window_business_days=settings.reassociation_window_business_days,
+    )
+
+
+def deposit_ingest(settings: Settings, stores: Stores | None = None) -> DepositIngest:
+    stores = stores or Stores.create(settings)
+    return DepositIngest(
+        inbox=stores.inbox,
+        store=stores.reconciliation,
+        queue=stores.queue,
+        reconciliation=reconciliation(settings, stores),
+    )

@@ -27,6 +27,11 @@ class Settings(BaseSettings):
     # Claim payments read per BatchGetItem round trip (two keys each: claim and posting, max 100 keys).
     posting_batch_size: int = Field(default=50, ge=1, le=50)
 
+    # ERA and EFT are released within three business days of each other (CAQH CORE 370).
+    reassociation_window_business_days: int = Field(default=3, ge=0, le=30)
+    # TRN03 ids a payer also uses, mapped to the one it uses on its ERAs (JSON: {"1999999999": "1411289245"}).
+    payer_aliases: dict[str, str] = Field(default_factory=dict)
+
     @property
     def tolerance(self) -> UnderpaymentTolerance:
         return UnderpaymentTolerance(

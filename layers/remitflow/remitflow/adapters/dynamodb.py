@@ -9,11 +9,14 @@ RemittancesTable pk "ERA#<payer>#<trace>#<amount>#<date>"  sk "META"   one 835 t
                  pk "UNAPPLIED#<posting id>"               sk "CASH"   money held for a person
                  pk "PROVIDER#<provider id>"               sk "PLB#<entry id>"
                  pk "FEE#<payer id>"                       sk "<procedure>#<modifiers>"
-FollowupsTable   pk "<follow-up id>"
+FollowupsTable   pk "<follow-up id>"   the follow-up, its worklist state (version, assignee, resolution...)
+                                       and its audit history (a list, appended in the same write)
 """
 
 from __future__ import annotations
 
+import base64
+import json
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -30,6 +33,7 @@ from remitflow.domain.claims import Claim, FeeSchedule, FeeScheduleEntry, modifi
 from remitflow.domain.followups import Followup, FollowupStatus
 from remitflow.domain.posting import PostingDecision, PostingRecord
 from remitflow.domain.provider_adjustments import ProviderLedgerEntry
+from remitflow.domain.resolutions import AuditEntry, WorkItem
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
@@ -174,6 +178,8 @@ def _claim_from(item: Item) -> Claim:
 def _posting_from(item: Item) -> StoredPosting:
     followups = _followups.validate_json(item.get("followups_json", "[]"))
     fields = {name: item[name] for name in PostingRecord.model_fields if name in item}
+    # plain() stores no None: a posting without CLP07 (a write-off, a claim payment without one) has none.
+    fields.setdefault("payer_claim_control_number", None)
     record = PostingRecord.model_validate(_numbers(fields))
     return StoredPosting(record=record, followups=followups, unapplied_cash=Decimal(item.get("unapplied_cash", 0)))
 
@@ -231,6 +237,46 @@ class ClaimsStore:
         Raises AlreadyPosted when the posting id is already recorded, Conflict when the claim moved
         on (or appeared) since it was read.
         """
+        actions = self.posting_actions(decision, recorded_at=recorded_at)
+        if decision.unapplied_cash:
+            cash = {
+                "pk": f"UNAPPLIED#{decision.posting_id}",
+                "sk": "CASH",
+                "kind": "unapplied_cash",
+                "posting_id": decision.posting_id,
+                "claim_id": decision.claim_id,
+                "amount": decision.unapplied_cash,
+                "payer_id": decision.remittance.payer_id,
+                "trace_number": decision.remittance.trace_number,
+                "outcome": decision.outcome.value,
+                "status": "held",
+                "source": decision.remittance.source_key,
+                "recorded_at": recorded_at.isoformat(),
+            }
+            actions.append(
+                {
+                    "Put": {
+                        "TableName": unapplied_table,
+                        "Item": to_dynamo(cash),
+                        "ConditionExpression": "attribute_not_exists(pk)",
+                    }
+                }
+            )
+        try:
+            self.client.transact_write_items(TransactItems=actions)
+        except ClientError as error:
+            if not _is(error, "TransactionCanceledException"):
+                raise
+            failed = _condition_failures(error)
+            if failed and failed[0]:
+                raise AlreadyPosted(decision.posting_id) from None
+            if any(failed):
+                raise Conflict(decision.claim_id) from None
+            raise
+
+    def posting_actions(self, decision: PostingDecision, *, recorded_at: datetime) -> list[TransactWriteItemTypeDef]:
+        """The posting (first: conditional on its id being new) and the claim (conditional on its version,
+        or, when the decision leaves no claim, on there still being none) as transaction items."""
         record = plain(decision.record().model_dump())
         posting_item = (
             {"pk": f"CLAIM#{decision.claim_id}", "sk": f"POSTING#{decision.posting_id}", "kind": "posting"}
@@ -273,41 +319,7 @@ class ClaimsStore:
                     }
                 }
             )
-        if decision.unapplied_cash:
-            cash = {
-                "pk": f"UNAPPLIED#{decision.posting_id}",
-                "sk": "CASH",
-                "kind": "unapplied_cash",
-                "posting_id": decision.posting_id,
-                "claim_id": decision.claim_id,
-                "amount": decision.unapplied_cash,
-                "payer_id": decision.remittance.payer_id,
-                "trace_number": decision.remittance.trace_number,
-                "outcome": decision.outcome.value,
-                "status": "held",
-                "source": decision.remittance.source_key,
-                "recorded_at": recorded_at.isoformat(),
-            }
-            actions.append(
-                {
-                    "Put": {
-                        "TableName": unapplied_table,
-                        "Item": to_dynamo(cash),
-                        "ConditionExpression": "attribute_not_exists(pk)",
-                    }
-                }
-            )
-        try:
-            self.client.transact_write_items(TransactItems=actions)
-        except ClientError as error:
-            if not _is(error, "TransactionCanceledException"):
-                raise
-            failed = _condition_failures(error)
-            if failed and failed[0]:
-                raise AlreadyPosted(decision.posting_id) from None
-            if any(failed):
-                raise Conflict(decision.claim_id) from None
-            raise
+        return actions
 
     def import_claim(self, claim: Claim) -> None:
         """Create or refresh a claim from the billing system: charges and expectations change, the
@@ -478,19 +490,90 @@ class RemittancesStore:
 # ------------------------------------------------------------------------------------- worklist
 
 
+class NotFound(LookupError):
+    """No item with this key."""
+
+
+class ClaimChanged(Conflict):
+    """The claim moved on since it was read (a posting, an import): decide again on the new version."""
+
+
+@dataclass(frozen=True)
+class WorklistFilter:
+    """Which follow-ups to list. A status picks the by_status index, else a type picks by_type; both
+    are sorted by created_at, so the age range is part of the key condition and the rest are filters."""
+
+    status: str | None = FollowupStatus.OPEN.value
+    type: str | None = None
+    payer_id: str | None = None
+    claim_id: str | None = None
+    assignee: str | None = None
+    created_from: datetime | None = None  # created at or after
+    created_to: datetime | None = None  # created at or before
+    min_amount: Decimal | None = None
+    max_amount: Decimal | None = None
+
+
+class BadCursor(ValueError):
+    """A cursor this store did not give out (or one from another listing)."""
+
+
+@dataclass(frozen=True)
+class FollowupChange:
+    """A conditional update of one worklist item: fields to set and remove, and the audit entry that is
+    appended to its history in the same write. It applies only to the version the caller saw (and,
+    with `require_open`, only while the follow-up is open)."""
+
+    followup_id: str
+    expected_version: int
+    audit: AuditEntry
+    set: Mapping[str, Any]
+    remove: tuple[str, ...] = ()
+    require_open: bool = True
+
+
+@dataclass(frozen=True)
+class CashRelease:
+    """Held money (RemittancesTable UNAPPLIED#<posting id>) leaving the suspense account: status
+    held -> applied, only while it is still held."""
+
+    table: str
+    held_posting_id: str
+    fields: Mapping[str, Any]
+
+
+def _audit_item(entry: AuditEntry) -> Item:
+    # Kept whole, nulls included: "before: assignee null" is part of what happened.
+    return entry.model_dump(mode="json")
+
+
+def _work_item(item: Item) -> WorkItem:
+    item = _numbers(item)
+    followup = Followup.model_validate({name: item[name] for name in Followup.model_fields if name in item})
+    state = {name: item[name] for name in WorkItem.model_fields if name in item and name != "followup"}
+    return WorkItem.model_validate(state | {"followup": followup})
+
+
+def _followup_item(followup: Followup) -> Item:
+    fields: Item = plain(followup.model_dump(mode="python"))
+    fields["amount"] = followup.amount  # a number, so the worklist can filter by amount
+    return {"pk": followup.id} | fields | {"history": [], "version": 0}
+
+
 class WorklistStore:
+    INDEX_KEYS = {"by_status": "status", "by_type": "type"}
+
     def __init__(self, client: DynamoDBClient, table: str) -> None:
         self.client = client
         self.table = table
 
     def add(self, followup: Followup) -> bool:
         """Open a follow-up once; False when it is already on the worklist (a redelivered message)."""
-        fields = plain(followup.model_dump(mode="python"))
-        fields["amount"] = followup.amount  # a number, so the worklist can filter by amount
-        item = {"pk": followup.id} | fields | {"history": []}
         try:
             self.client.put_item(
-                TableName=self.table, Item=to_dynamo(item), ConditionExpression="attribute_not_exists(pk)"
+                TableName=self.table,
+                Item=to_dynamo(_followup_item(followup)),
+                ConditionExpression="attribute_not_exists(pk)",
             )
         except ClientError as error:
             if _is(error, "ConditionalCheckFailedException"):
@@ -501,6 +584,10 @@ class WorklistStore:
     def get(self, followup_id: str) -> Item | None:
         response = self.client.get_item(TableName=self.table, Key={"pk": {"S": followup_id}}, ConsistentRead=True)
         return _numbers(from_dynamo(response["Item"])) if "Item" in response else None
+
+    def work_item(self, followup_id: str) -> WorkItem | None:
+        item = self.get(followup_id)
+        return None if item is None else _work_item(item)
 
     def by_status(self, status: FollowupStatus | str, followup_type: str | None = None) -> Iterator[Item]:
         """Follow-ups of one status, oldest first (the by_status index is sorted by created_at)."""
@@ -521,3 +608,246 @@ class WorklistStore:
             if "LastEvaluatedKey" not in response:
                 return
             kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+    # -- listing -------------------------------------------------------------------------------
+
+    def page(
+        self, where: WorklistFilter, *, limit: int, cursor: str | None = None
+    ) -> tuple[list[WorkItem], str | None]:
+        """Up to `limit` follow-ups, oldest first, and a cursor for the next page (None: no more).
+
+        DynamoDB applies filters after it reads, so a page is filled from as many reads as it takes,
+        and the cursor is the key of the last item returned (not of the last item read): the next
+        page starts right after it. A cursor is given only when another matching item exists.
+        """
+        if where.status:
+            index, hash_value = "by_status", where.status
+        elif where.type:
+            index, hash_value = "by_type", where.type
+        else:
+            raise ValueError("listing needs a status or a type")
+        hash_name = self.INDEX_KEYS[index]
+        names = {"#h": hash_name}
+        values: dict[str, Any] = {":h": hash_value}
+        key_condition = "#h = :h"
+        if where.created_from and where.created_to:
+            key_condition += " AND created_at BETWEEN :from AND :to"
+            values |= {":from": where.created_from.isoformat(), ":to": where.created_to.isoformat()}
+        elif where.created_from:
+            key_condition += " AND created_at >= :from"
+            values[":from"] = where.created_from.isoformat()
+        elif where.created_to:
+            key_condition += " AND created_at <= :to"
+            values[":to"] = where.created_to.isoformat()
+        filters = []
+        equal = {"type": where.type if index == "by_status" else None, "payer_id": where.payer_id}
+        equal |= {"claim_id": where.claim_id, "assignee": where.assignee}
+        for name, value in equal.items():
+            if value is not None:
+                names[f"#{name}"] = name
+                values[f":{name}"] = value
+                filters.append(f"#{name} = :{name}")
+        if where.min_amount is not None:
+            names["#amount"] = "amount"
+            values[":min_amount"] = where.min_amount
+            filters.append("#amount >= :min_amount")
+        if where.max_amount is not None:
+            names["#amount"] = "amount"
+            values[":max_amount"] = where.max_amount
+            filters.append("#amount <= :max_amount")
+        kwargs: Any = {
+            "TableName": self.table,
+            "IndexName": index,
+            "KeyConditionExpression": key_condition,
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": to_dynamo(values),
+            "Limit": limit + 1,
+        }
+        if filters:
+            kwargs["FilterExpression"] = " AND ".join(filters)
+        if cursor:
+            kwargs["ExclusiveStartKey"] = self._decode_cursor(cursor, index)
+        found: list[Item] = []
+        while True:
+            response = self.client.query(**kwargs)
+            for raw in response["Items"]:
+                if len(found) == limit:  # one more match: there is a next page, after the last one kept
+                    return [_work_item(from_dynamo(i)) for i in found], self._cursor(index, found[-1])
+                found.append(raw)
+            if "LastEvaluatedKey" not in response:
+                return [_work_item(from_dynamo(i)) for i in found], None
+            kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+    def _cursor(self, index: str, raw: Mapping[str, Any]) -> str:
+        key = {name: raw[name]["S"] for name in ("pk", self.INDEX_KEYS[index], "created_at")}
+        text = json.dumps({"index": index, "key": key}, separators=(",", ":"), sort_keys=True)
+        return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+    def _decode_cursor(self, cursor: str, index: str) -> dict[str, Any]:
+        names = ("pk", self.INDEX_KEYS[index], "created_at")
+        try:
+            decoded = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+            key = decoded["key"]
+            ours = set(key) == set(names) and all(isinstance(key[n], str) for n in names)
+            same_listing = decoded["index"] == index
+        except (ValueError, TypeError, KeyError, AttributeError):
+            raise BadCursor("not a cursor this listing gave out") from None
+        if not same_listing:
+            raise BadCursor("the cursor belongs to another listing (status or type changed): start again without it")
+        if not ours:
+            raise BadCursor("not a cursor this listing gave out")
+        return {name: {"S": key[name]} for name in names}
+
+    def counts_by_type(self, status: str) -> dict[str, int]:
+        """How many follow-ups of each type have this status (reads only the type of each)."""
+        counts: dict[str, int] = {}
+        kwargs: Any = {
+            "TableName": self.table,
+            "IndexName": "by_status",
+            "KeyConditionExpression": "#status = :status",
+            "ProjectionExpression": "#type",
+            "ExpressionAttributeNames": {"#status": "status", "#type": "type"},
+            "ExpressionAttributeValues": {":status": {"S": status}},
+        }
+        while True:
+            response = self.client.query(**kwargs)
+            for item in response["Items"]:
+                followup_type = item["type"]["S"]
+                counts[followup_type] = counts.get(followup_type, 0) + 1
+            if "LastEvaluatedKey" not in response:
+                return dict(sorted(counts.items()))
+            kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+    # -- changes -------------------------------------------------------------------------------
+
+    def change(self, change: FollowupChange) -> WorkItem:
+        """Apply one change; raises NotFound, or Conflict saying what changed since the caller's version."""
+        update = self._update(change)
+        try:
+            response = self.client.update_item(**update, ReturnValues="ALL_NEW")
+        except ClientError as error:
+            if _is(error, "ConditionalCheckFailedException"):
+                raise self.refusal(change) from None
+            raise
+        return _work_item(from_dynamo(response["Attributes"]))
+
+    def refusal(self, change: FollowupChange) -> Exception:
+        """Why a change's condition failed, read back from the item as it now is."""
+        current = self.work_item(change.followup_id)
+        if current is None:
+            return NotFound(f"no follow-up {change.followup_id!r}")
+        if change.require_open and current.followup.status is FollowupStatus.RESOLVED:
+            who = f" by {current.resolved_by}" if current.resolved_by else ""
+            resolution = current.resolution.value if current.resolution else "resolved"
+            return Conflict(f"follow-up {change.followup_id} is already resolved ({resolution}){who}")
+        return Conflict(
+            f"follow-up {change.followup_id} changed since version {change.expected_version}: "
+            f"it is at version {current.version} now; reload it and try again"
+        )
+
+    def _update(self, change: FollowupChange) -> dict[str, Any]:
+        names = {"#version": "version", "#history": "history"}
+        values: dict[str, Any] = {
+            ":expected": change.expected_version,
+            ":next": change.expected_version + 1,
+            ":audit": [_audit_item(change.audit)],
+            ":empty": [],
+        }
+        assignments = ["#version = :next", "#history = list_append(if_not_exists(#history, :empty), :audit)"]
+        for index, (name, value) in enumerate(change.set.items()):
+            names[f"#s{index}"] = name
+            values[f":s{index}"] = plain(value)
+            assignments.append(f"#s{index} = :s{index}")
+        expression = "SET " + ", ".join(assignments)
+        if change.remove:
+            removed = []
+            for index, name in enumerate(change.remove):
+                names[f"#r{index}"] = name
+                removed.append(f"#r{index}")
+            expression += " REMOVE " + ", ".join(removed)
+        # Items opened before follow-ups had versions count as version 0.
+        version = "#version = :expected"
+        if change.expected_version == 0:
+            version = f"({version} OR attribute_not_exists(#version))"
+        condition = f"attribute_exists(pk) AND {version}"
+        if change.require_open:
+            names["#status"] = "status"
+            values[":open"] = FollowupStatus.OPEN.value
+            condition += " AND #status = :open"
+        return {
+            "TableName": self.table,
+            "Key": {"pk": {"S": change.followup_id}},
+            "UpdateExpression": expression,
+            "ConditionExpression": condition,
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": to_dynamo(values),
+        }
+
+    def commit_resolution(
+        self,
+        *,
+        claims: ClaimsStore,
+        decision: PostingDecision,
+        change: FollowupChange,
+        release: CashRelease | None,
+        recorded_at: datetime,
+    ) -> None:
+        """A resolution that moves money, in one transaction: the posting (new id), the claim (its
+        version), the held money (still held), the follow-up (its version, still open) and any
+        follow-ups the posting raises. Raises AlreadyPosted, ClaimChanged, Conflict or NotFound;
+        whatever is raised, nothing was written."""
+        actions = claims.posting_actions(decision, recorded_at=recorded_at)
+        what = ["posting", "claim"]
+        if release is not None:
+            names = {"#status": "status"} | {f"#f{i}": name for i, name in enumerate(release.fields)}
+            values = {":held": "held", ":applied": "applied"}
+            values |= {f":f{i}": value for i, value in enumerate(plain(dict(release.fields)).values())}
+            assignments = ["#status = :applied"] + [f"#f{i} = :f{i}" for i in range(len(release.fields))]
+            actions.append(
+                {
+                    "Update": {
+                        "TableName": release.table,
+                        "Key": _key(f"UNAPPLIED#{release.held_posting_id}", "CASH"),
+                        "UpdateExpression": "SET " + ", ".join(assignments),
+                        "ConditionExpression": "#status = :held",
+                        "ExpressionAttributeNames": names,
+                        "ExpressionAttributeValues": to_dynamo(values),
+                    }
+                }
+            )
+            what.append("cash")
+        update: Any = self._update(change)
+        actions.append({"Update": update})
+        what.append("followup")
+        for followup in decision.followups:
+            actions.append(
+                {
+                    "Put": {
+                        "TableName": self.table,
+                        "Item": to_dynamo(_followup_item(followup)),
+                        "ConditionExpression": "attribute_not_exists(pk)",
+                    }
+                }
+            )
+            what.append("new followup")
+        try:
+            self.client.transact_write_items(TransactItems=actions)
+        except ClientError as error:
+            if not _is(error, "TransactionCanceledException"):
+                raise
+            reasons = [reason.get("Code", "None") for reason in error.response.get("CancellationReasons", [])]
+            failed = {what[i] for i, code in enumerate(reasons) if code == "ConditionalCheckFailed" and i < len(what)}
+            if "followup" in failed:
+                raise self.refusal(change) from None
+            if "posting" in failed:
+                raise AlreadyPosted(decision.posting_id) from None
+            if "cash" in failed:
+                raise Conflict("the held money is no longer held: it was applied or released meanwhile") from None
+            if "claim" in failed:
+                raise ClaimChanged(f"claim {decision.claim_id} changed meanwhile") from None
+            if failed or "TransactionConflict" in reasons:
+                raise Conflict(
+                    f"follow-up {change.followup_id} or claim {decision.claim_id} was being changed by someone "
+                    "else at the same moment; reload and try again"
+                ) from None
+            raise

@@ -6,13 +6,13 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from remitflow.cli import claims, followups, local, parse, upload
+from remitflow.cli import claims, followups, local, parse, recon, upload
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="remitflow", description="Payment posting and reconciliation.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for command in (parse, local, upload, claims, followups):
+    for command in (parse, local, upload, claims, followups, recon):
         command.register(commands)
     return parser
 

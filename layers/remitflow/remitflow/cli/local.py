@@ -15,6 +15,7 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -33,8 +34,16 @@ LOCAL_CREDENTIALS = {
 # Locally nobody signs in: every API request acts as this person, and `local up` says so loudly.
 DEFAULT_DEV_IDENTITY = "dev-biller@localhost"
 WORKLIST_API = "WorklistApi"
-# Sample files in the order a practice would load them: prices and claims before the payments.
-SAMPLE_KINDS = (("fee-schedules", "fee-schedules/"), ("claims", "claims/"), ("remittances", "remittances/"))
+# Sample files in the order a practice gets them: prices and claims, the payments, then the bank's file.
+# (The camt.053 sample repeats the BAI2 file's ACH credit, so only the BAI2 file is loaded.)
+SAMPLE_KINDS = (
+    ("fee-schedules", "fee-schedules/", "*.csv"),
+    ("claims", "claims/", "*.csv"),
+    ("remittances", "remittances/", "*.835"),
+    ("deposits", "deposits/", "*.bai"),
+)
+# The samples are from January 2025; the sweep runs a week after the last of them.
+SAMPLES_AS_OF = date(2025, 1, 28)
 
 
 def register(commands: Any) -> None:
@@ -93,8 +102,8 @@ def _report(invocation: Invocation) -> None:
 def _upload_samples(runner: LocalRunner, samples: Path) -> list[str]:
     s3 = runner.s3
     remittance_keys = []
-    for folder, prefix in SAMPLE_KINDS:
-        for path in sorted((samples / folder).glob("*")):
+    for folder, prefix, pattern in SAMPLE_KINDS:
+        for path in sorted((samples / folder).glob(pattern)):
             if path.is_file():
                 s3.put_object(Bucket=runner.stack.inbox_bucket, Key=prefix + path.name, Body=path.read_bytes())
                 if prefix == "remittances/":
@@ -114,14 +123,19 @@ def run_demo(args: argparse.Namespace) -> int:
         runner = LocalRunner(stack, environment={"POWERTOOLS_LOG_LEVEL": "ERROR"}, on_invoke=_report)
         print(f"embedded AWS: stack {stack.stack_name} from {args.template}, {len(stack.functions)} functions")
         keys = _upload_samples(runner, args.samples)
+        # The daily sweep, as its schedule would run it a week after the samples' last payment.
+        runner.invoke("ReconciliationSweeper", {"as_of": SAMPLES_AS_OF.isoformat()})
+        runner.pump()
         summaries = [_summary(runner, key) for key in keys]
+        report = _summary(runner, f"reconciliation/{SAMPLES_AS_OF.isoformat()}", prefix="reports/")
         followups = _followup_counts(runner)
     _print_demo(summaries, followups)
+    _print_reconciliation(report)
     return 0
 
 
-def _summary(runner: LocalRunner, key: str) -> dict[str, Any]:
-    body = runner.s3.get_object(Bucket=runner.stack.inbox_bucket, Key=f"processed/{key}.json")["Body"].read()
+def _summary(runner: LocalRunner, key: str, prefix: str = "processed/") -> dict[str, Any]:
+    body = runner.s3.get_object(Bucket=runner.stack.inbox_bucket, Key=f"{prefix}{key}.json")["Body"].read()
     summary: dict[str, Any] = json.loads(body)
     return summary
 
@@ -152,6 +166,24 @@ def _print_demo(summaries: list[dict[str, Any]], followups: Counter[str]) -> Non
     print(f"follow-ups      {sum(followups.values())}")
     for followup_type, count in sorted(followups.items()):
         print(f"  {followup_type:<22}{count}")
+
+
+def _print_reconciliation(report: dict[str, Any]) -> None:
+    print()
+    print(f"reconciliation as of {report['as_of']} (bank file samples/deposits/*.bai)")
+    for found in report["matched"]:
+        print(
+            f"  matched              trace {found['trace_number'] or '-':<12} ERA {found['era_amount']:>9}"
+            f"  deposit {found['deposit_amount']:>9}  {found['confidence']}"
+        )
+    for era in report["eras_without_deposit"]:
+        print(f"  ERA without deposit  trace {era['trace_number']:<12} ERA {era['amount']:>9}")
+    for deposit in report["deposits_without_era"]:
+        print(
+            f"  deposit without ERA  trace {deposit['trace_number'] or '-':<12} {'':13}  deposit {deposit['amount']:>9}"
+        )
+    totals = report["totals"]
+    print(f"  posted {totals['posted_total']} against deposited {totals['deposited_total']}")
 
 
 def run_up(args: argparse.Namespace) -> int:

@@ -16,7 +16,12 @@ from botocore.exceptions import BotoCoreError, ClientError
 from remitflow.adapters.s3 import SUMMARY_PREFIX
 from remitflow.cli.connection import CommandError, add_stack_options, connect, fail
 
-PREFIXES = {"remittance": "remittances/", "claims": "claims/", "fee-schedule": "fee-schedules/"}
+PREFIXES = {
+    "remittance": "remittances/",
+    "claims": "claims/",
+    "fee-schedule": "fee-schedules/",
+    "deposit": "deposits/",
+}
 
 
 def register(commands: Any) -> None:
@@ -96,6 +101,9 @@ def _print_summary(summary: dict[str, Any]) -> None:
                 f"{transaction['payment_amount']} paid, {transaction['posted_payment']} posted, "
                 f"{transaction['unapplied_cash']} held{duplicate}"
             )
+    elif "deposits" in summary:
+        print(f"{summary['source_key']}: {summary['status']}")
+        print(f"  deposits {summary['deposits']} ({summary['deposits_total']}), matched {summary['matched']}")
     else:
         print(f"{summary['source_key']}: {summary['loaded']} loaded, {len(summary['problems'])} problems")
     for followup_type, count in summary.get("followups_by_type", {}).items():

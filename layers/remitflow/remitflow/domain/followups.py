@@ -25,6 +25,9 @@ class FollowupType(StrEnum):
     UNREADABLE_FILE = "unreadable_file"
     IMPORT_ERROR = "import_error"
     NOT_OUR_CLAIM = "not_our_claim"  # CLP02 23
+    AMOUNT_MISMATCH = "amount_mismatch"  # ERA and deposit share a trace, not an amount
+    ERA_WITHOUT_DEPOSIT = "era_without_deposit"  # no deposit past the CORE 370 window
+    DEPOSIT_WITHOUT_ERA = "deposit_without_era"  # money in the bank that no ERA explains
 
 
 class FollowupStatus(StrEnum):

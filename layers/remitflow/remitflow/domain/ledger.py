@@ -16,6 +16,7 @@ class EntryKind(StrEnum):
     CONTRACTUAL_ADJUSTMENT = "contractual_adjustment"  # CO
     OTHER_ADJUSTMENT = "other_adjustment"  # OA, PI (and CR in 4010 files)
     PATIENT_RESPONSIBILITY = "patient_responsibility"  # PR: reason 1 deductible, 2 coinsurance, 3 copay, ...
+    WRITE_OFF = "write_off"  # a biller's decision, not the payer's: kept apart from the CAS adjustments
 
 
 KIND_OF_GROUP = {
@@ -32,6 +33,8 @@ BALANCE_OF_KIND = {
     EntryKind.CONTRACTUAL_ADJUSTMENT: "contractual_adjustment",
     EntryKind.OTHER_ADJUSTMENT: "other_adjustment",
     EntryKind.PATIENT_RESPONSIBILITY: "patient_responsibility",
+    # The claim has no balance of its own for write-offs: like OA/PI, they reduce what the payers owe.
+    EntryKind.WRITE_OFF: "other_adjustment",
 }
 
 

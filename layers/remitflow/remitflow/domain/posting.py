@@ -49,6 +49,7 @@ class Outcome(StrEnum):
     REVERSAL_UNMATCHED = "reversal_unmatched"
     UNKNOWN_STATUS = "unknown_status"
     NO_OP = "no_op"  # this posting is already on the claim (a retry or a re-upload)
+    WRITTEN_OFF = "written_off"  # a biller wrote off (part of) the balance: see domain.resolutions
 
 
 REVERSIBLE = frozenset({Outcome.POSTED, Outcome.FORWARDED, Outcome.DENIED})
@@ -212,11 +213,14 @@ def decide(
     prior_postings: Sequence[PostingRecord] = (),
     tolerance: UnderpaymentTolerance = DEFAULT_TOLERANCE,
     now: datetime,
+    override_posting_id: str | None = None,
 ) -> PostingDecision:
     """Decide one claim payment. `claim` is the claim whose id is CLP01 (None: not found);
-    `prior_postings` are this claim's earlier postings; `occurrence` comes from `occurrences`."""
+    `prior_postings` are this claim's earlier postings; `occurrence` comes from `occurrences`.
+    `override_posting_id` replaces the id computed from the remittance: a biller applying held money
+    to a claim keys the posting on the follow-up, so that money can be posted once only."""
     cp = claim_payment
-    pid = posting_id(
+    pid = override_posting_id or posting_id(
         remittance.payer_id,
         remittance.trace_number,
         cp.patient_control_number,

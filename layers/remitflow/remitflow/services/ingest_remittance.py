@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger
 
@@ -23,6 +23,7 @@ from remitflow.adapters.s3 import Inbox
 from remitflow.adapters.sqs import FollowupQueue
 from remitflow.domain.claims import Claim, FeeSchedule
 from remitflow.domain.followups import Followup, FollowupType, new_followup
+from remitflow.domain.matching import EraPayment
 from remitflow.domain.posting import (
     STATUS_REVERSAL,
     Outcome,
@@ -37,6 +38,9 @@ from remitflow.domain.values import ZERO, cents, money_text
 from remitflow.x12.errors import Problem, Severity
 from remitflow.x12.models import BrokenClaim, ClaimPayment, TransactionHeader
 from remitflow.x12.parser import RemittanceParser, TransactionEnd
+
+if TYPE_CHECKING:
+    from remitflow.services.reconciliation import Reconciliation
 
 logger = Logger(child=True)
 
@@ -93,6 +97,7 @@ class IngestSummary:
     followups_by_type: Counter[str] = field(default_factory=Counter)
     problems: list[Problem] = field(default_factory=list)
     unreadable: bool = False
+    eras_opened: int = 0  # remittances now waiting for their deposit
 
     @property
     def claims_posted(self) -> int:
@@ -133,7 +138,9 @@ class RemittanceIngest:
         tolerance: UnderpaymentTolerance,
         batch_size: int = 50,
         clock: Callable[[], datetime] = utc_now,
+        reconciliation: Reconciliation | None = None,
     ) -> None:
+        self.reconciliation = reconciliation
         self.inbox = inbox
         self.claims = claims
         self.remittances = remittances
@@ -162,6 +169,8 @@ class RemittanceIngest:
                 run = None
         summary.problems = [p for p in parser.problems if p.severity is Severity.ERROR]
         self._file_problems(summary, parser, seen)
+        if summary.eras_opened and self.reconciliation is not None:
+            self.reconciliation.reconcile(source=key)
         self.inbox.put_summary(key, summary.as_json())
         return summary
 
@@ -203,6 +212,7 @@ class _TransactionRun:
         self.ingest = ingest
         self.summary = summary
         self.now = summary.processed_at
+        self.header = header
         self.remittance = RemittanceRef.from_header(header, summary.source_key)
         payment = header.payment
         self.key = RemittanceKey(
@@ -391,6 +401,11 @@ class _TransactionRun:
             entries,
         )
         self.ingest.send(self.summary, followups)
+        reconciliation = self.ingest.reconciliation
+        if reconciliation is not None:
+            era = EraPayment.from_header(self.header, self.summary.source_key, era_id=self.key.pk)
+            if reconciliation.open_era(era, cents(t.posted_payment)):
+                self.summary.eras_opened += 1
 
     def _unbalanced(self, end: TransactionEnd) -> Followup:
         """The transaction set itself does not add up (sum of CLP04 - sum of PLB != BPR02) or parts were unreadable."""

@@ -1,13 +1,92 @@
-"""Follow-ups arriving from the queue become open items on the billers' worklist."""
+"""The billers' worklist: follow-ups arrive from the queue (WorklistIntake), billers list, take and
+resolve them (Worklist). Every change is conditional on the version the biller saw and appends an
+audit entry in the same write; the resolutions that move money commit with the posting in one
+transaction, so a follow-up resolved twice (or by two billers at once) moves money once.
+
+The caller's identity is an argument: the API takes it from the verified token, the CLI from
+`--as` or the AWS caller, never from a request body.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
 from aws_lambda_powertools import Logger
 
-from remitflow.adapters.dynamodb import WorklistStore
-from remitflow.domain.followups import Followup
+from remitflow.adapters.dynamodb import (
+    AlreadyPosted,
+    BadCursor,
+    CashRelease,
+    ClaimChanged,
+    ClaimsStore,
+    Conflict,
+    FollowupChange,
+    NotFound,
+    RemittancesStore,
+    WorklistFilter,
+    WorklistStore,
+)
+from remitflow.domain.claims import Claim
+from remitflow.domain.followups import Followup, FollowupStatus
+from remitflow.domain.posting import DEFAULT_TOLERANCE, PostingDecision
+from remitflow.domain.resolutions import (
+    AlreadyApplied,
+    AuditEntry,
+    Resolution,
+    ResolutionError,
+    WorkItem,
+    apply_to_claim,
+    check_appeal_due,
+    check_fits,
+    fitting,
+    held_posting_id,
+    write_off,
+)
+from remitflow.domain.underpayment import UnderpaymentTolerance
+from remitflow.domain.values import money_text
+from remitflow.services.claim_view import claim_view
+from remitflow.services.worklist_models import (
+    AssignRequest,
+    FollowupDetail,
+    FollowupPage,
+    FollowupView,
+    ListQuery,
+    ResolveRequest,
+    ResolveResult,
+    UnassignRequest,
+    audit_view,
+    followup_view,
+)
 
 logger = Logger(child=True)
+
+__all__ = ["Conflict", "InvalidRequest", "NotFound", "Worklist", "WorklistIntake"]
+
+# A posting landing on the claim between our read and our write is normal: decide again a few times.
+MAX_CLAIM_RETRIES = 5
+# Fields a resolution accepts besides resolution, note and expected_version.
+RESOLUTION_FIELDS = {
+    Resolution.APPLIED_TO_CLAIM: {"claim_id"},
+    Resolution.WRITTEN_OFF: {"claim_id", "write_off_reason", "amount"},
+    Resolution.APPEALED: {"appeal_due_date"},
+}
+OPTIONAL_FIELDS = ("claim_id", "write_off_reason", "amount", "appeal_due_date")
+
+
+class InvalidRequest(ValueError):
+    """A request field is wrong; `field` names it (the API answers 400)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
 
 
 class WorklistIntake:
@@ -23,3 +102,327 @@ class WorklistIntake:
             extra={"followup_id": followup.id, "followup_type": followup.type.value, "claim_id": followup.claim_id},
         )
         return added
+
+
+class Worklist:
+    """List, look at, take and resolve follow-ups. Raises InvalidRequest, NotFound or Conflict."""
+
+    def __init__(
+        self,
+        *,
+        worklist: WorklistStore,
+        claims: ClaimsStore,
+        remittances: RemittancesStore,
+        tolerance: UnderpaymentTolerance = DEFAULT_TOLERANCE,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
+        self.worklist = worklist
+        self.claims = claims
+        self.remittances = remittances
+        self.tolerance = tolerance
+        self.clock = clock
+
+    # -- reading -------------------------------------------------------------------------------
+
+    def list(self, query: ListQuery) -> FollowupPage:
+        now = self.clock()
+        if query.status == "any" and query.type is None:
+            raise InvalidRequest("status", "'any' lists one type of follow-up: give a type, or status open or resolved")
+        if query.min_amount is not None and query.max_amount is not None and query.min_amount > query.max_amount:
+            raise InvalidRequest("min_amount", "is more than max_amount")
+        if (
+            query.min_age_days is not None
+            and query.max_age_days is not None
+            and query.min_age_days > query.max_age_days
+        ):
+            raise InvalidRequest("min_age_days", "is more than max_age_days")
+        status = None if query.status == "any" else query.status
+        # Age in whole days, as age_days shows it: max_age_days 3 keeps items up to 3 days and 23 hours old.
+        where = WorklistFilter(
+            status=status,
+            type=None if query.type is None else query.type.value,
+            payer_id=query.payer_id,
+            claim_id=query.claim_id,
+            assignee=query.assignee,
+            created_to=None if query.min_age_days is None else now - timedelta(days=query.min_age_days),
+            created_from=None
+            if query.max_age_days is None
+            else now - timedelta(days=query.max_age_days + 1) + timedelta(microseconds=1),
+            min_amount=query.min_amount,
+            max_amount=query.max_amount,
+        )
+        try:
+            items, cursor = self.worklist.page(where, limit=query.limit, cursor=query.cursor)
+        except BadCursor as error:
+            raise InvalidRequest("cursor", str(error)) from None
+        counts = self.worklist.counts_by_type(status) if status else self._type_count(query)
+        return FollowupPage(items=[followup_view(i, now) for i in items], next_cursor=cursor, counts_by_type=counts)
+
+    def _type_count(self, query: ListQuery) -> dict[str, int]:
+        assert query.type is not None
+        total = sum(self.worklist.counts_by_type(s.value).get(query.type.value, 0) for s in FollowupStatus)
+        return {query.type.value: total}
+
+    def get(self, followup_id: str) -> FollowupDetail:
+        item = self._item(followup_id)
+        followup = item.followup
+        claim_id = item.resolved_claim_id or followup.claim_id
+        payment = followup.detail.get("claim_payment")
+        return FollowupDetail(
+            followup=followup_view(item, self.clock()),
+            history=[audit_view(entry) for entry in item.history],
+            claim=claim_view(self.claims, claim_id) if claim_id else None,
+            claim_payment=payment if isinstance(payment, dict) else None,
+            resolutions=fitting(followup.type),
+        )
+
+    def _item(self, followup_id: str) -> WorkItem:
+        item = self.worklist.work_item(followup_id)
+        if item is None:
+            raise NotFound(f"no follow-up {followup_id!r}")
+        return item
+
+    def _open_at(self, followup_id: str, expected_version: int | None) -> WorkItem:
+        """The follow-up, open and at the version the caller saw (when they say which)."""
+        item = self._item(followup_id)
+        if item.followup.status is FollowupStatus.RESOLVED:
+            who = f" by {item.resolved_by}" if item.resolved_by else ""
+            resolution = item.resolution.value if item.resolution else "resolved"
+            raise Conflict(f"follow-up {followup_id} is already resolved ({resolution}){who}")
+        if expected_version is not None and expected_version != item.version:
+            raise Conflict(
+                f"follow-up {followup_id} is at version {item.version}, not {expected_version}: "
+                "someone changed it; reload it and try again"
+            )
+        return item
+
+    # -- taking --------------------------------------------------------------------------------
+
+    def assign(self, followup_id: str, request: AssignRequest, *, caller: str) -> FollowupView:
+        item = self._open_at(followup_id, request.expected_version)
+        assignee = request.assignee or caller
+        if item.assignee == assignee:
+            return followup_view(item, self.clock())  # already theirs: nothing to change
+        if item.assignee is not None:
+            raise Conflict(f"follow-up {followup_id} is assigned to {item.assignee}; unassign it first")
+        now = self.clock()
+        audit = AuditEntry(
+            at=now, by=caller, action="assigned", before={"assignee": None}, after={"assignee": assignee}
+        )
+        change = FollowupChange(
+            followup_id, item.version, audit, set={"assignee": assignee, "assigned_at": now.isoformat()}
+        )
+        updated = self.worklist.change(change)
+        logger.info("follow-up assigned", extra={"followup_id": followup_id})
+        return followup_view(updated, now)
+
+    def unassign(self, followup_id: str, request: UnassignRequest, *, caller: str) -> FollowupView:
+        item = self._open_at(followup_id, request.expected_version)
+        if item.assignee is None:
+            return followup_view(item, self.clock())
+        now = self.clock()
+        audit = AuditEntry(
+            at=now, by=caller, action="unassigned", before={"assignee": item.assignee}, after={"assignee": None}
+        )
+        change = FollowupChange(followup_id, item.version, audit, set={}, remove=("assignee", "assigned_at"))
+        updated = self.worklist.change(change)
+        logger.info("follow-up unassigned", extra={"followup_id": followup_id})
+        return followup_view(updated, now)
+
+    # -- resolving -----------------------------------------------------------------------------
+
+    def resolve(self, followup_id: str, request: ResolveRequest, *, caller: str) -> ResolveResult:
+        _check_fields(request)
+        for _ in range(MAX_CLAIM_RETRIES):
+            item = self._open_at(followup_id, request.expected_version)
+            try:
+                check_fits(item.followup, request.resolution)
+                if request.resolution is Resolution.APPLIED_TO_CLAIM:
+                    result = self._apply(item, request, caller)
+                elif request.resolution is Resolution.WRITTEN_OFF:
+                    result = self._write_off(item, request, caller)
+                else:
+                    result = self._record(item, request, caller)
+            except ClaimChanged:
+                continue  # a posting landed on the claim meanwhile: read it again and decide again
+            except ResolutionError as error:
+                raise InvalidRequest(error.field, error.message) from None
+            except (AlreadyApplied, AlreadyPosted):
+                raise Conflict(f"follow-up {followup_id} is already resolved: its posting is on the claim") from None
+            logger.info(
+                "follow-up resolved",
+                extra={"followup_id": followup_id, "resolution": request.resolution.value},
+            )
+            return result
+        raise Conflict(f"the claim kept changing while resolving follow-up {followup_id}; try again")
+
+    def _resolved_fields(self, request: ResolveRequest, caller: str, now: datetime) -> dict[str, Any]:
+        return {
+            "status": FollowupStatus.RESOLVED.value,
+            "resolution": request.resolution.value,
+            "note": request.note,
+            "resolved_by": caller,
+            "resolved_at": now.isoformat(),
+        }
+
+    def _audit(
+        self,
+        item: WorkItem,
+        request: ResolveRequest,
+        caller: str,
+        now: datetime,
+        *,
+        before: dict[str, Any] | None = None,
+        after: dict[str, Any] | None = None,
+    ) -> AuditEntry:
+        """The resolution's audit entry: the follow-up's state, plus what else it changed (claim, held money)."""
+        return AuditEntry(
+            at=now,
+            by=caller,
+            action="resolved",
+            before={"status": item.followup.status.value, "resolution": None, "assignee": item.assignee}
+            | (before or {}),
+            after={"status": FollowupStatus.RESOLVED.value, "resolution": request.resolution.value} | (after or {}),
+            note=request.note,
+        )
+
+    def _record(self, item: WorkItem, request: ResolveRequest, caller: str) -> ResolveResult:
+        """A resolution that moves no money: the follow-up alone changes."""
+        now = self.clock()
+        fields = self._resolved_fields(request, caller, now)
+        extra: dict[str, Any] = {}
+        if request.resolution is Resolution.APPEALED:
+            due = check_appeal_due(request.appeal_due_date, now.date())
+            fields["appeal_due_date"] = extra["appeal_due_date"] = due.isoformat()
+        audit = self._audit(item, request, caller, now, after=extra)
+        updated = self.worklist.change(FollowupChange(item.followup.id, item.version, audit, set=fields))
+        claim_id = updated.followup.claim_id
+        return ResolveResult(
+            followup=followup_view(updated, now), claim=claim_view(self.claims, claim_id) if claim_id else None
+        )
+
+    def _apply(self, item: WorkItem, request: ResolveRequest, caller: str) -> ResolveResult:
+        """The held claim payment goes through the posting engine onto the chosen claim."""
+        followup = item.followup
+        claim_id = request.claim_id or ""
+        claim = self.claims.get(claim_id)
+        priors = [p.record for p in self.claims.postings(claim_id)] if claim is not None else []
+        now = self.clock()
+        decision = apply_to_claim(
+            followup,
+            claim,
+            claim_id=claim_id,
+            prior_postings=priors,
+            fee_schedule=self.remittances.fee_schedule(followup.payer_id or ""),
+            tolerance=self.tolerance,
+            now=now,
+        )
+        assert claim is not None and decision.claim is not None  # apply_to_claim refuses otherwise
+        release, held = self._held_money(followup, decision, caller, now)
+        audit = self._audit(
+            item,
+            request,
+            caller,
+            now,
+            before={"claim": _claim_state(claim)} | ({"held": held} if held else {}),
+            after={"claim": _claim_state(decision.claim), "posting_id": decision.posting_id}
+            | ({"held": held | {"status": "applied"}} if held else {}),
+        )
+        fields = self._resolved_fields(request, caller, now) | {"resolved_claim_id": claim.claim_id}
+        change = FollowupChange(followup.id, item.version, audit, set=fields)
+        self.worklist.commit_resolution(
+            claims=self.claims, decision=decision, change=change, release=release, recorded_at=now
+        )
+        return self._result(followup.id, claim.claim_id, now)
+
+    def _held_money(
+        self, followup: Followup, decision: PostingDecision, caller: str, now: datetime
+    ) -> tuple[CashRelease | None, dict[str, Any] | None]:
+        """The suspense record the money leaves, checked to be what the posting takes (every cent in one place)."""
+        if not followup.amount:
+            return None, None
+        held_id = held_posting_id(followup)
+        cash = self.remittances.unapplied(held_id) if held_id else None
+        if held_id is None or cash is None:
+            raise InvalidRequest("resolution", "no held money is recorded for this follow-up")
+        if cash.get("status") != "held":
+            raise Conflict(f"the money of follow-up {followup.id} is no longer held ({cash.get('status')})")
+        amount = Decimal(cash["amount"])
+        if amount != decision.posted_payment:
+            raise InvalidRequest(
+                "claim_id",
+                f"the posting would take {money_text(decision.posted_payment)} but {money_text(amount)} is held",
+            )
+        release = CashRelease(
+            table=self.remittances.table,
+            held_posting_id=held_id,
+            fields={
+                "applied_posting_id": decision.posting_id,
+                "applied_to_claim": decision.claim_id,
+                "applied_by": caller,
+                "applied_at": now.isoformat(),
+                "followup_id": followup.id,
+            },
+        )
+        return release, {"posting_id": held_id, "amount": money_text(amount), "status": "held"}
+
+    def _write_off(self, item: WorkItem, request: ResolveRequest, caller: str) -> ResolveResult:
+        followup = item.followup
+        claim_id = request.claim_id or followup.claim_id
+        if not claim_id:
+            raise InvalidRequest("claim_id", "this follow-up names no claim: give the claim to write off")
+        claim = self.claims.get(claim_id)
+        if claim is None:
+            raise InvalidRequest("claim_id", f"no claim {claim_id!r}")
+        now = self.clock()
+        decision = write_off(
+            followup, claim, amount=request.amount, reason=request.write_off_reason or "", by=caller, now=now
+        )
+        assert decision.claim is not None
+        audit = self._audit(
+            item,
+            request,
+            caller,
+            now,
+            before={"claim": _claim_state(claim)},
+            after={
+                "claim": _claim_state(decision.claim),
+                "posting_id": decision.posting_id,
+                "written_off": money_text(decision.entries[0].amount),
+                "write_off_reason": request.write_off_reason,
+            },
+        )
+        fields = self._resolved_fields(request, caller, now) | {"resolved_claim_id": claim.claim_id}
+        change = FollowupChange(followup.id, item.version, audit, set=fields)
+        self.worklist.commit_resolution(
+            claims=self.claims, decision=decision, change=change, release=None, recorded_at=now
+        )
+        return self._result(followup.id, claim.claim_id, now)
+
+    def _result(self, followup_id: str, claim_id: str, now: datetime) -> ResolveResult:
+        return ResolveResult(
+            followup=followup_view(self._item(followup_id), now), claim=claim_view(self.claims, claim_id)
+        )
+
+
+def _check_fields(request: ResolveRequest) -> None:
+    """Each resolution's own fields: required ones present, others' absent (so nothing is silently ignored)."""
+    wanted = RESOLUTION_FIELDS.get(request.resolution, set())
+    for name in OPTIONAL_FIELDS:
+        if getattr(request, name) is not None and name not in wanted:
+            raise InvalidRequest(name, f"does not go with resolution {request.resolution.value}")
+    if request.resolution is Resolution.APPLIED_TO_CLAIM and request.claim_id is None:
+        raise InvalidRequest("claim_id", "required for applied_to_claim: the claim the money pays")
+    if request.resolution is Resolution.WRITTEN_OFF and request.write_off_reason is None:
+        raise InvalidRequest("write_off_reason", "required for written_off")
+    if request.resolution is Resolution.APPEALED and request.appeal_due_date is None:
+        raise InvalidRequest("appeal_due_date", "required for appealed (YYYY-MM-DD)")
+
+
+def _claim_state(claim: Claim) -> dict[str, Any]:
+    return {
+        "claim_id": claim.claim_id,
+        "version": claim.version,
+        "status": claim.status.value,
+        "insurance_balance": money_text(claim.insurance_balance),
+    }

@@ -1,0 +1,52 @@
+"""ReconciliationSweeper: daily (EventBridge schedule) or on demand; ages unmatched ERAs and deposits
+and writes the day's reconciliation report. `{"as_of": "YYYY-MM-DD"}` in the event picks the day."""
+
+from __future__ import annotations
+
+from datetime import date
+from functools import cache
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from remitflow import runtime
+from remitflow.services.ingest_remittance import utc_now
+from remitflow.services.reconciliation import Reconciliation
+from remitflow.settings import Settings
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+
+
+@cache
+def service() -> Reconciliation:
+    return runtime.reconciliation(Settings())
+
+
+def as_of(event: dict[str, Any]) -> date:
+    """The event's as_of, else the day of the scheduled event's time, else today (UTC)."""
+    if event.get("as_of"):
+        return date.fromisoformat(event["as_of"])
+    if event.get("time"):
+        return date.fromisoformat(str(event["time"])[:10])
+    return utc_now().date()
+
+
+@metrics.log_metrics
+@tracer.capture_lambda_handler
+@logger.inject_lambda_context
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    day = as_of(event)
+    logger.set_correlation_id(f"sweep/{day.isoformat()}")
+    report = service().sweep(day)
+    raised = sum(report.get("followups_raised", {}).values())
+    metrics.add_metric(name="ReconciliationFollowups", unit=MetricUnit.Count, value=raised)
+    return {
+        "as_of": day.isoformat(),
+        "matched": len(report["matched"]),
+        "eras_without_deposit": len(report["eras_without_deposit"]),
+        "deposits_without_era": len(report["deposits_without_era"]),
+    }

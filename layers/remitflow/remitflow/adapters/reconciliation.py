@@ -1,0 +1,169 @@
+"""DynamoDB for reassociation: deposits, the open items waiting for their other half, and matches.
+
+RemittancesTable
+  pk "DEPOSIT#<transaction id>"  sk "META"                   a bank transaction as read (credits and debits)
+  pk "RECON#OPEN"                sk "ERA#<era id>" | "DEPOSIT#<id>"   waiting to be matched
+  pk "RECON#MATCHED"             sk "<match id>"              a match and what it joined
+
+Both sides write their open item first and read the other side after, with consistent reads: when an
+ERA and its deposit arrive at the same moment, at least one of the two sees the other. A match takes
+the open items away in the transaction that records it, conditional on their still being there, so
+two matchers racing for the same items cannot both win.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import ClientError
+
+from remitflow.adapters.dynamodb import Item, from_dynamo, plain, to_dynamo
+from remitflow.bank.models import BankTransaction
+from remitflow.domain.matching import Deposit, EraPayment, Match
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.client import DynamoDBClient
+    from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef
+
+OPEN = "RECON#OPEN"
+MATCHED = "RECON#MATCHED"
+
+
+def _key(pk: str, sk: str) -> dict[str, Any]:
+    return {"pk": {"S": pk}, "sk": {"S": sk}}
+
+
+def _cancelled(error: ClientError) -> bool:
+    code = error.response.get("Error", {}).get("Code")
+    return code in ("TransactionCanceledException", "ConditionalCheckFailedException")
+
+
+class ReconciliationStore:
+    def __init__(self, client: DynamoDBClient, table: str) -> None:
+        self.client = client
+        self.table = table
+
+    def record_deposit(self, transaction: BankTransaction, deposit: Deposit | None) -> bool:
+        """Keep a bank transaction once; a credit also waits for its ERA. False when already kept
+        (the same bank file again), and then nothing is re-opened."""
+        record = plain(transaction.model_dump(exclude={"text", "account_number"}))
+        record |= {"pk": f"DEPOSIT#{transaction.transaction_id}", "sk": "META", "kind": "bank_transaction"}
+        record["account"] = transaction.masked_account
+        actions: list[TransactWriteItemTypeDef] = [
+            {
+                "Put": {
+                    "TableName": self.table,
+                    "Item": to_dynamo(record),
+                    "ConditionExpression": "attribute_not_exists(pk)",
+                }
+            }
+        ]
+        if deposit is not None:
+            actions.append({"Put": {"TableName": self.table, "Item": to_dynamo(_open_deposit(deposit))}})
+        try:
+            self.client.transact_write_items(TransactItems=actions)
+        except ClientError as error:
+            if _cancelled(error):
+                return False
+            raise
+        return True
+
+    def open_era(self, era: EraPayment, era_record_pk: str, posted_payment: Any) -> bool:
+        """Put a posted ERA on the waiting list, once: a re-processed file must not re-open a matched ERA."""
+        item = {"pk": OPEN, "sk": f"ERA#{era.era_id}", "side": "era", "posted_payment": posted_payment}
+        item |= plain(era.model_dump())
+        actions: list[TransactWriteItemTypeDef] = [
+            {
+                "Update": {
+                    "TableName": self.table,
+                    "Key": _key(era_record_pk, "META"),
+                    "UpdateExpression": "SET recon_opened = :yes",
+                    "ConditionExpression": "attribute_exists(pk) AND attribute_not_exists(recon_opened)",
+                    "ExpressionAttributeValues": {":yes": {"BOOL": True}},
+                }
+            },
+            {"Put": {"TableName": self.table, "Item": to_dynamo(item)}},
+        ]
+        try:
+            self.client.transact_write_items(TransactItems=actions)
+        except ClientError as error:
+            if _cancelled(error):
+                return False
+            raise
+        return True
+
+    def open_items(self) -> tuple[list[EraPayment], list[Deposit], dict[str, Any]]:
+        """Everything waiting, both sides, and the posted amount of each waiting ERA."""
+        eras: list[EraPayment] = []
+        deposits: list[Deposit] = []
+        posted: dict[str, Any] = {}
+        for item in self._query(OPEN):
+            side = item.pop("side")
+            fields = {k: v for k, v in item.items() if k not in ("pk", "sk", "posted_payment")}
+            if side == "era":
+                era = EraPayment.model_validate(fields)
+                eras.append(era)
+                posted[era.era_id] = item.get("posted_payment")
+            else:
+                deposits.append(Deposit.model_validate(fields))
+        return eras, deposits, posted
+
+    def matches(self) -> list[Item]:
+        return list(self._query(MATCHED))
+
+    def commit_match(
+        self, match: Match, eras: list[EraPayment], deposits: list[Deposit], posted: Mapping[str, Any]
+    ) -> bool:
+        """Record the match and take its items off the waiting list, all or nothing. False when another
+        matcher took one of them first."""
+        record = {"pk": MATCHED, "sk": match.match_id, "kind": "match"} | plain(match.model_dump())
+        record["eras"] = [plain(e.model_dump()) for e in eras]
+        record["deposits"] = [plain(d.model_dump(exclude={"text_hint"})) for d in deposits]
+        record["posted"] = {e.era_id: posted.get(e.era_id) for e in eras if posted.get(e.era_id) is not None}
+        actions: list[TransactWriteItemTypeDef] = [
+            {
+                "Put": {
+                    "TableName": self.table,
+                    "Item": to_dynamo(record),
+                    "ConditionExpression": "attribute_not_exists(pk)",
+                }
+            }
+        ]
+        sort_keys = [f"ERA#{e}" for e in match.era_ids] + [f"DEPOSIT#{d}" for d in match.deposit_ids]
+        actions.extend(
+            {
+                "Delete": {
+                    "TableName": self.table,
+                    "Key": _key(OPEN, sk),
+                    "ConditionExpression": "attribute_exists(pk)",
+                }
+            }
+            for sk in sort_keys
+        )
+        try:
+            self.client.transact_write_items(TransactItems=actions)
+        except ClientError as error:
+            if _cancelled(error):
+                return False
+            raise
+        return True
+
+    def _query(self, pk: str) -> Iterator[Item]:
+        kwargs: Any = {
+            "TableName": self.table,
+            "KeyConditionExpression": "pk = :pk",
+            "ExpressionAttributeValues": {":pk": {"S": pk}},
+            "ConsistentRead": True,
+        }
+        while True:
+            response = self.client.query(**kwargs)
+            yield from (from_dynamo(item) for item in response["Items"])
+            if "LastEvaluatedKey" not in response:
+                return
+            kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+
+def _open_deposit(deposit: Deposit) -> Item:
+    fields: Item = plain(deposit.model_dump())
+    return {"pk": OPEN, "sk": f"DEPOSIT#{deposit.deposit_id}", "side": "deposit"} | fields

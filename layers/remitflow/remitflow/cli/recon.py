@@ -1,0 +1,76 @@
+"""`remitflow recon sweep|report`: ERA <-> deposit reconciliation on a stack.
+
+`sweep` runs the daily sweeper with a chosen "today" (follow-ups for what waited too long, the report
+written to the bucket); `report` shows the reconciliation as of a day without changing anything.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import UTC, date, datetime
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from remitflow import runtime
+from remitflow.cli.connection import CommandError, add_stack_options, connect, fail
+
+
+def register(commands: Any) -> None:
+    recon = commands.add_parser("recon", help="ERA and deposit reconciliation")
+    actions = recon.add_subparsers(dest="action", required=True, metavar="ACTION")
+    sweep = actions.add_parser("sweep", help="run the daily sweep as of a day")
+    sweep.add_argument("--as-of", type=date.fromisoformat, default=None, help="YYYY-MM-DD (default: today, UTC)")
+    sweep.add_argument("--json", action="store_true")
+    add_stack_options(sweep)
+    sweep.set_defaults(run=run_sweep)
+    report = actions.add_parser("report", help="matched and unmatched ERAs and deposits as of a day")
+    report.add_argument("--as-of", type=date.fromisoformat, default=None, help="YYYY-MM-DD (default: today, UTC)")
+    report.add_argument("--json", action="store_true")
+    add_stack_options(report)
+    report.set_defaults(run=run_report)
+
+
+def _as_of(args: argparse.Namespace) -> date:
+    return args.as_of or datetime.now(UTC).date()
+
+
+def run_sweep(args: argparse.Namespace) -> int:
+    try:
+        settings, stores = connect(args)
+        report = runtime.reconciliation(settings, stores).sweep(_as_of(args))
+    except (CommandError, ClientError, BotoCoreError) as error:
+        return fail("recon sweep", error)
+    _show(report, args.json)
+    return 0
+
+
+def run_report(args: argparse.Namespace) -> int:
+    try:
+        settings, stores = connect(args)
+        report = runtime.reconciliation(settings, stores).report(_as_of(args))
+    except (CommandError, ClientError, BotoCoreError) as error:
+        return fail("recon report", error)
+    _show(report, args.json)
+    return 0
+
+
+def _show(report: dict[str, Any], as_json: bool) -> None:
+    if as_json:
+        json.dump(report, sys.stdout, indent=2, default=str)
+        print()
+        return
+    print(f"reconciliation as of {report['as_of']}")
+    for found in report["matched"]:
+        print(
+            f"  matched  trace {found['trace_number'] or '-':<14} ERA {found['era_amount']:>10}"
+            f"  deposit {found['deposit_amount']:>10}  {found['confidence']}"
+        )
+    for era in report["eras_without_deposit"]:
+        print(f"  ERA without deposit      trace {era['trace_number']:<14} {era['amount']:>10}")
+    for deposit in report["deposits_without_era"]:
+        print(f"  deposit without ERA      trace {deposit['trace_number'] or '-':<14} {deposit['amount']:>10}")
+    for name, amount in report["totals"].items():
+        print(f"  {name.replace('_', ' '):<28}{amount if amount is not None else '-':>12}")

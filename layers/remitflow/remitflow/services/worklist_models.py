@@ -1,0 +1,164 @@
+"""What the worklist takes in and gives back: the requests the API (and the CLI) validate, and the
+JSON views of follow-ups. Money is text with two decimals ("75.00"), times ISO 8601.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+
+from remitflow.domain.followups import FollowupStatus, FollowupType
+from remitflow.domain.resolutions import AuditEntry, Resolution, WorkItem
+from remitflow.domain.values import money_text
+
+MONEY_TEXT = re.compile(r"\d{1,10}(\.\d{1,2})?")
+MAX_PAGE = 200
+
+
+def _money_text(value: object) -> object:
+    # Money arrives as text: a JSON number would have gone through a float on the way.
+    if not isinstance(value, str) or not MONEY_TEXT.fullmatch(value.strip()):
+        raise ValueError('money as a string with at most two decimals, e.g. "12.34"')
+    return Decimal(value.strip())
+
+
+MoneyText = Annotated[Decimal, BeforeValidator(_money_text)]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=254)]
+
+
+class Request(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class AssignRequest(Request):
+    assignee: Name | None = None  # default: the caller
+    expected_version: int | None = Field(default=None, ge=0)
+
+
+class UnassignRequest(Request):
+    expected_version: int | None = Field(default=None, ge=0)
+
+
+class ResolveRequest(Request):
+    """Which fields a resolution needs is checked by the service (400 naming the field)."""
+
+    resolution: Resolution
+    note: Text
+    expected_version: int | None = Field(default=None, ge=0)
+    claim_id: Name | None = None  # applied_to_claim: the claim the money pays; written_off: default the follow-up's
+    write_off_reason: Text | None = None
+    amount: MoneyText | None = None  # written_off: default the claim's whole insurance balance
+    appeal_due_date: date | None = None
+
+
+StatusChoice = Literal["open", "resolved", "any"]
+
+
+class ListQuery(Request):
+    """`status` "any" lists every status of one `type` (the by_type index)."""
+
+    status: StatusChoice = "open"
+    type: FollowupType | None = None
+    payer_id: Name | None = None
+    claim_id: Name | None = None
+    assignee: Name | None = None
+    min_age_days: int | None = Field(default=None, ge=0)
+    max_age_days: int | None = Field(default=None, ge=0)
+    min_amount: MoneyText | None = None
+    max_amount: MoneyText | None = None
+    cursor: str | None = None
+    limit: int = Field(default=50, ge=1, le=MAX_PAGE)
+
+
+# ----------------------------------------------------------------------------------------- views
+
+
+class View(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class FollowupView(View):
+    id: str
+    type: FollowupType
+    status: FollowupStatus
+    claim_id: str | None
+    payer_id: str | None
+    amount: str | None
+    reason_codes: list[str]
+    created_at: str
+    age_days: int
+    assignee: str | None
+    resolution: Resolution | None
+    note: str | None
+    version: int
+    source: str
+    detail: dict[str, Any]
+
+
+class AuditView(View):
+    at: str
+    by: str
+    action: str
+    before: dict[str, Any]
+    after: dict[str, Any]
+    note: str | None
+
+
+class FollowupPage(View):
+    items: list[FollowupView]
+    next_cursor: str | None
+    counts_by_type: dict[str, int]
+
+
+class FollowupDetail(View):
+    followup: FollowupView
+    history: list[AuditView]
+    claim: dict[str, Any] | None  # services.claim_view: balances, lines, postings with their entries
+    claim_payment: dict[str, Any] | None  # the 835 claim payment the follow-up keeps, if any
+    resolutions: list[Resolution]  # the resolutions that fit this follow-up's type
+
+
+class ResolveResult(View):
+    followup: FollowupView
+    claim: dict[str, Any] | None
+
+
+class ErrorView(View):
+    message: str
+
+
+def followup_view(item: WorkItem, now: datetime) -> FollowupView:
+    followup = item.followup
+    return FollowupView(
+        id=followup.id,
+        type=followup.type,
+        status=followup.status,
+        claim_id=followup.claim_id,
+        payer_id=followup.payer_id,
+        amount=None if followup.amount is None else money_text(followup.amount),
+        reason_codes=followup.reason_codes,
+        created_at=followup.created_at.isoformat(),
+        age_days=max((now - followup.created_at).days, 0),
+        assignee=item.assignee,
+        resolution=item.resolution,
+        note=item.note,
+        version=item.version,
+        source=followup.source,
+        detail=followup.detail,
+    )
+
+
+def audit_view(entry: AuditEntry) -> AuditView:
+    return AuditView(
+        at=entry.at.isoformat(),
+        by=entry.by,
+        action=entry.action,
+        before=entry.before,
+        after=entry.after,
+        note=entry.note,
+    )

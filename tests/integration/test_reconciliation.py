@@ -1,0 +1,183 @@
+"""ERA <-> deposit reassociation on moto: either arrival order, both at once, the same bank file twice,
+the daily sweep and its report."""
+
+from __future__ import annotations
+
+import json
+import threading
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from tests.integration.conftest import SAMPLES, Harness
+
+from remitflow.adapters.reconciliation import ReconciliationStore
+from remitflow.runtime import deposit_ingest, reconciliation, remittance_ingest
+
+BAI = SAMPLES / "deposits" / "first-national-2025-01-16.bai"
+BAI_KEY = "deposits/first-national-2025-01-16.bai"
+ACME = "remittances/acme-ach-2025-01-16.835"
+ACME_FILE = SAMPLES / "remittances" / "acme-ach-2025-01-16.835"
+
+
+def ingest_deposits(harness: Harness, key: str = BAI_KEY, body: Any = BAI) -> Any:
+    harness.upload(key, body)
+    return deposit_ingest(harness.settings, harness.stores).ingest(key)
+
+
+def ingest_remittance(harness: Harness, key: str, path: Any) -> None:
+    harness.upload(key, path)
+    remittance_ingest(harness.settings, harness.stores).ingest(key)
+
+
+def matched(harness: Harness) -> list[dict[str, Any]]:
+    return harness.stores.reconciliation.matches()
+
+
+@pytest.fixture
+def practice(harness: Harness) -> Harness:
+    harness.load_sample_reference_data()
+    return harness
+
+
+def test_a_deposit_arriving_after_its_era_completes_the_match(practice: Harness) -> None:
+    ingest_remittance(practice, ACME, ACME_FILE)
+    assert matched(practice) == []
+
+    summary = ingest_deposits(practice)
+
+    (found,) = matched(practice)
+    assert (found["trace_number"], found["confidence"]) == ("0123456789", "exact")
+    assert found["era_amount"] == found["deposit_amount"] == Decimal("319.50")
+    assert summary.deposits == 3 and summary.debits_and_returns == 1
+
+
+def test_an_era_arriving_after_its_deposit_completes_the_match(practice: Harness) -> None:
+    ingest_deposits(practice)
+    assert matched(practice) == []
+
+    ingest_remittance(practice, ACME, ACME_FILE)
+
+    (found,) = matched(practice)
+    assert found["trace_number"] == "0123456789"
+
+
+def test_the_same_bank_file_twice_adds_nothing(practice: Harness) -> None:
+    ingest_remittance(practice, ACME, ACME_FILE)
+    first = ingest_deposits(practice)
+
+    again = ingest_deposits(practice, key="deposits/resent/first-national.bai")
+
+    assert (first.new_transactions, again.new_transactions) == (4, 0)
+    assert len(matched(practice)) == 1
+    _eras, deposits, _ = practice.stores.reconciliation.open_items()
+    assert sorted(d.amount for d in deposits) == [Decimal("50.00"), Decimal("1200.00")]  # not re-opened
+
+
+class ReadTogether(ReconciliationStore):
+    """Both sides have written their open item before either reads the other side."""
+
+    def __init__(self, store: ReconciliationStore, barrier: threading.Barrier) -> None:
+        super().__init__(store.client, store.table)
+        self.barrier: threading.Barrier | None = barrier
+
+    def open_items(self) -> Any:
+        if self.barrier is not None:
+            self.barrier.wait(timeout=30)
+            self.barrier = None
+        return super().open_items()
+
+
+def test_an_era_and_its_deposit_arriving_at_the_same_moment_match_once(practice: Harness) -> None:
+    practice.upload(ACME, ACME_FILE)
+    practice.upload(BAI_KEY, BAI)
+    barrier = threading.Barrier(2)
+    era_side = remittance_ingest(practice.settings, practice.stores)
+    deposit_side = deposit_ingest(practice.settings, practice.stores)
+    for service in (era_side.reconciliation, deposit_side.reconciliation):
+        assert service is not None
+        service.store = ReadTogether(practice.stores.reconciliation, barrier)
+    errors: list[BaseException] = []
+
+    def run(target: Any) -> None:
+        try:
+            target()
+        except BaseException as error:
+            errors.append(error)
+
+    threads = [
+        threading.Thread(target=run, args=(lambda: era_side.ingest(ACME),)),
+        threading.Thread(target=run, args=(lambda: deposit_side.ingest(BAI_KEY),)),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+
+    assert errors == []
+    (found,) = matched(practice)  # both saw the other; one committed the match, the other lost the race
+    assert found["trace_number"] == "0123456789"
+
+
+def test_the_sweep_ages_what_waited_too_long_and_writes_the_report(practice: Harness) -> None:
+    for path in sorted((SAMPLES / "remittances").glob("*.835")):
+        ingest_remittance(practice, f"remittances/{path.name}", path)
+    ingest_deposits(practice)
+
+    report = reconciliation(practice.settings, practice.stores).sweep(date(2025, 1, 28))
+    practice.runner.pump()
+
+    by_trace = {m["trace_number"]: m for m in report["matched"]}
+    assert by_trace["0123456789"]["confidence"] == "exact"
+    assert by_trace["00045321"]["confidence"] == "probable"  # the 50.00 check, deposited without a trace
+    assert [e["trace_number"] for e in report["eras_without_deposit"]] == ["00044100"]
+    assert [d["amount"] for d in report["deposits_without_era"]] == ["1200.00"]
+    types = sorted(f["type"] for f in practice.followups() if f["type"].endswith(("deposit", "era")))
+    assert types == ["deposit_without_era", "era_without_deposit"]
+    s3 = practice.stores.inbox.client
+    stored = json.loads(
+        s3.get_object(Bucket=practice.stack.inbox_bucket, Key="reports/reconciliation/2025-01-28.json")["Body"].read()
+    )
+    assert stored["totals"] == report["totals"]
+    csv = s3.get_object(Bucket=practice.stack.inbox_bucket, Key="reports/reconciliation/2025-01-28.csv")["Body"]
+    assert b"0123456789" in csv.read()
+
+
+def test_the_sweep_twice_raises_each_follow_up_once(practice: Harness) -> None:
+    ingest_deposits(practice)
+    sweeper = reconciliation(practice.settings, practice.stores)
+
+    sweeper.sweep(date(2025, 1, 28))
+    sweeper.sweep(date(2025, 1, 29))
+    practice.runner.pump()
+
+    followups = practice.followups()
+    assert [f["type"] for f in followups] == ["deposit_without_era"] * 3  # 319.50, 1,200.00 and 50.00, once each
+    assert sorted(f["amount"] for f in followups) == [Decimal("50.00"), Decimal("319.50"), Decimal("1200.00")]
+
+
+def test_a_trace_with_another_amount_is_an_amount_mismatch(practice: Harness) -> None:
+    ingest_remittance(practice, ACME, ACME_FILE)
+    short = BAI.read_text().replace("16,165,31950,", "16,165,31900,").replace("49,2455850,5/", "49,2455800,5/")
+    short = short.replace("98,2455850,1,7/", "98,2455800,1,7/").replace("99,4777250,2,15/", "99,4777200,2,15/")
+    short = short.replace(
+        "03,000123456789,USD,010,1000000,,,015,1151950,,,100,151950",
+        "03,000123456789,USD,010,1000000,,,015,1151900,,,100,151900",
+    )
+
+    ingest_deposits(practice, body=short.encode())
+    practice.runner.pump()
+
+    assert matched(practice) == []
+    (mismatch,) = [f for f in practice.followups() if f["type"] == "amount_mismatch"]
+    assert mismatch["amount"] == Decimal("-0.50")
+
+
+def test_an_unreadable_bank_file_is_a_follow_up(practice: Harness) -> None:
+    summary = ingest_deposits(practice, key="deposits/statement.pdf", body=b"%PDF-1.7 \x00\x01 binary")
+    practice.runner.pump()
+
+    assert summary.unreadable
+    (followup,) = practice.followups()
+    assert followup["type"] == "unreadable_file" and followup["detail"]["file"] == "deposits/statement.pdf"
