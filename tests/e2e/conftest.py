@@ -17,6 +17,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -73,19 +74,19 @@ class LocalUp:
         return json.loads(self.cli(*args, "--json").stdout)
 
 
-@pytest.fixture(scope="session")
-def local_up(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalUp]:
-    """`remitflow local up --with-samples` on free ports, until the session ends."""
-    work = tmp_path_factory.mktemp("local-up")
+@contextmanager
+def running_local_up(work: Path, *, with_samples: bool) -> Iterator[LocalUp]:
+    """`remitflow local up` on free ports as a subprocess, stopped (SIGINT) when the block ends."""
     port, api_port = free_port(), free_port()
     log = work / "local-up.stderr"
     env = os.environ | LOCAL_ENV | {"PYTHONUNBUFFERED": "1"}
     env.pop("AWS_ENDPOINT_URL", None)
+    samples = ["--with-samples"] if with_samples else []
     with log.open("wb") as errors:
         process = subprocess.Popen(
             [
                 *REMITFLOW,
-                *("local", "up", "--with-samples", "--port", str(port), "--api-port", str(api_port)),
+                *("local", "up", *samples, "--port", str(port), "--api-port", str(api_port)),
                 *("--dev-identity", DEV_IDENTITY, "--env-file", str(work / "local-env.json")),
             ],
             cwd=ROOT,
@@ -112,6 +113,13 @@ def local_up(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalUp]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def local_up(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalUp]:
+    """`remitflow local up --with-samples`, until the session ends."""
+    with running_local_up(tmp_path_factory.mktemp("local-up"), with_samples=True) as running:
+        yield running
 
 
 def _wait_for_page(process: subprocess.Popen[str], lines: queue.Queue[str], log: Path) -> str:
