@@ -8,8 +8,10 @@ someone else got there first. Bodies and notes are never logged: they can name p
 
 from __future__ import annotations
 
+import html
 import json
 import mimetypes
+import os
 from functools import cache
 from pathlib import Path
 from typing import Annotated, Any
@@ -63,7 +65,14 @@ def caller() -> str:
 
 @app.get("/")
 def page() -> Response[str]:
-    return _static("index.html")
+    response = _static("index.html")
+    # Where the page's "Sign in" link goes: set by the template when hosted sign-in is on.
+    domain = html.escape(os.environ.get("SIGN_IN_DOMAIN", ""), quote=True)
+    client = html.escape(os.environ.get("SIGN_IN_CLIENT_ID", ""), quote=True)
+    response.body = str(response.body).replace(
+        'data-cognito-domain="" data-client-id=""', f'data-cognito-domain="{domain}" data-client-id="{client}"', 1
+    )
+    return response
 
 
 @app.get("/static/<name>")

@@ -570,3 +570,25 @@ def test_the_sample_event_in_events_lists_the_open_worklist(queue: Queue) -> Non
     response = queue.harness.runner.invoke("WorklistApi", copy.deepcopy(BASE_EVENT))
     assert response["statusCode"] == 200
     assert len(json.loads(response["body"])["items"]) == 3
+
+
+@pytest.mark.parametrize(
+    ("domain", "client", "expected"),
+    [
+        ("", "", 'data-cognito-domain="" data-client-id=""'),
+        (
+            "https://lakeside.auth.us-east-1.amazoncognito.com",
+            "abc123",
+            'data-cognito-domain="https://lakeside.auth.us-east-1.amazoncognito.com" data-client-id="abc123"',
+        ),
+    ],
+)
+def test_the_page_names_the_hosted_sign_in_when_the_stack_has_one(
+    harness: Harness, domain: str, client: str, expected: str
+) -> None:
+    harness.runner.environment |= {"SIGN_IN_DOMAIN": domain, "SIGN_IN_CLIENT_ID": client}
+
+    reply = call(harness, "GET", "/", identity=None)
+
+    assert reply.status == 200
+    assert expected in reply.body
