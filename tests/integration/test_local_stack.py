@@ -216,6 +216,7 @@ def test_everything_that_holds_data_or_runs_code_is_created_from_the_template(st
         "AWS::ApiGatewayV2::Stage",
         "AWS::Cognito::UserPool",
         "AWS::Cognito::UserPoolClient",
+        "AWS::Cognito::UserPoolDomain",  # only with hosted sign-in (off by default, a condition)
     }
 
 
