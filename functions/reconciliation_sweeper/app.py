@@ -12,7 +12,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from remitflow import runtime
-from remitflow.services.ingest_remittance import utc_now
+from remitflow.services.clock import utc_now
 from remitflow.services.reconciliation import Reconciliation
 from remitflow.settings import Settings
 

@@ -92,6 +92,12 @@ def _numbers(value: Any) -> Any:
     return value
 
 
+def query_all(client: DynamoDBClient, **kwargs: Any) -> Iterator[dict[str, Any]]:
+    """Every item a query matches, page after page (raw DynamoDB JSON)."""
+    for page in client.get_paginator("query").paginate(**kwargs):
+        yield from page["Items"]
+
+
 def _key(pk: str, sk: str) -> dict[str, Any]:
     return {"pk": {"S": pk}, "sk": {"S": sk}}
 
@@ -218,18 +224,14 @@ class ClaimsStore:
         return sorted(items, key=lambda item: (str(item.get("recorded_at", "")), item["sk"]))
 
     def _query(self, pk: str, sk_prefix: str) -> Iterator[Item]:
-        kwargs: Any = {
-            "TableName": self.table,
-            "KeyConditionExpression": "pk = :pk AND begins_with(sk, :prefix)",
-            "ExpressionAttributeValues": {":pk": {"S": pk}, ":prefix": {"S": sk_prefix}},
-            "ConsistentRead": True,
-        }
-        while True:
-            response = self.client.query(**kwargs)
-            yield from (from_dynamo(item) for item in response["Items"])
-            if "LastEvaluatedKey" not in response:
-                return
-            kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        items = query_all(
+            self.client,
+            TableName=self.table,
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :prefix)",
+            ExpressionAttributeValues={":pk": {"S": pk}, ":prefix": {"S": sk_prefix}},
+            ConsistentRead=True,
+        )
+        return (from_dynamo(item) for item in items)
 
     def commit(self, decision: PostingDecision, *, unapplied_table: str, recorded_at: datetime) -> None:
         """One transaction: the claim (if the decision changes it), the posting, the held money.
@@ -440,20 +442,16 @@ class RemittancesStore:
             self.client.transact_write_items(TransactItems=actions[start : start + TRANSACTION_LIMIT])
 
     def fee_schedule(self, payer_id: str) -> FeeSchedule:
-        entries = []
-        kwargs: Any = {
-            "TableName": self.table,
-            "KeyConditionExpression": "pk = :pk",
-            "ExpressionAttributeValues": {":pk": {"S": f"FEE#{payer_id}"}},
-        }
-        while True:
-            response = self.client.query(**kwargs)
-            for item in response["Items"]:
-                fields = from_dynamo(item)
-                entries.append(FeeScheduleEntry.model_validate({n: fields[n] for n in FeeScheduleEntry.model_fields}))
-            if "LastEvaluatedKey" not in response:
-                return FeeSchedule(entries=entries)
-            kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        items = query_all(
+            self.client,
+            TableName=self.table,
+            KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues={":pk": {"S": f"FEE#{payer_id}"}},
+        )
+        fields = (from_dynamo(item) for item in items)
+        return FeeSchedule(
+            entries=[FeeScheduleEntry.model_validate({n: f[n] for n in FeeScheduleEntry.model_fields}) for f in fields]
+        )
 
     def put_fee_schedule(self, entries: Iterable[FeeScheduleEntry]) -> int:
         def items() -> Iterator[Item]:
@@ -602,12 +600,7 @@ class WorklistStore:
             kwargs["FilterExpression"] = "#type = :type"
             kwargs["ExpressionAttributeNames"]["#type"] = "type"
             kwargs["ExpressionAttributeValues"][":type"] = {"S": followup_type}
-        while True:
-            response = self.client.query(**kwargs)
-            yield from (_numbers(from_dynamo(item)) for item in response["Items"])
-            if "LastEvaluatedKey" not in response:
-                return
-            kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        yield from (_numbers(from_dynamo(item)) for item in query_all(self.client, **kwargs))
 
     # -- listing -------------------------------------------------------------------------------
 
@@ -709,14 +702,10 @@ class WorklistStore:
             "ExpressionAttributeNames": {"#status": "status", "#type": "type"},
             "ExpressionAttributeValues": {":status": {"S": status}},
         }
-        while True:
-            response = self.client.query(**kwargs)
-            for item in response["Items"]:
-                followup_type = item["type"]["S"]
-                counts[followup_type] = counts.get(followup_type, 0) + 1
-            if "LastEvaluatedKey" not in response:
-                return dict(sorted(counts.items()))
-            kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        for item in query_all(self.client, **kwargs):
+            followup_type = item["type"]["S"]
+            counts[followup_type] = counts.get(followup_type, 0) + 1
+        return dict(sorted(counts.items()))
 
     # -- changes -------------------------------------------------------------------------------
 

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from remitflow.adapters.dynamodb import Item, from_dynamo, plain, to_dynamo
+from remitflow.adapters.dynamodb import Item, from_dynamo, plain, query_all, to_dynamo
 from remitflow.bank.models import BankTransaction
 from remitflow.domain.matching import Deposit, EraPayment, Match
 
@@ -150,18 +150,14 @@ class ReconciliationStore:
         return True
 
     def _query(self, pk: str) -> Iterator[Item]:
-        kwargs: Any = {
-            "TableName": self.table,
-            "KeyConditionExpression": "pk = :pk",
-            "ExpressionAttributeValues": {":pk": {"S": pk}},
-            "ConsistentRead": True,
-        }
-        while True:
-            response = self.client.query(**kwargs)
-            yield from (from_dynamo(item) for item in response["Items"])
-            if "LastEvaluatedKey" not in response:
-                return
-            kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        items = query_all(
+            self.client,
+            TableName=self.table,
+            KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues={":pk": {"S": pk}},
+            ConsistentRead=True,
+        )
+        return (from_dynamo(item) for item in items)
 
 
 def _open_deposit(deposit: Deposit) -> Item:

@@ -19,7 +19,7 @@ from remitflow.bank.models import BankProblem, Direction
 from remitflow.domain.followups import FollowupType, new_followup
 from remitflow.domain.matching import Deposit
 from remitflow.domain.values import ZERO, cents, money_text
-from remitflow.services.ingest_remittance import utc_now
+from remitflow.services.clock import utc_now
 from remitflow.services.reconciliation import ReconcileSummary, Reconciliation
 
 logger = Logger(child=True)

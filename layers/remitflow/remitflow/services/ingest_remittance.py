@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -35,6 +35,7 @@ from remitflow.domain.posting import (
 from remitflow.domain.provider_adjustments import decide_provider_adjustments
 from remitflow.domain.underpayment import UnderpaymentTolerance
 from remitflow.domain.values import ZERO, cents, money_text
+from remitflow.services.clock import utc_now
 from remitflow.x12.errors import Problem, Severity
 from remitflow.x12.models import BrokenClaim, ClaimPayment, TransactionHeader
 from remitflow.x12.parser import RemittanceParser, TransactionEnd
@@ -119,10 +120,6 @@ class IngestSummary:
             "transactions": [t.as_json() for t in self.transactions],
             "problems": [p.model_dump(mode="json") for p in self.problems],
         }
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 class RemittanceIngest:

@@ -29,7 +29,7 @@ from remitflow.domain.matching import (
     reconciliation_report,
     report_csv,
 )
-from remitflow.services.ingest_remittance import utc_now
+from remitflow.services.clock import utc_now
 
 logger = Logger(child=True)
 

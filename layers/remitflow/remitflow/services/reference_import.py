@@ -25,7 +25,7 @@ from remitflow.reference.csv_import import (
     read_claims_csv,
     read_fee_schedule_csv,
 )
-from remitflow.services.ingest_remittance import utc_now
+from remitflow.services.clock import utc_now
 
 logger = Logger(child=True)
 

@@ -10,7 +10,7 @@ The caller's identity is an argument: the API takes it from the verified token, 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -48,6 +48,7 @@ from remitflow.domain.resolutions import (
 from remitflow.domain.underpayment import UnderpaymentTolerance
 from remitflow.domain.values import money_text
 from remitflow.services.claim_view import claim_view
+from remitflow.services.clock import utc_now
 from remitflow.services.worklist_models import (
     AssignRequest,
     FollowupDetail,
@@ -83,10 +84,6 @@ class InvalidRequest(ValueError):
         super().__init__(f"{field}: {message}")
         self.field = field
         self.message = message
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 class WorklistIntake:
