@@ -23,11 +23,10 @@ from moto import mock_aws
 from tests.support.synth835 import generate_835
 
 from remitflow.runtime import Clients, Stores
-from remitflow.settings import Settings
 from remitflow.x12 import parse_835
 from remitflow.x12.models import ClaimPayment
 from remitflow_local import deploy_local_stack
-from remitflow_local.runner import LocalRunner
+from remitflow_local.runner import LocalRunner, function_settings
 
 TEMPLATE = Path(__file__).resolve().parents[1] / "template.yaml"
 CLAIMS = 200
@@ -147,9 +146,7 @@ def main() -> None:
     with mock_aws():
         stack = deploy_local_stack(TEMPLATE)
         runner = LocalRunner(stack, environment={"POWERTOOLS_LOG_LEVEL": "ERROR"})
-        settings = Settings.model_validate(
-            {k.lower(): v for k, v in stack.functions["RemittanceIngest"].environment.items()}
-        )
+        settings = function_settings(stack.functions["RemittanceIngest"])
         stores = Stores.create(settings, Clients.create(boto3.Session(region_name="us-east-1")))
         stores.inbox.put("claims/bench.csv", claim_rows(claims).encode())
         runner.pump()

@@ -24,6 +24,7 @@ from urllib.parse import unquote_plus
 
 import boto3
 
+from remitflow.settings import Settings
 from remitflow_local.stack import LocalFunction, LocalStack
 
 INBOX_EVENTS_QUEUE = "local-inbox-events"
@@ -236,6 +237,17 @@ class LocalRunner:
         )
         messages: list[dict[str, Any]] = response.get("Messages", [])
         return messages
+
+
+def function_settings(function: LocalFunction) -> Settings:
+    """The settings a function reads from its environment (JSON values parsed as in Lambda)."""
+    saved = dict(os.environ)
+    os.environ.update(function.environment)
+    try:
+        return Settings()
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
 
 
 def _sqs_record(message: dict[str, Any], queue_arn: str, region: str) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from remitflow.adapters.dynamodb import ClaimsStore, RemittancesStore, WorklistS
 from remitflow.runtime import Clients, Stores
 from remitflow.settings import Settings
 from remitflow_local import LocalStack, deploy_local_stack
-from remitflow_local.runner import LocalRunner
+from remitflow_local.runner import LocalRunner, function_settings
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / "template.yaml"
@@ -84,9 +84,7 @@ class Harness:
 def harness(aws_env: None) -> Iterator[Harness]:
     with mock_aws():
         stack = deploy_local_stack(TEMPLATE)
-        settings = Settings.model_validate(
-            {name.lower(): value for name, value in stack.functions["RemittanceIngest"].environment.items()}
-        )
+        settings = function_settings(stack.functions["RemittanceIngest"])
         stores = Stores.create(settings, Clients.create(boto3.Session(region_name=REGION)))
         runner = LocalRunner(stack, environment={"POWERTOOLS_LOG_LEVEL": "WARNING", "LOG_LEVEL": "WARNING"})
         yield Harness(stack=stack, runner=runner, settings=settings, stores=stores)

@@ -13,6 +13,7 @@ import pytest
 from tests.integration.conftest import SAMPLES, Harness
 
 from remitflow.adapters.reconciliation import ReconciliationStore
+from remitflow.bank import CsvLayout
 from remitflow.runtime import deposit_ingest, reconciliation, remittance_ingest
 
 BAI = SAMPLES / "deposits" / "first-national-2025-01-16.bai"
@@ -181,3 +182,31 @@ def test_an_unreadable_bank_file_is_a_follow_up(practice: Harness) -> None:
     assert summary.unreadable
     (followup,) = practice.followups()
     assert followup["type"] == "unreadable_file" and followup["detail"]["file"] == "deposits/statement.pdf"
+
+
+def test_a_bank_folder_is_read_with_its_own_csv_layout(practice: Harness) -> None:
+    ingest_remittance(practice, ACME, ACME_FILE)
+    export = (
+        "Posted On;Amt;Narrative;Bank Ref\n"
+        "01/16/2025;319,50;ACME HEALTH PLAN HCCLAIMPMT TRN*1*0123456789*1411289245\\;REF-1\n"
+        "01/17/2025;-12,00;WIRE FEE;REF-2\n"
+    )
+    layout = CsvLayout(
+        name="lakeside-credit-union",
+        date=("Posted On",),
+        amount=("Amt",),
+        description=("Narrative",),
+        reference=("Bank Ref",),
+        delimiter=";",
+        decimal_comma=True,
+    )
+    service = deposit_ingest(practice.settings, practice.stores)
+    service.csv_layouts = {"lakeside-credit-union": layout}
+    key = "deposits/lakeside-credit-union/2025-01-17.csv"
+    practice.upload(key, export.encode())
+
+    summary = service.ingest(key)
+
+    assert (summary.deposits, summary.debits_and_returns, summary.problems) == (1, 1, [])
+    (found,) = matched(practice)
+    assert (found["trace_number"], found["deposit_amount"]) == ("0123456789", Decimal("319.50"))

@@ -117,4 +117,5 @@ def deposit_ingest(settings: Settings, stores: Stores | None = None) -> DepositI
         store=stores.reconciliation,
         queue=stores.queue,
         reconciliation=reconciliation(settings, stores),
+        csv_layouts=settings.bank_csv_layouts,
     )

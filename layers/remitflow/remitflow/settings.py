@@ -7,6 +7,7 @@ from decimal import Decimal
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from remitflow.bank.csv_export import CsvLayout
 from remitflow.domain.underpayment import UnderpaymentTolerance
 
 
@@ -31,6 +32,9 @@ class Settings(BaseSettings):
     reassociation_window_business_days: int = Field(default=3, ge=0, le=30)
     # TRN03 ids a payer also uses, mapped to the one it uses on its ERAs (JSON: {"1999999999": "1411289245"}).
     payer_aliases: dict[str, str] = Field(default_factory=dict)
+    # Per bank, where its CSV export puts each value: a file under deposits/<bank>/ is read with the
+    # layout named <bank> (JSON: {"first-national": {"date": ["Posted On"], "amount": ["Amt"]}}).
+    bank_csv_layouts: dict[str, CsvLayout] = Field(default_factory=dict)
 
     @property
     def tolerance(self) -> UnderpaymentTolerance:

@@ -3,7 +3,7 @@ credits on the waiting list for their ERA, and match what can be matched now."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -14,7 +14,7 @@ from aws_lambda_powertools import Logger
 from remitflow.adapters.reconciliation import ReconciliationStore
 from remitflow.adapters.s3 import Inbox
 from remitflow.adapters.sqs import FollowupQueue
-from remitflow.bank import BankFileError, deposit_reader
+from remitflow.bank import DEFAULT_LAYOUT, BankFileError, CsvLayout, deposit_reader
 from remitflow.bank.models import BankProblem, Direction
 from remitflow.domain.followups import FollowupType, new_followup
 from remitflow.domain.matching import Deposit
@@ -67,8 +67,10 @@ class DepositIngest:
         store: ReconciliationStore,
         queue: FollowupQueue,
         reconciliation: Reconciliation,
+        csv_layouts: Mapping[str, CsvLayout] | None = None,
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
+        self.csv_layouts = dict(csv_layouts or {})
         self.inbox = inbox
         self.store = store
         self.queue = queue
@@ -78,7 +80,7 @@ class DepositIngest:
     def ingest(self, key: str, version_id: str | None = None) -> DepositSummary:
         summary = DepositSummary(source_key=key, version_id=version_id, processed_at=self.clock())
         try:
-            reader = deposit_reader(key, self.inbox.stream(key, version_id))
+            reader = deposit_reader(key, self.inbox.stream(key, version_id), csv_layout=self.csv_layout(key))
             summary.format = reader.format.value
             for transaction in reader:
                 summary.transactions += 1
@@ -111,6 +113,11 @@ class DepositIngest:
             },
         )
         return summary
+
+    def csv_layout(self, key: str) -> CsvLayout:
+        """deposits/<bank>/file.csv is read with <bank>'s layout; anything else with the default one."""
+        folder = key.removeprefix("deposits/").partition("/")
+        return self.csv_layouts.get(folder[0], DEFAULT_LAYOUT) if folder[1] else DEFAULT_LAYOUT
 
     def _raise_problems(self, summary: DepositSummary) -> None:
         """An unreadable file, or records of it that could not be read: one follow-up for the file."""
