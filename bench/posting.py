@@ -90,7 +90,7 @@ def posting_engine_rate(claims: list[ClaimPayment], data: bytes) -> float:
     """Claims/s of reading and deciding alone (no AWS): our code's share of the end-to-end time."""
     from datetime import UTC, datetime
 
-    from remitflow.domain import Claim, ClaimLine, FeeSchedule, RemittanceRef, decide, occurrences
+    from remitflow.domain import Claim, ClaimLine, FeeSchedule, RemittanceRef, decide
     from remitflow.x12 import RemittanceParser
     from remitflow.x12.models import TransactionHeader
 
@@ -117,20 +117,22 @@ def posting_engine_rate(claims: list[ClaimPayment], data: bytes) -> float:
     decided = 0
     now = datetime.now(UTC)
     remittance = None
-    batch: list[ClaimPayment] = []
+    seen: Counter[tuple[str, str | None, str]] = Counter()
     for event in RemittanceParser(iter([data])):
         if isinstance(event, TransactionHeader):
             remittance = RemittanceRef.from_header(event, "bench")
+            seen.clear()
         elif isinstance(event, ClaimPayment) and remittance is not None:
-            batch.append(event)
+            key = (event.patient_control_number, event.payer_claim_control_number, event.status_code)
             decide(
                 event,
                 remittance=remittance,
                 claim=known.get(event.patient_control_number),
-                occurrence=occurrences(batch[-1:])[0],
+                occurrence=seen[key],
                 fee_schedule=FeeSchedule(),
                 now=now,
             )
+            seen[key] += 1
             decided += 1
     return decided / (time.perf_counter() - started)
 
