@@ -210,3 +210,16 @@ def test_a_bank_folder_is_read_with_its_own_csv_layout(practice: Harness) -> Non
     assert (summary.deposits, summary.debits_and_returns, summary.problems) == (1, 1, [])
     (found,) = matched(practice)
     assert (found["trace_number"], found["deposit_amount"]) == ("0123456789", Decimal("319.50"))
+
+
+def test_an_era_with_an_unknown_payment_method_posts_and_says_it_cannot_be_matched(practice: Harness) -> None:
+    wire = ACME_FILE.read_text().replace("BPR*I*319.50*C*ACH*", "BPR*I*319.50*C*WIRE*")
+
+    ingest_remittance(practice, "remittances/wire.835", wire.encode())
+    practice.runner.pump()
+
+    claim = practice.claims.get("PCN1001")
+    assert claim is not None and claim.insurance_paid == Decimal("160.00")  # posted all the same
+    (followup,) = [f for f in practice.followups() if f["type"] == "import_error"]
+    assert "BPR04 payment method 'WIRE'" in followup["detail"]["reason"]
+    assert practice.stores.reconciliation.open_items()[0] == []

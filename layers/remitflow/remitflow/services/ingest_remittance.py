@@ -17,6 +17,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger
+from pydantic import ValidationError
 
 from remitflow.adapters.dynamodb import AlreadyPosted, ClaimsStore, Conflict, RemittanceKey, RemittancesStore
 from remitflow.adapters.s3 import Inbox
@@ -398,11 +399,36 @@ class _TransactionRun:
             entries,
         )
         self.ingest.send(self.summary, followups)
+        self._wait_for_deposit()
+
+    def _wait_for_deposit(self) -> None:
+        """Put the posted ERA on the reconciliation waiting list; a payment method outside the TR3's list
+        cannot be matched, and says so in a follow-up rather than failing the posted file."""
         reconciliation = self.ingest.reconciliation
-        if reconciliation is not None:
+        if reconciliation is None:
+            return
+        try:
             era = EraPayment.from_header(self.header, self.summary.source_key, era_id=self.key.pk)
-            if reconciliation.open_era(era, cents(t.posted_payment)):
-                self.summary.eras_opened += 1
+        except ValidationError:
+            method = self.header.payment.method
+            followup = new_followup(
+                FollowupType.IMPORT_ERROR,
+                key=("payment_method", self.key.pk),
+                created_at=self.now,
+                source=self.summary.source_key,
+                payer_id=self.totals.payer_id,
+                amount=self.totals.payment_amount,
+                detail={
+                    "reason": f"BPR04 payment method {method[:10]!r} is not ACH, BOP, CHK, FWT or NON: "
+                    "the payment was posted but cannot be matched to a deposit",
+                    "trace_number": self.totals.trace_number,
+                    "payment_amount": money_text(self.totals.payment_amount),
+                },
+            )
+            self.ingest.send(self.summary, [followup])
+            return
+        if reconciliation.open_era(era, cents(self.totals.posted_payment)):
+            self.summary.eras_opened += 1
 
     def _unbalanced(self, end: TransactionEnd) -> Followup:
         """The transaction set itself does not add up (sum of CLP04 - sum of PLB != BPR02) or parts were unreadable."""
