@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from functools import cache
 from typing import Any
-from urllib.parse import unquote_plus
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
@@ -12,6 +11,7 @@ from aws_lambda_powertools.utilities.data_classes import S3Event, event_source
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from remitflow import runtime
+from remitflow.adapters.s3 import created_objects
 from remitflow.services.ingest_deposits import DepositIngest
 from remitflow.settings import Settings
 
@@ -31,10 +31,9 @@ def service() -> DepositIngest:
 @event_source(data_class=S3Event)
 def lambda_handler(event: S3Event, context: LambdaContext) -> dict[str, Any]:
     results = []
-    for record in event.records:
-        key = unquote_plus(record.s3.get_object.key)  # event keys arrive URL-encoded
+    for key, version_id in created_objects(event):
         logger.set_correlation_id(key)
-        summary = service().ingest(key, record.s3.get_object.version_id)
+        summary = service().ingest(key, version_id)
         matched = 0 if summary.reconcile is None else summary.reconcile.matched
         metrics.add_metric(name="DepositsRead", unit=MetricUnit.Count, value=summary.deposits)
         metrics.add_metric(name="DepositsMatched", unit=MetricUnit.Count, value=matched)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from functools import cache
 from typing import Any
-from urllib.parse import unquote_plus
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
@@ -12,6 +11,7 @@ from aws_lambda_powertools.utilities.data_classes import S3Event, event_source
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from remitflow import runtime
+from remitflow.adapters.s3 import created_objects
 from remitflow.services.reference_import import ReferenceImport
 from remitflow.settings import Settings
 
@@ -31,10 +31,9 @@ def service() -> ReferenceImport:
 @event_source(data_class=S3Event)
 def lambda_handler(event: S3Event, context: LambdaContext) -> dict[str, Any]:
     results = []
-    for record in event.records:
-        key = unquote_plus(record.s3.get_object.key)
+    for key, version_id in created_objects(event):
         logger.set_correlation_id(key)
-        summary = service().import_file(key, record.s3.get_object.version_id)
+        summary = service().import_file(key, version_id)
         metrics.add_metric(name="ReferenceRowsLoaded", unit=MetricUnit.Count, value=summary.loaded)
         metrics.add_metric(name="ReferenceRowsRejected", unit=MetricUnit.Count, value=len(summary.problems))
         results.append({"key": key, "kind": summary.kind, "loaded": summary.loaded, "problems": len(summary.problems)})

@@ -241,20 +241,17 @@ class ClaimsStore:
         """
         actions = self.posting_actions(decision, recorded_at=recorded_at)
         if decision.unapplied_cash:
-            cash = {
-                "pk": f"UNAPPLIED#{decision.posting_id}",
-                "sk": "CASH",
-                "kind": "unapplied_cash",
-                "posting_id": decision.posting_id,
-                "claim_id": decision.claim_id,
-                "amount": decision.unapplied_cash,
-                "payer_id": decision.remittance.payer_id,
-                "trace_number": decision.remittance.trace_number,
-                "outcome": decision.outcome.value,
-                "status": "held",
-                "source": decision.remittance.source_key,
-                "recorded_at": recorded_at.isoformat(),
-            }
+            cash = cash_item(
+                decision.posting_id,
+                decision.unapplied_cash,
+                claim_id=decision.claim_id,
+                payer_id=decision.remittance.payer_id,
+                source=decision.remittance.source_key,
+                recorded_at=recorded_at,
+                posting_id=decision.posting_id,
+                trace_number=decision.remittance.trace_number,
+                outcome=decision.outcome.value,
+            )
             actions.append(
                 {
                     "Put": {
@@ -366,6 +363,30 @@ class ClaimsStore:
         )
 
 
+def cash_item(
+    hold_id: str,
+    amount: Decimal,
+    *,
+    claim_id: str | None,
+    payer_id: str | None,
+    source: str,
+    recorded_at: datetime,
+    **about: str,
+) -> Item:
+    """Unapplied cash, held under the id of what holds it until a biller applies it."""
+    return {
+        "pk": f"UNAPPLIED#{hold_id}",
+        "sk": "CASH",
+        "kind": "unapplied_cash",
+        "claim_id": claim_id,
+        "amount": amount,
+        "payer_id": payer_id,
+        "status": "held",
+        "source": source,
+        "recorded_at": recorded_at.isoformat(),
+    } | about
+
+
 def _claim_item(claim: Claim) -> Item:
     fields: Item = plain(claim.model_dump(exclude={"insurance_balance", "patient_balance"}))
     return {"pk": f"CLAIM#{claim.claim_id}", "sk": "META", "kind": "claim"} | fields
@@ -463,18 +484,15 @@ class RemittancesStore:
 
     def hold_cash(self, hold_id: str, amount: Decimal, followup: Followup) -> None:
         """Money no posting could take (an unreadable claim payment), kept under its follow-up's id."""
-        item = {
-            "pk": f"UNAPPLIED#{hold_id}",
-            "sk": "CASH",
-            "kind": "unapplied_cash",
-            "followup_id": followup.id,
-            "claim_id": followup.claim_id,
-            "amount": amount,
-            "payer_id": followup.payer_id,
-            "status": "held",
-            "source": followup.source,
-            "recorded_at": followup.created_at.isoformat(),
-        }
+        item = cash_item(
+            hold_id,
+            amount,
+            claim_id=followup.claim_id,
+            payer_id=followup.payer_id,
+            source=followup.source,
+            recorded_at=followup.created_at,
+            followup_id=followup.id,
+        )
         # Same id, same content: a retry rewrites it unchanged.
         self.client.put_item(TableName=self.table, Item=to_dynamo(plain(item)))
 

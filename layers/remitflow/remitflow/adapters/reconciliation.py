@@ -61,13 +61,7 @@ class ReconciliationStore:
         ]
         if deposit is not None:
             actions.append({"Put": {"TableName": self.table, "Item": to_dynamo(_open_deposit(deposit))}})
-        try:
-            self.client.transact_write_items(TransactItems=actions)
-        except ClientError as error:
-            if _cancelled(error):
-                return False
-            raise
-        return True
+        return self._transact(actions)
 
     def open_era(self, era: EraPayment, era_record_pk: str, posted_payment: Any) -> bool:
         """Put a posted ERA on the waiting list, once: a re-processed file must not re-open a matched ERA."""
@@ -85,13 +79,7 @@ class ReconciliationStore:
             },
             {"Put": {"TableName": self.table, "Item": to_dynamo(item)}},
         ]
-        try:
-            self.client.transact_write_items(TransactItems=actions)
-        except ClientError as error:
-            if _cancelled(error):
-                return False
-            raise
-        return True
+        return self._transact(actions)
 
     def open_items(self) -> tuple[list[EraPayment], list[Deposit], dict[str, Any]]:
         """Everything waiting, both sides, and the posted amount of each waiting ERA."""
@@ -141,6 +129,10 @@ class ReconciliationStore:
             }
             for sk in sort_keys
         )
+        return self._transact(actions)
+
+    def _transact(self, actions: list[TransactWriteItemTypeDef]) -> bool:
+        """All or nothing; False when a condition failed (someone got there first)."""
         try:
             self.client.transact_write_items(TransactItems=actions)
         except ClientError as error:

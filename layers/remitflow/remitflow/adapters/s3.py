@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote_plus
 
 if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.data_classes import S3Event
     from mypy_boto3_s3.client import S3Client
 
 CHUNK_SIZE = 1024 * 1024
@@ -38,3 +40,9 @@ class Inbox:
 
     def put(self, key: str, body: bytes) -> None:
         self.client.put_object(Bucket=self.bucket, Key=key, Body=body)
+
+
+def created_objects(event: S3Event) -> Iterator[tuple[str, str | None]]:
+    """(key, version id) of each object an S3 notification names; keys arrive URL-encoded."""
+    for record in event.records:
+        yield unquote_plus(record.s3.get_object.key), record.s3.get_object.version_id

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from remitflow.cli.connection import DEFAULT_REGION, DEFAULT_STACK
+from remitflow.cli.recon import print_report
 from remitflow.domain.values import money_text
 
 if TYPE_CHECKING:
@@ -170,18 +171,7 @@ def _print_demo(summaries: list[dict[str, Any]], followups: Counter[str]) -> Non
 
 def _print_reconciliation(report: dict[str, Any]) -> None:
     print()
-    print(f"reconciliation as of {report['as_of']} (bank file samples/deposits/*.bai)")
-    for found in report["matched"]:
-        print(
-            f"  matched              trace {found['trace_number'] or '-':<12} ERA {found['era_amount']:>9}"
-            f"  deposit {found['deposit_amount']:>9}  {found['confidence']}"
-        )
-    for era in report["eras_without_deposit"]:
-        print(f"  ERA without deposit  trace {era['trace_number']:<12} ERA {era['amount']:>9}")
-    for deposit in report["deposits_without_era"]:
-        print(
-            f"  deposit without ERA  trace {deposit['trace_number'] or '-':<12} {'':13}  deposit {deposit['amount']:>9}"
-        )
+    print_report(report, f"reconciliation as of {report['as_of']} (bank file samples/deposits/*.bai)")
     totals = report["totals"]
     print(f"  posted {totals['posted_total']} against deposited {totals['deposited_total']}")
 

@@ -62,15 +62,21 @@ def _show(report: dict[str, Any], as_json: bool) -> None:
         json.dump(report, sys.stdout, indent=2, default=str)
         print()
         return
-    print(f"reconciliation as of {report['as_of']}")
-    for found in report["matched"]:
-        print(
-            f"  matched  trace {found['trace_number'] or '-':<14} ERA {found['era_amount']:>10}"
-            f"  deposit {found['deposit_amount']:>10}  {found['confidence']}"
-        )
-    for era in report["eras_without_deposit"]:
-        print(f"  ERA without deposit      trace {era['trace_number']:<14} {era['amount']:>10}")
-    for deposit in report["deposits_without_era"]:
-        print(f"  deposit without ERA      trace {deposit['trace_number'] or '-':<14} {deposit['amount']:>10}")
+    print_report(report, f"reconciliation as of {report['as_of']}")
     for name, amount in report["totals"].items():
         print(f"  {name.replace('_', ' '):<28}{amount if amount is not None else '-':>12}")
+
+
+def print_report(report: dict[str, Any], title: str) -> None:
+    """The matched and unmatched items of a reconciliation report, one line each."""
+    print(title)
+    for found in report["matched"]:
+        print(
+            f"  matched              trace {found['trace_number'] or '-':<12} ERA {found['era_amount']:>9}"
+            f"  deposit {found['deposit_amount']:>9}  {found['confidence']}"
+        )
+    for era in report["eras_without_deposit"]:
+        print(f"  ERA without deposit  trace {era['trace_number']:<12} ERA {era['amount']:>9}")
+    for deposit in report["deposits_without_era"]:
+        trace = deposit["trace_number"] or "-"
+        print(f"  deposit without ERA  trace {trace:<12} {'':13}  deposit {deposit['amount']:>9}")

@@ -95,6 +95,28 @@ def new_followup(
     )
 
 
+def unreadable_file(
+    source: str,
+    version_id: str | None,
+    *,
+    reason: str,
+    created_at: AwareDatetime,
+    problems: Sequence[dict[str, Any]] | None = None,
+    **detail: Any,
+) -> Followup:
+    """UNREADABLE_FILE for a file (or the parts of it) no reader could take; one per file version.
+    Lists the first 100 problems (a follow-up travels as one SQS message) and how many there were."""
+    return new_followup(
+        FollowupType.UNREADABLE_FILE,
+        key=("file", source, version_id),
+        created_at=created_at,
+        source=source,
+        detail={"reason": reason, "file": source, "version_id": version_id}
+        | ({} if problems is None else {"problems": list(problems[:100]), "problem_count": len(problems)})
+        | detail,
+    )
+
+
 # Who the patient is: needed to find an unknown claim, not to work one we hold.
 PATIENT_ENTITIES = frozenset({"patient", "insured", "corrected_patient", "other_subscriber"})
 # REF qualifiers that identify a person: group/policy, member, employee, medical record, policy, SSN.

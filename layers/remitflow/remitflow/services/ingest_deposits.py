@@ -16,7 +16,7 @@ from remitflow.adapters.s3 import Inbox
 from remitflow.adapters.sqs import FollowupQueue
 from remitflow.bank import DEFAULT_LAYOUT, BankFileError, CsvLayout, deposit_reader
 from remitflow.bank.models import BankProblem, Direction
-from remitflow.domain.followups import FollowupType, new_followup
+from remitflow.domain.followups import unreadable_file
 from remitflow.domain.matching import Deposit
 from remitflow.domain.values import ZERO, cents, money_text
 from remitflow.services.clock import utc_now
@@ -128,18 +128,12 @@ class DepositIngest:
             if summary.unreadable
             else "some records of the bank file could not be read; the others were kept"
         )
-        followup = new_followup(
-            FollowupType.UNREADABLE_FILE,
-            key=("file", summary.source_key, summary.version_id),
+        followup = unreadable_file(
+            summary.source_key,
+            summary.version_id,
+            reason=reason,
             created_at=summary.processed_at,
-            source=summary.source_key,
-            detail={
-                "reason": reason,
-                "file": summary.source_key,
-                "version_id": summary.version_id,
-                "problems": [p.model_dump(mode="json") for p in summary.problems[:100]],
-                "problem_count": len(summary.problems),
-                "transactions_read": summary.transactions,
-            },
+            problems=[p.model_dump(mode="json") for p in summary.problems],
+            transactions_read=summary.transactions,
         )
         self.queue.send([followup])

@@ -23,7 +23,7 @@ from remitflow.adapters.dynamodb import AlreadyPosted, ClaimsStore, Conflict, Re
 from remitflow.adapters.s3 import Inbox
 from remitflow.adapters.sqs import FollowupQueue
 from remitflow.domain.claims import Claim, FeeSchedule
-from remitflow.domain.followups import Followup, FollowupType, new_followup
+from remitflow.domain.followups import Followup, FollowupType, new_followup, unreadable_file
 from remitflow.domain.matching import EraPayment
 from remitflow.domain.posting import (
     STATUS_REVERSAL,
@@ -180,18 +180,12 @@ class RemittanceIngest:
             return
         problems = outside or summary.problems or [Problem(severity=Severity.ERROR, message="no 835 transaction set")]
         reason = "the file could not be read as an 835" if summary.unreadable else "parts of the file could not be read"
-        followup = new_followup(
-            FollowupType.UNREADABLE_FILE,
-            key=("file", summary.source_key, summary.version_id),
+        followup = unreadable_file(
+            summary.source_key,
+            summary.version_id,
+            reason=reason,
             created_at=summary.processed_at,
-            source=summary.source_key,
-            detail={
-                "reason": reason,
-                "file": summary.source_key,
-                "version_id": summary.version_id,
-                "problems": [p.model_dump(mode="json") for p in problems[:100]],
-                "problem_count": len(problems),
-            },
+            problems=[p.model_dump(mode="json") for p in problems],
         )
         self.send(summary, [followup])
         logger.warning(reason, extra={"problem_count": len(problems)})

@@ -100,13 +100,13 @@ class Reconciliation:
         """The daily run: match what can be, raise follow-ups for what waited too long, write the report."""
         source = f"sweep/{as_of.isoformat()}"
         self.reconcile(source=source)
-        eras, deposits, _ = self.store.open_items()
+        eras, deposits, posted = self.store.open_items()
         waiting = match(eras, deposits, payer_aliases=self.payer_aliases, window_business_days=self.window)
         # Items in an amount mismatch already have their follow-up; `overdue` skips them given the result.
         followups = overdue(waiting, today=as_of, window_business_days=self.window, now=self.clock(), source=source)
         if followups:
             self.queue.send(followups)
-        report = self.report(as_of)
+        report = self.report(as_of, waiting=(list(eras), list(deposits), dict(posted)))
         report["followups_raised"] = dict(Counter(f.type.value for f in followups))
         base = f"{REPORT_PREFIX}{as_of.isoformat()}"
         self.inbox.put(f"{base}.json", _json_bytes(report))
@@ -114,9 +114,12 @@ class Reconciliation:
         logger.info("reconciliation swept", extra={"as_of": as_of.isoformat(), "followups": len(followups)})
         return report
 
-    def report(self, as_of: date) -> dict[str, Any]:
-        """Matched and waiting items as of a day: everything dated on or before it."""
-        eras, deposits, posted = self.store.open_items()
+    def report(
+        self, as_of: date, *, waiting: tuple[list[EraPayment], list[Deposit], dict[str, Any]] | None = None
+    ) -> dict[str, Any]:
+        """Matched and waiting items as of a day: everything dated on or before it. `waiting`: the open
+        items when the caller has just read them."""
+        eras, deposits, posted = waiting or self.store.open_items()
         matches: list[Match] = []
         for record in self.store.matches():
             joined_eras = [EraPayment.model_validate(e) for e in record["eras"]]

@@ -18,7 +18,7 @@ from aws_lambda_powertools import Logger
 from remitflow.adapters.dynamodb import ClaimsStore, RemittancesStore
 from remitflow.adapters.s3 import Inbox
 from remitflow.adapters.sqs import FollowupQueue
-from remitflow.domain.followups import FollowupType, new_followup
+from remitflow.domain.followups import unreadable_file
 from remitflow.reference.csv_import import (
     RowProblem,
     import_error_followup,
@@ -139,12 +139,8 @@ class ReferenceImport:
         raise AssertionError("latin-1 decodes every byte")  # pragma: no cover
 
     def _unreadable(self, summary: ImportSummary, reason: str) -> None:
-        followup = new_followup(
-            FollowupType.UNREADABLE_FILE,
-            key=("file", summary.source_key, summary.version_id),
-            created_at=summary.processed_at,
-            source=summary.source_key,
-            detail={"reason": reason, "file": summary.source_key, "version_id": summary.version_id},
+        followup = unreadable_file(
+            summary.source_key, summary.version_id, reason=reason, created_at=summary.processed_at
         )
         self.queue.send([followup])
         summary.followup_id = followup.id
