@@ -96,8 +96,8 @@ def test_payer_using_another_component_separator_is_read_with_a_warning() -> Non
     remittance = read("LinuxForHealth__x12/secondary-payment.835")
     lines = [line for claim in remittance.transactions[0].claims for line in claim.service_lines]
     assert [(line.procedure.code, line.procedure.modifiers) for line in lines] == [
-        ("12345", ["26"]),
-        ("66543", ["26"]),
+        ("12345", ("26",)),
+        ("66543", ("26",)),
     ]
     assert any("ISA16 declares ':'" in w.message for w in remittance.warnings)
 

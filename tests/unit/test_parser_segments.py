@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 from tests.support.synth835 import generate_835
 from tests.unit.conftest import (
     BODY,
@@ -445,7 +445,7 @@ def test_svc_composite_with_modifiers_description_revenue_code_and_original_proc
     assert line.procedure.model_dump() == {
         "qualifier": "HC",
         "code": "99213",
-        "modifiers": ["25", "59", "GT", "RT"],
+        "modifiers": ("25", "59", "GT", "RT"),
         "description": "OFFICE VISIT",
     }
     assert (line.charge_amount, line.paid_amount, line.revenue_code, line.units) == (
@@ -455,13 +455,13 @@ def test_svc_composite_with_modifiers_description_revenue_code_and_original_proc
         D(2),
     )
     assert line.original_procedure is not None
-    assert (line.original_procedure.code, line.original_procedure.modifiers) == ("99214", ["25"])
+    assert (line.original_procedure.code, line.original_procedure.modifiers) == ("99214", ("25",))
     assert line.original_units == D(3)
 
 
 def test_svc_units_default_to_one() -> None:
     line = line_of("SVC*NU:0450*100.00*80.00", "CAS*CO*45*20.00")
-    assert (line.procedure.qualifier, line.procedure.code, line.procedure.modifiers) == ("NU", "0450", [])
+    assert (line.procedure.qualifier, line.procedure.code, line.procedure.modifiers) == ("NU", "0450", ())
     assert line.units == D(1) and line.original_procedure is None and line.original_units is None
 
 
@@ -793,3 +793,23 @@ def test_json_holds_money_as_strings_and_dates_as_iso() -> None:
     assert (dumped["charge_amount"], dumped["drg_weight"]) == ("150.00", "1.5")
     assert dumped["statement_period_start"] == "2023-08-01"
     assert dumped["service_lines"][0]["adjustments"][1]["amount"] == "20.00"
+
+
+def test_lines_naming_one_procedure_share_a_frozen_value_but_no_lists() -> None:
+    data, _ = generate_835(5, transactions=1, claims_per_transaction=30, max_lines_per_claim=4)
+    claims = [event for event in RemittanceParser(data) if isinstance(event, ClaimPayment)]
+    lines = [line for claim in claims for line in claim.service_lines]
+    by_text: dict[tuple[str, str, tuple[str, ...]], set[int]] = {}
+    for line in lines:
+        procedure = line.procedure
+        by_text.setdefault((procedure.qualifier, procedure.code, procedure.modifiers), set()).add(id(procedure))
+    assert len(by_text) < len(lines)  # the file repeats procedures, so some are shared
+    assert all(len(ids) == 1 for ids in by_text.values())
+    with pytest.raises(ValidationError):
+        lines[0].procedure.code = "00000"
+
+    # Each claim and line holds lists of its own, so appending to one never shows up in another.
+    for models in (claims, lines):
+        for name, info in type(models[0]).model_fields.items():
+            if info.default_factory is list:
+                assert len({id(getattr(model, name)) for model in models}) == len(models), name

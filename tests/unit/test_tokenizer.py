@@ -76,7 +76,7 @@ def test_unusual_separators_reach_the_claim(element: str, component: str, termin
     claim = single(parse_835(x12(segments, end=terminator + "\n"))).claims[0]
 
     assert claim.paid_amount == 80
-    assert (claim.service_lines[0].procedure.code, claim.service_lines[0].procedure.modifiers) == ("99213", ["25"])
+    assert (claim.service_lines[0].procedure.code, claim.service_lines[0].procedure.modifiers) == ("99213", ("25",))
 
 
 # --- layout -----------------------------------------------------------------------------------------
@@ -175,7 +175,7 @@ def test_every_interchange_of_a_mixed_delimiter_file_is_parsed(element: str, com
 
     assert [t.header.interchange.control_number for t in remittance.transactions] == ["000000001", "000000002"]
     line = remittance.transactions[-1].claims[0].service_lines[0]
-    assert (line.procedure.code, line.procedure.modifiers, line.paid_amount) == ("99213", ["25"], 80)
+    assert (line.procedure.code, line.procedure.modifiers, line.paid_amount) == ("99213", ("25",), 80)
     assert remittance.problems == []
 
 

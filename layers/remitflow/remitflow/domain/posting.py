@@ -311,7 +311,7 @@ def _deny(posting: _Posting, claim: Claim) -> PostingDecision:
         {
             "service_line": index,
             "procedure_code": line.procedure.code,
-            "modifiers": line.procedure.modifiers,
+            "modifiers": list(line.procedure.modifiers),
             "charge_amount": money_text(line.charge_amount),
             "adjustment_codes": adjustment_codes(line.adjustments),
             "remark_codes": line.remarks,

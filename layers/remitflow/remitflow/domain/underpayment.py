@@ -46,7 +46,7 @@ def _expected(
         code, modifiers, units = billed.procedure_code, billed.modifiers, billed.units
     else:
         procedure = (billed_procedures(line) or [line.procedure])[0]
-        code, modifiers = procedure.code, procedure.modifiers
+        code, modifiers = procedure.code, list(procedure.modifiers)
         units = line.units
         if line.original_procedure is not None and line.original_units is not None:
             units = line.original_units  # SVC07: the units we billed, when the payer changed them

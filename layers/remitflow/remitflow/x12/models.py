@@ -248,9 +248,13 @@ class Adjustment(X12Model):
 
 
 class Procedure(X12Model):
+    """A value: the reader shares one instance among the lines that name the same composite."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
     qualifier: str  # HC HCPCS/CPT, NU revenue code, N4 NDC, AD ADA...
     code: str
-    modifiers: list[str] = Field(default_factory=list)
+    modifiers: tuple[str, ...] = ()
     description: str | None = None  # composite component 7
 
 

@@ -56,7 +56,16 @@ from remitflow.x12.models import (
     field_template,
 )
 from remitflow.x12.tokenizer import ByteSource, SegmentReader
-from remitflow.x12.values import DATE_CACHE, NUMBER_CACHE, ElementError, ccyymmdd, number, number_or_none, yymmdd
+from remitflow.x12.values import (
+    _CACHE_LIMIT,
+    DATE_CACHE,
+    NUMBER_CACHE,
+    ElementError,
+    ccyymmdd,
+    number,
+    number_or_none,
+    yymmdd,
+)
 
 ZERO = Decimal(0)
 ONE = Decimal(1)
@@ -165,6 +174,7 @@ def _flat_plan(model: type[FlatSegment]) -> list[tuple[str, Any, str]]:
 # Claims and lines start as a copy of a template: far cheaper than writing a dict of 20-40 keys out.
 _CLAIM_TEMPLATE, _CLAIM_LISTS = field_template(ClaimPayment)
 _LINE_TEMPLATE, _LINE_LISTS = field_template(ServiceLine)
+_LINE_TEMPLATE["units"] = ONE  # SVC05 when it is not sent
 
 
 def _line(
@@ -206,7 +216,7 @@ _PAD = [""] * 14  # `segment + _PAD[len(segment):]` has every element up to inde
 
 def _entity(segment: list[str]) -> Entity:
     """An NM1 whose NM101 has been checked."""
-    nm1 = segment + _PAD[len(segment) :]
+    nm1 = segment if len(segment) > 9 else segment + _PAD[len(segment) :]
     return build(
         Entity,
         {
@@ -236,39 +246,49 @@ def _reference(segment: list[str]) -> Reference:
 
 def _fast_claim(segment: list[str], number: int, header_number: str | None) -> dict[str, Any] | None:
     """The ClaimPayment fields of a CLP whose required elements, amounts and status code all read."""
-    clp = segment + _PAD[len(segment) :]
-    charge = _cached(clp[3]) or number_or_none(clp[3])
-    paid = _cached(clp[4]) or number_or_none(clp[4])
-    responsibility = _cached(clp[5]) or number_or_none(clp[5])
-    drg_weight = number_or_none(clp[12]) if clp[12] else None
-    fraction = number_or_none(clp[13]) if clp[13] else None
-    if (
-        not clp[1]
-        or clp[2] not in CLAIM_STATUS_CODES
-        or charge is None
-        or paid is None
-        or (responsibility is None and clp[5])
-        or (drg_weight is None and clp[12])
-        or (fraction is None and clp[13])
-    ):
+    size = len(segment)
+    if size < 5 or not segment[1] or segment[2] not in CLAIM_STATUS_CODES:
+        return None
+    charge = _cached(segment[3]) or number_or_none(segment[3])
+    paid = _cached(segment[4]) or number_or_none(segment[4])
+    if charge is None or paid is None:
         return None
     claim = _CLAIM_TEMPLATE.copy()
     claim["segment_number"] = number
     claim["header_number"] = header_number
-    claim["patient_control_number"] = clp[1]
-    claim["status_code"] = clp[2]
+    claim["patient_control_number"] = segment[1]
+    claim["status_code"] = segment[2]
     claim["charge_amount"] = charge
     claim["paid_amount"] = paid
-    claim["patient_responsibility"] = responsibility
-    claim["claim_filing_indicator"] = clp[6] or None
-    claim["payer_claim_control_number"] = clp[7] or None
-    claim["facility_type_code"] = clp[8] or None
-    claim["frequency_code"] = clp[9] or None
-    claim["drg_code"] = clp[11] or None
-    claim["drg_weight"] = drg_weight
-    claim["discharge_fraction"] = fraction
-    for name in _CLAIM_LISTS:
-        claim[name] = []
+    if size > 5:
+        clp = segment + _PAD[size:]
+        if clp[5]:
+            claim["patient_responsibility"] = responsibility = _cached(clp[5]) or number_or_none(clp[5])
+            if responsibility is None:
+                return None
+        claim["claim_filing_indicator"] = clp[6] or None
+        claim["payer_claim_control_number"] = clp[7] or None
+        claim["facility_type_code"] = clp[8] or None
+        claim["frequency_code"] = clp[9] or None
+        claim["drg_code"] = clp[11] or None
+        if clp[12]:
+            claim["drg_weight"] = drg_weight = number_or_none(clp[12])
+            if drg_weight is None:
+                return None
+        if clp[13]:
+            claim["discharge_fraction"] = fraction = number_or_none(clp[13])
+            if fraction is None:
+                return None
+    claim["adjustments"] = []
+    claim["references"] = []
+    claim["contacts"] = []
+    claim["amounts"] = []
+    claim["quantities"] = []
+    claim["other_dates"] = []
+    claim["unrecognized_segments"] = []
+    claim["service_lines"] = []
+    claim["balance_errors"] = []
+    claim["errors"] = []
     return claim
 
 
@@ -277,38 +297,72 @@ def _fast_procedure(value: str, component: str) -> Procedure | None:
     parts = value.split(component)
     if len(parts) < 2 or not parts[0] or not parts[1]:
         return None
-    if len(parts) == 2:
-        return build(Procedure, {"qualifier": parts[0], "code": parts[1], "modifiers": [], "description": None})
     return build(
         Procedure,
         {
             "qualifier": parts[0],
             "code": parts[1],
-            "modifiers": list(filter(None, parts[2:6])),
+            "modifiers": tuple(filter(None, parts[2:6])),
             "description": parts[6] if len(parts) > 6 and parts[6] else None,
         },
     )
 
 
-def _fast_service_line(segment: list[str], number: int, component: str) -> dict[str, Any] | None:
+class _Procedures(dict[str, Procedure | None]):
+    """Procedures by their composite text. A Procedure is a frozen value, so lines share it: a file
+    names the same few hundred codes thousands of times."""
+
+    def __init__(self, component: str) -> None:
+        super().__init__()
+        self.component = component
+
+    def __missing__(self, value: str) -> Procedure | None:
+        procedure = _fast_procedure(value, self.component)
+        if len(self) < _CACHE_LIMIT:
+            self[value] = procedure
+        return procedure
+
+
+def _fast_service_line(segment: list[str], number: int, procedures: _Procedures) -> dict[str, Any] | None:
     """The ServiceLine fields of an SVC whose procedures and amounts all read."""
-    svc = segment + _PAD[len(segment) :]
-    procedure = _fast_procedure(svc[1], component)
-    charge = _cached(svc[2]) or number_or_none(svc[2])
-    paid = _cached(svc[3]) or number_or_none(svc[3])
-    units = (_cached(svc[5]) or number_or_none(svc[5])) if svc[5] else ONE
-    original = _fast_procedure(svc[6], component) if svc[6] else None
-    original_units = number_or_none(svc[7]) if svc[7] else None
-    if (
-        procedure is None
-        or charge is None
-        or paid is None
-        or units is None
-        or (original is None and svc[6])
-        or (original_units is None and svc[7])
-    ):
+    size = len(segment)
+    if size < 4:
         return None
-    return _line(number, procedure, charge, paid, svc[4] or None, units, original, original_units)
+    procedure = procedures[segment[1]]
+    charge = _cached(segment[2]) or number_or_none(segment[2])
+    paid = _cached(segment[3]) or number_or_none(segment[3])
+    if procedure is None or charge is None or paid is None:
+        return None
+    line = _LINE_TEMPLATE.copy()
+    line["segment_number"] = number
+    line["procedure"] = procedure
+    line["charge_amount"] = charge
+    line["paid_amount"] = paid
+    if size > 4:
+        line["revenue_code"] = segment[4] or None
+        if size > 5 and segment[5]:
+            units = _cached(segment[5]) or number_or_none(segment[5])
+            if units is None:
+                return None
+            line["units"] = units
+        if size > 6 and segment[6]:
+            original = procedures[segment[6]]
+            if original is None:
+                return None
+            line["original_procedure"] = original
+        if size > 7 and segment[7]:
+            original_units = number_or_none(segment[7])
+            if original_units is None:
+                return None
+            line["original_units"] = original_units
+    line["adjustments"] = []
+    line["references"] = []
+    line["amounts"] = []
+    line["quantities"] = []
+    line["remarks"] = []
+    line["other_dates"] = []
+    line["unrecognized_segments"] = []
+    return line
 
 
 def _fast_adjustments(segment: list[str]) -> list[Adjustment] | None:
@@ -344,6 +398,7 @@ class RemittanceParser:
             name[4:]: getattr(self, name) for name in dir(self) if name.startswith("_on_")
         }
         self._component = ":"
+        self._procedures = _Procedures(":")
         self._number = 0
         self._at_end = False
         # envelope
@@ -461,7 +516,7 @@ class RemittanceParser:
                                     (claim if line is None else line)["references"].append(_reference(segment))
                                 continue
                         elif tag == "SVC":
-                            new_line = _fast_service_line(segment, number, self._component)
+                            new_line = _fast_service_line(segment, number, self._procedures)
                             if new_line is not None:
                                 self._totals["service_line_count"] += 1
                                 self._line = line = new_line
@@ -580,6 +635,8 @@ class RemittanceParser:
         delimiters = self._reader.delimiters
         if delimiters is not None:
             self._component = delimiters.component
+            if self._procedures.component != delimiters.component:
+                self._procedures = _Procedures(delimiters.component)
         version = (_text(segment, 12) or "").strip()
         try:
             isa_date = yymmdd(segment[9].strip()) if len(segment) > 9 and segment[9].strip() else None
@@ -1190,7 +1247,7 @@ class RemittanceParser:
         return Procedure.trusted(
             qualifier=parts[0],
             code=parts[1],
-            modifiers=[m for m in parts[2:6] if m],
+            modifiers=tuple(m for m in parts[2:6] if m),
             description=parts[6] if len(parts) > 6 and parts[6] else None,
         )
 
