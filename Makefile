@@ -5,7 +5,13 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: demo test lint unit e2e bench build clean
+COMPILED := build/compiled
+# The reader's own tests: run again against its compiled modules.
+READER_TESTS := tests/unit/test_corpus.py tests/unit/test_bad_input.py tests/unit/test_balancing.py \
+	tests/unit/test_parser_segments.py tests/unit/test_properties.py tests/unit/test_tokenizer.py \
+	tests/unit/test_cli_parse.py tests/unit/test_compiled_reader.py
+
+.PHONY: demo test lint unit unit-compiled compiled e2e bench build clean
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,13 +33,27 @@ lint: $(INSTALLED)
 unit: $(INSTALLED)
 	$(BIN)/python -m pytest tests
 
-test: lint unit
+# A copy of the package with the 835 reader compiled by mypyc, as the Lambda layer ships it.
+$(COMPILED)/.built: $(INSTALLED) layers/remitflow/compile_reader.sh $(shell find layers/remitflow/remitflow -name '*.py')
+	rm -rf $(COMPILED)
+	mkdir -p $(COMPILED)
+	cp -r layers/remitflow/remitflow $(COMPILED)/
+	find $(COMPILED) -name __pycache__ -prune -exec rm -rf {} +
+	bash layers/remitflow/compile_reader.sh $(COMPILED) $(BIN)/python
+	touch $@
+
+compiled: $(COMPILED)/.built
+
+unit-compiled: $(COMPILED)/.built
+	REMITFLOW_COMPILED_READER=1 PYTHONPATH=$(COMPILED) $(BIN)/python -m pytest -q -p no:cacheprovider $(READER_TESTS)
+
+test: lint unit unit-compiled
 
 # The browser and CLI tests alone (`unit` runs them too). They need /usr/bin/chromium: .ci/run installs it.
 e2e: $(INSTALLED)
 	$(BIN)/python -m pytest tests/e2e
 
-bench: $(INSTALLED)
+bench: $(COMPILED)/.built
 	$(BIN)/python -m bench.parse
 	$(BIN)/python -m bench.posting
 
@@ -42,4 +62,4 @@ build: $(INSTALLED)
 	PYENV_VERSION=$${PYENV_VERSION:-3.11.7:3.13.0} .venv-sam/bin/sam build --template template.yaml
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis bench/out
+	rm -rf $(VENV) $(COMPILED) .pytest_cache .mypy_cache .ruff_cache .hypothesis bench/out

@@ -147,11 +147,13 @@ def test_outputs_name_the_bucket_tables_and_queue(sam: dict[str, Any]) -> None:
         assert outputs[f"{table}Name"]["Value"] == {"Ref": table}
 
 
-def test_layer_is_built_from_its_folder_for_python313(sam: dict[str, Any]) -> None:
+def test_layer_is_built_from_its_folder_for_python313_on_arm(sam: dict[str, Any]) -> None:
     layer = sam["Resources"]["RemitflowLayer"]
     assert layer["Properties"]["ContentUri"] == "layers/remitflow"
     assert layer["Properties"]["CompatibleRuntimes"] == ["python3.13"]
-    assert layer["Metadata"]["BuildMethod"] == "python3.13"
+    assert layer["Properties"]["CompatibleArchitectures"] == ["arm64"]
+    # layers/remitflow/Makefile installs the dependencies and compiles the 835 reader.
+    assert layer["Metadata"] == {"BuildMethod": "makefile", "BuildArchitecture": "arm64"}
 
 
 @pytest.mark.parametrize(("function", "code_uri"), FUNCTIONS.items())

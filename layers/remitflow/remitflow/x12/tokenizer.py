@@ -24,7 +24,7 @@ _PREVIEW_LIMIT = 40
 
 
 class _Readable(Protocol):
-    def read(self, size: int = ..., /) -> bytes: ...
+    def read(self, size: int = -1, /) -> bytes: ...
 
 
 ByteSource = _Readable | IO[bytes] | Iterable[bytes] | bytes
