@@ -57,7 +57,7 @@ from remitflow.x12.models import (
 )
 from remitflow.x12.tokenizer import ByteSource, SegmentReader
 from remitflow.x12.values import (
-    _CACHE_LIMIT,
+    CACHE_LIMIT,
     DATE_CACHE,
     NUMBER_CACHE,
     ElementError,
@@ -279,6 +279,7 @@ def _fast_claim(segment: list[str], number: int, header_number: str | None) -> d
             claim["discharge_fraction"] = fraction = number_or_none(clp[13])
             if fraction is None:
                 return None
+    # Written out rather than looped over _CLAIM_LISTS, as for service lines.
     claim["adjustments"] = []
     claim["references"] = []
     claim["contacts"] = []
@@ -318,7 +319,7 @@ class _Procedures(dict[str, Procedure | None]):
 
     def __missing__(self, value: str) -> Procedure | None:
         procedure = _fast_procedure(value, self.component)
-        if len(self) < _CACHE_LIMIT:
+        if len(self) < CACHE_LIMIT:
             self[value] = procedure
         return procedure
 
@@ -355,6 +356,8 @@ def _fast_service_line(segment: list[str], number: int, procedures: _Procedures)
             if original_units is None:
                 return None
             line["original_units"] = original_units
+    # Written out rather than looped over _LINE_LISTS, which costs twice as much; each line needs
+    # lists of its own. The models' round-trip tests catch a field missed here.
     line["adjustments"] = []
     line["references"] = []
     line["amounts"] = []

@@ -9,7 +9,7 @@ from decimal import Decimal
 # X12 "R" (decimal) values: an optional minus, digits with an optional decimal point. Decimal() alone
 # would also accept exponents, NaN, Infinity, underscores and surrounding spaces.
 _NUMBER = re.compile(r"-?(?:\d+\.?\d*|\.\d+)").fullmatch
-_CACHE_LIMIT = 50_000
+CACHE_LIMIT = 50_000
 
 # Amounts and dates repeat heavily in remittances; Decimal and date are immutable, so share them.
 # The parser looks NUMBER_CACHE and DATE_CACHE up directly on its hot path.
@@ -45,7 +45,7 @@ def number_or_none(value: str) -> Decimal | None:
     if not value.replace(".", "", 1).isdecimal() and _NUMBER(value) is None:
         return None
     result = Decimal(value)
-    if len(NUMBER_CACHE) < _CACHE_LIMIT:
+    if len(NUMBER_CACHE) < CACHE_LIMIT:
         NUMBER_CACHE[value] = result
     return result
 
@@ -60,7 +60,7 @@ def ccyymmdd(value: str) -> date:
         result = date(int(value[:4]), int(value[4:6]), int(value[6:]))
     except ValueError:
         raise ElementError("a real calendar date CCYYMMDD", value) from None
-    if len(DATE_CACHE) < _CACHE_LIMIT:
+    if len(DATE_CACHE) < CACHE_LIMIT:
         DATE_CACHE[value] = result
     return result
 
