@@ -17,7 +17,14 @@ class EntryKind(StrEnum):
     OTHER_ADJUSTMENT = "other_adjustment"  # OA, PI (and CR in 4010 files)
     PATIENT_RESPONSIBILITY = "patient_responsibility"  # PR: reason 1 deductible, 2 coinsurance, 3 copay, ...
     WRITE_OFF = "write_off"  # a biller's decision, not the payer's: kept apart from the CAS adjustments
+    # OA-23 from a later payer, when the earlier payers' own postings are on the claim: recorded, but
+    # it moves no balance, since those postings already did.
+    PRIOR_PAYER = "prior_payer"
 
+
+# CLP02 of a payer after the first: processed as secondary or tertiary (and maybe forwarded again).
+LATER_PAYER = frozenset({"2", "3", "20", "21"})
+PRIOR_PAYER_IMPACT = ("OA", "23")  # CARC 23: the impact of prior payers' adjudication
 
 KIND_OF_GROUP = {
     "CO": EntryKind.CONTRACTUAL_ADJUSTMENT,
@@ -27,7 +34,7 @@ KIND_OF_GROUP = {
     "PR": EntryKind.PATIENT_RESPONSIBILITY,
 }
 
-# Which claim balance each kind of entry moves.
+# Which claim balance each kind of entry moves (PRIOR_PAYER moves none).
 BALANCE_OF_KIND = {
     EntryKind.PAYMENT: "insurance_paid",
     EntryKind.CONTRACTUAL_ADJUSTMENT: "contractual_adjustment",
@@ -72,9 +79,12 @@ class _Book:
             )
         )
 
-    def adjust(self, adjustments: Sequence[Adjustment], **where: object) -> None:
+    def adjust(self, adjustments: Sequence[Adjustment], *, after_earlier_payers: bool, **where: object) -> None:
         for a in adjustments:  # every triplet, even a zero one: it is what the payer said
-            kind = KIND_OF_GROUP.get(a.group, EntryKind.OTHER_ADJUSTMENT)
+            if after_earlier_payers and (a.group, a.reason) == PRIOR_PAYER_IMPACT:
+                kind = EntryKind.PRIOR_PAYER
+            else:
+                kind = KIND_OF_GROUP.get(a.group, EntryKind.OTHER_ADJUSTMENT)
             self.add(kind, a.amount, group=a.group, reason=a.reason, quantity=a.quantity, **where)
 
 
@@ -89,24 +99,43 @@ def _line_place(index: int, line: ServiceLine, match: ClaimLine | None) -> dict[
 
 
 def payment_entries(
-    claim_payment: ClaimPayment, matches: Sequence[ClaimLine | None], posting_id: str, claim_id: str
+    claim_payment: ClaimPayment, matches: Sequence[ClaimLine | None], posting_id: str, claim: Claim
 ) -> list[LedgerEntry]:
-    """Payments and adjustments of a processed claim payment; the payments always add up to CLP04."""
-    book = _Book(posting_id, claim_id)
+    """Payments and adjustments of a processed claim payment; the payments always add up to CLP04.
+
+    A later payer's claim payment (CLP02 2, 3, 20 or 21) restates the whole claim. When earlier payers'
+    remittances are already posted to it, its OA-23 (their payments and adjustments) is recorded
+    without moving a balance, and its PR replaces theirs: what the patient owes is what the last payer
+    says. When they are not (the primary paid on paper, say), OA-23 is the only record of that money
+    and is posted as an adjustment.
+    """
+    book = _Book(posting_id, claim.claim_id)
+    after_earlier_payers = claim_payment.status_code in LATER_PAYER and _settled_by_payers(claim) != 0
     lines_paid = ZERO
     for index, (line, match) in enumerate(zip(claim_payment.service_lines, matches, strict=True), start=1):
         place = _line_place(index, line, match)
         if line.paid_amount:
             book.add(EntryKind.PAYMENT, line.paid_amount, **place)
         lines_paid += line.paid_amount
-        book.adjust(line.adjustments, **place)
-    book.adjust(claim_payment.adjustments)
+        book.adjust(line.adjustments, after_earlier_payers=after_earlier_payers, **place)
+    book.adjust(claim_payment.adjustments, after_earlier_payers=after_earlier_payers)
     # Without lines the claim is paid as a whole; with lines, claim-level CAS reduce the line payments.
     rest = claim_payment.paid_amount - lines_paid
     if rest:
         note = "claim-level adjustments reduce the line payments" if claim_payment.service_lines else None
         book.add(EntryKind.PAYMENT, rest, note=note)
+    if after_earlier_payers and claim.patient_responsibility:
+        book.add(
+            EntryKind.PATIENT_RESPONSIBILITY,
+            -claim.patient_responsibility,
+            note="the earlier payers' patient responsibility, replaced by this payer's",
+        )
     return book.entries
+
+
+def _settled_by_payers(claim: Claim) -> Decimal:
+    """What earlier postings settled of the charge on the payers' side: paid and adjusted."""
+    return claim.insurance_paid + claim.contractual_adjustment + claim.other_adjustment
 
 
 def reversal_entries(original: Sequence[LedgerEntry], posting_id: str, claim_id: str) -> list[LedgerEntry]:
@@ -134,5 +163,7 @@ def balance_updates(claim: Claim, entries: Sequence[LedgerEntry]) -> dict[str, D
     """The claim's balances with the entries added, as fields for `Claim.model_copy(update=...)`."""
     updates = {name: getattr(claim, name) for name in BALANCE_OF_KIND.values()}
     for entry in entries:
-        updates[BALANCE_OF_KIND[entry.kind]] += entry.amount
+        balance = BALANCE_OF_KIND.get(entry.kind)
+        if balance is not None:
+            updates[balance] += entry.amount
     return updates

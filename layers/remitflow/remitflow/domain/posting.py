@@ -261,7 +261,7 @@ def _post(
 ) -> PostingDecision:
     cp = posting.cp
     matches = match_lines(cp.service_lines, claim.lines)
-    entries = payment_entries(cp, matches, posting.id, claim.claim_id)
+    entries = payment_entries(cp, matches, posting.id, claim)
     balances = balance_updates(claim, entries)
     posted = posting.touched(claim, **balances)
     if cp.status_code in PROCESSED_AND_FORWARDED:
