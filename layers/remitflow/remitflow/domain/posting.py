@@ -29,7 +29,7 @@ from remitflow.domain.ledger import LedgerEntry, balance_updates, paid_by, payme
 from remitflow.domain.lines import match_lines
 from remitflow.domain.underpayment import UnderpaymentTolerance, underpaid_lines
 from remitflow.domain.values import ZERO, DomainModel, Money, cents, money_text, stable_id
-from remitflow.x12.models import BrokenClaim, ClaimPayment, TransactionHeader
+from remitflow.x12.models import BrokenClaim, ClaimPayment, ServiceLine, TransactionHeader
 
 # CLP02 claim status codes
 PROCESSED = frozenset({"1", "2", "3", "19", "20", "21"})  # processed as primary, secondary, tertiary
@@ -271,8 +271,26 @@ def _post(
     posted = posted.model_copy(update={"status": status})
 
     followups = []
+    denied = denied_lines(cp)
+    if denied:
+        lines = [cp.service_lines[index - 1] for index in denied]
+        followups.append(
+            posting.followup(
+                FollowupType.DENIED,
+                sum((line.charge_amount for line in lines), ZERO),
+                adjustment_codes(a for line in lines for a in line.adjustments)
+                + list(dict.fromkeys(code for line in lines for code in line.remarks)),
+                lines=[_line_detail(index, cp.service_lines[index - 1]) for index in denied],
+                denied_lines_only=True,
+            )
+        )
     short = underpaid_lines(
-        cp.service_lines, matches, payer_id=posting.remittance.payer_id, fee_schedule=fee_schedule, tolerance=tolerance
+        cp.service_lines,
+        matches,
+        payer_id=posting.remittance.payer_id,
+        fee_schedule=fee_schedule,
+        tolerance=tolerance,
+        skip=denied,  # a denied line is the denial's to follow up, not also an underpayment
     )
     if short:
         codes = [code for line in short for code in line.adjustment_codes]
@@ -304,20 +322,34 @@ def _balance_detail(claim: Claim) -> dict[str, str]:
     return {name: money_text(amount) for name, amount in amounts.items()}
 
 
+def denied_lines(claim_payment: ClaimPayment) -> list[int]:
+    """The lines (from 1) of a paid claim that the payer paid nothing on and the patient does not owe
+    either: denied, bundled or rejected (CO-50, CO-97, CO-16...), to appeal or correct like a denied
+    claim. A line a prior payer paid (OA-23) or left to the patient (PR) is not denied."""
+    return [
+        index
+        for index, line in enumerate(claim_payment.service_lines, start=1)
+        if not line.paid_amount
+        and line.charge_amount > 0
+        and any(a.amount > 0 and a.group != "PR" and (a.group, a.reason) != ("OA", "23") for a in line.adjustments)
+    ]
+
+
+def _line_detail(index: int, line: ServiceLine) -> dict[str, Any]:
+    return {
+        "service_line": index,
+        "procedure_code": line.procedure.code,
+        "modifiers": list(line.procedure.modifiers),
+        "charge_amount": money_text(line.charge_amount),
+        "adjustment_codes": adjustment_codes(line.adjustments),
+        "remark_codes": line.remarks,
+    }
+
+
 def _deny(posting: _Posting, claim: Claim) -> PostingDecision:
     """Nothing moves on the balances; the biller gets the reasons (CARC and RARC) to appeal or correct."""
     cp = posting.cp
-    lines = [
-        {
-            "service_line": index,
-            "procedure_code": line.procedure.code,
-            "modifiers": list(line.procedure.modifiers),
-            "charge_amount": money_text(line.charge_amount),
-            "adjustment_codes": adjustment_codes(line.adjustments),
-            "remark_codes": line.remarks,
-        }
-        for index, line in enumerate(cp.service_lines, start=1)
-    ]
+    lines = [_line_detail(index, line) for index, line in enumerate(cp.service_lines, start=1)]
     codes = adjustment_codes(cp.all_adjustments()) + remark_codes(cp)
     # A denial pays nothing; should one carry money anyway, it is held, not posted.
     followup = posting.followup(

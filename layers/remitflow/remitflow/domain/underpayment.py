@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from decimal import Decimal
 
 from pydantic import Field
@@ -71,10 +71,14 @@ def underpaid_lines(
     payer_id: str,
     fee_schedule: FeeSchedule,
     tolerance: UnderpaymentTolerance,
+    skip: Collection[int] = (),
 ) -> list[LineShortfall]:
-    """Lines allowed short of the expected amount beyond the tolerance; lines we cannot price are skipped."""
+    """Lines allowed short of the expected amount beyond the tolerance; lines we cannot price are skipped,
+    and so are those whose position (from 1) is in `skip`."""
     short: list[LineShortfall] = []
     for index, (line, billed) in enumerate(zip(service_lines, matches, strict=True), start=1):
+        if index in skip:
+            continue
         expected = _expected(line, billed, payer_id, fee_schedule)
         if expected is None:
             continue
