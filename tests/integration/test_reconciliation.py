@@ -22,6 +22,17 @@ ACME = "remittances/acme-ach-2025-01-16.835"
 ACME_FILE = SAMPLES / "remittances" / "acme-ach-2025-01-16.835"
 
 
+LAKESIDE_CSV = CsvLayout(
+    name="lakeside-credit-union",
+    date=("Posted On",),
+    amount=("Amt",),
+    description=("Narrative",),
+    reference=("Bank Ref",),
+    delimiter=";",
+    decimal_comma=True,
+)
+
+
 def ingest_deposits(harness: Harness, key: str = BAI_KEY, body: Any = BAI) -> Any:
     harness.upload(key, body)
     return deposit_ingest(harness.settings, harness.stores).ingest(key)
@@ -175,6 +186,34 @@ def test_a_trace_with_another_amount_is_an_amount_mismatch(practice: Harness) ->
     assert mismatch["amount"] == Decimal("-0.50")
 
 
+def test_an_amount_mismatch_that_a_later_deposit_settles_is_closed_by_the_sweep(practice: Harness) -> None:
+    test_a_trace_with_another_amount_is_an_amount_mismatch(practice)  # 319.00 deposited for 319.50
+    sweeper = reconciliation(practice.settings, practice.stores)
+    assert sweeper.sweep(date(2025, 1, 17))["mismatches_closed"] == 0  # both still wait: it stays open
+    (mismatch,) = [f for f in practice.followups() if f["type"] == "amount_mismatch"]
+
+    # The bank sends the other 0.50 the next day, without a trace: the two deposits pay the ERA.
+    service = deposit_ingest(practice.settings, practice.stores)
+    service.csv_layouts = {"lakeside-credit-union": LAKESIDE_CSV}
+    key = "deposits/lakeside-credit-union/2025-01-17.csv"
+    practice.upload(key, b"Posted On;Amt;Narrative;Bank Ref\n01/17/2025;0,50;ACME HEALTH PLAN REMAINDER;REF-3\n")
+    service.ingest(key)
+    (found,) = matched(practice)
+    assert found["era_amount"] == Decimal("319.50") and len(found["deposit_ids"]) == 2
+
+    report = sweeper.sweep(date(2025, 1, 28))
+
+    assert report["mismatches_closed"] == 1
+    assert [f["type"] for f in practice.followups() if f["type"] == "amount_mismatch"] == []
+    closed = practice.worklist.work_item(mismatch["pk"])
+    assert closed is not None and closed.resolution is not None
+    assert (closed.followup.status.value, closed.resolution.value) == ("resolved", "no_action")
+    assert closed.resolved_by == "remitflow reconciliation sweep"
+    assert closed.note is not None and closed.note.startswith("settled by a later match of ERA ")
+    assert [entry.action for entry in closed.history] == ["resolved"]
+    assert sweeper.sweep(date(2025, 1, 29))["mismatches_closed"] == 0
+
+
 def test_an_unreadable_bank_file_is_a_follow_up(practice: Harness) -> None:
     summary = ingest_deposits(practice, key="deposits/statement.pdf", body=b"%PDF-1.7 \x00\x01 binary")
     practice.runner.pump()
@@ -191,17 +230,8 @@ def test_a_bank_folder_is_read_with_its_own_csv_layout(practice: Harness) -> Non
         "01/16/2025;319,50;ACME HEALTH PLAN HCCLAIMPMT TRN*1*0123456789*1411289245\\;REF-1\n"
         "01/17/2025;-12,00;WIRE FEE;REF-2\n"
     )
-    layout = CsvLayout(
-        name="lakeside-credit-union",
-        date=("Posted On",),
-        amount=("Amt",),
-        description=("Narrative",),
-        reference=("Bank Ref",),
-        delimiter=";",
-        decimal_comma=True,
-    )
     service = deposit_ingest(practice.settings, practice.stores)
-    service.csv_layouts = {"lakeside-credit-union": layout}
+    service.csv_layouts = {"lakeside-credit-union": LAKESIDE_CSV}
     key = "deposits/lakeside-credit-union/2025-01-17.csv"
     practice.upload(key, export.encode())
 

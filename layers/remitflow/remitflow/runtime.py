@@ -105,6 +105,7 @@ def reconciliation(settings: Settings, stores: Stores | None = None) -> Reconcil
         store=stores.reconciliation,
         queue=stores.queue,
         inbox=stores.inbox,
+        worklist=stores.worklist,
         payer_aliases=settings.payer_aliases,
         window_business_days=settings.reassociation_window_business_days,
     )

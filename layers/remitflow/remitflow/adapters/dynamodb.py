@@ -620,6 +620,18 @@ class WorklistStore:
             kwargs["ExpressionAttributeValues"][":type"] = {"S": followup_type}
         yield from (_numbers(from_dynamo(item)) for item in query_all(self.client, **kwargs))
 
+    def open_of_type(self, followup_type: str) -> Iterator[WorkItem]:
+        """The open follow-ups of one type (the by_type index: reads that type's items only)."""
+        kwargs: Any = {
+            "TableName": self.table,
+            "IndexName": "by_type",
+            "KeyConditionExpression": "#type = :type",
+            "FilterExpression": "#status = :open",
+            "ExpressionAttributeNames": {"#type": "type", "#status": "status"},
+            "ExpressionAttributeValues": {":type": {"S": followup_type}, ":open": {"S": FollowupStatus.OPEN.value}},
+        }
+        yield from (_work_item(from_dynamo(item)) for item in query_all(self.client, **kwargs))
+
     # -- listing -------------------------------------------------------------------------------
 
     def page(

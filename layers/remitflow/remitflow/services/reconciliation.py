@@ -15,9 +15,11 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 
+from remitflow.adapters.dynamodb import Conflict, FollowupChange, NotFound, WorklistStore
 from remitflow.adapters.reconciliation import ReconciliationStore
 from remitflow.adapters.s3 import Inbox
 from remitflow.adapters.sqs import FollowupQueue
+from remitflow.domain.followups import FollowupStatus, FollowupType
 from remitflow.domain.matching import (
     Deposit,
     EraPayment,
@@ -29,12 +31,15 @@ from remitflow.domain.matching import (
     reconciliation_report,
     report_csv,
 )
+from remitflow.domain.resolutions import AuditEntry, Resolution
 from remitflow.services.clock import utc_now
 
 logger = Logger(child=True)
 
 REPORT_PREFIX = "reports/reconciliation/"
 MAX_ROUNDS = 5
+SWEEPER = "remitflow reconciliation sweep"  # who closes a mismatch that a later match settled
+_SIDES = (("era_id", "ERA"), ("deposit_id", "deposit"))
 
 
 @dataclass
@@ -51,6 +56,7 @@ class Reconciliation:
         store: ReconciliationStore,
         queue: FollowupQueue,
         inbox: Inbox,
+        worklist: WorklistStore | None = None,
         payer_aliases: Mapping[str, str] | None = None,
         window_business_days: int = 3,
         clock: Callable[[], datetime] = utc_now,
@@ -58,6 +64,7 @@ class Reconciliation:
         self.store = store
         self.queue = queue
         self.inbox = inbox
+        self.worklist = worklist
         self.payer_aliases = dict(payer_aliases or {})
         self.window = window_business_days
         self.clock = clock
@@ -106,13 +113,54 @@ class Reconciliation:
         followups = overdue(waiting, today=as_of, window_business_days=self.window, now=self.clock(), source=source)
         if followups:
             self.queue.send(followups)
+        closed = self.close_settled_mismatches(eras, deposits)
         report = self.report(as_of, waiting=(list(eras), list(deposits), dict(posted)))
         report["followups_raised"] = dict(Counter(f.type.value for f in followups))
+        report["mismatches_closed"] = closed
         base = f"{REPORT_PREFIX}{as_of.isoformat()}"
         self.inbox.put(f"{base}.json", _json_bytes(report))
         self.inbox.put(f"{base}.csv", report_csv(report).encode())
         logger.info("reconciliation swept", extra={"as_of": as_of.isoformat(), "followups": len(followups)})
         return report
+
+    def close_settled_mismatches(self, eras: list[EraPayment], deposits: list[Deposit]) -> int:
+        """Resolve each open AMOUNT_MISMATCH whose ERA or deposit has left the waiting list since:
+        only a match takes an item off it (a split or consolidated deposit, say), so nothing is left
+        for a biller to do. Returns how many were closed."""
+        if self.worklist is None:
+            return 0
+        waiting = {e.era_id for e in eras} | {d.deposit_id for d in deposits}
+        closed = 0
+        for item in self.worklist.open_of_type(FollowupType.AMOUNT_MISMATCH.value):
+            detail = item.followup.detail
+            settled = [f"{label} {detail[side]}" for side, label in _SIDES if detail.get(side) not in waiting]
+            if not settled:
+                continue
+            note = f"settled by a later match of {' and '.join(settled)}: nothing left to do"
+            now = self.clock()
+            audit = AuditEntry(
+                at=now,
+                by=SWEEPER,
+                action="resolved",
+                before={"status": FollowupStatus.OPEN.value, "resolution": None, "assignee": item.assignee},
+                after={"status": FollowupStatus.RESOLVED.value, "resolution": Resolution.NO_ACTION.value},
+                note=note,
+            )
+            fields = {
+                "status": FollowupStatus.RESOLVED.value,
+                "resolution": Resolution.NO_ACTION.value,
+                "note": note,
+                "resolved_by": SWEEPER,
+                "resolved_at": now.isoformat(),
+            }
+            # On the version read: a biller who acts on it meanwhile wins, and it is left to them.
+            try:
+                self.worklist.change(FollowupChange(item.followup.id, item.version, audit, set=fields))
+            except (Conflict, NotFound):
+                continue
+            closed += 1
+            logger.info("amount mismatch settled by a later match", extra={"followup_id": item.followup.id})
+        return closed
 
     def report(
         self, as_of: date, *, waiting: tuple[list[EraPayment], list[Deposit], dict[str, Any]] | None = None
