@@ -19,7 +19,7 @@ from remitflow.adapters.dynamodb import Conflict, FollowupChange, NotFound, Work
 from remitflow.adapters.reconciliation import ReconciliationStore
 from remitflow.adapters.s3 import Inbox
 from remitflow.adapters.sqs import FollowupQueue
-from remitflow.domain.followups import FollowupStatus, FollowupType
+from remitflow.domain.followups import FollowupType
 from remitflow.domain.matching import (
     Deposit,
     EraPayment,
@@ -31,8 +31,9 @@ from remitflow.domain.matching import (
     reconciliation_report,
     report_csv,
 )
-from remitflow.domain.resolutions import AuditEntry, Resolution
+from remitflow.domain.resolutions import Resolution
 from remitflow.services.clock import utc_now
+from remitflow.services.worklist import resolution_audit, resolved_fields
 
 logger = Logger(child=True)
 
@@ -138,21 +139,8 @@ class Reconciliation:
                 continue
             note = f"settled by a later match of {' and '.join(settled)}: nothing left to do"
             now = self.clock()
-            audit = AuditEntry(
-                at=now,
-                by=SWEEPER,
-                action="resolved",
-                before={"status": FollowupStatus.OPEN.value, "resolution": None, "assignee": item.assignee},
-                after={"status": FollowupStatus.RESOLVED.value, "resolution": Resolution.NO_ACTION.value},
-                note=note,
-            )
-            fields = {
-                "status": FollowupStatus.RESOLVED.value,
-                "resolution": Resolution.NO_ACTION.value,
-                "note": note,
-                "resolved_by": SWEEPER,
-                "resolved_at": now.isoformat(),
-            }
+            audit = resolution_audit(item, Resolution.NO_ACTION, note, SWEEPER, now)
+            fields = resolved_fields(Resolution.NO_ACTION, note, SWEEPER, now)
             # On the version read: a biller who acts on it meanwhile wins, and it is left to them.
             try:
                 self.worklist.change(FollowupChange(item.followup.id, item.version, audit, set=fields))

@@ -253,45 +253,15 @@ class Worklist:
             return result
         raise Conflict(f"the claim kept changing while resolving follow-up {followup_id}; try again")
 
-    def _resolved_fields(self, request: ResolveRequest, caller: str, now: datetime) -> dict[str, Any]:
-        return {
-            "status": FollowupStatus.RESOLVED.value,
-            "resolution": request.resolution.value,
-            "note": request.note,
-            "resolved_by": caller,
-            "resolved_at": now.isoformat(),
-        }
-
-    def _audit(
-        self,
-        item: WorkItem,
-        request: ResolveRequest,
-        caller: str,
-        now: datetime,
-        *,
-        before: dict[str, Any] | None = None,
-        after: dict[str, Any] | None = None,
-    ) -> AuditEntry:
-        """The resolution's audit entry: the follow-up's state, plus what else it changed (claim, held money)."""
-        return AuditEntry(
-            at=now,
-            by=caller,
-            action="resolved",
-            before={"status": item.followup.status.value, "resolution": None, "assignee": item.assignee}
-            | (before or {}),
-            after={"status": FollowupStatus.RESOLVED.value, "resolution": request.resolution.value} | (after or {}),
-            note=request.note,
-        )
-
     def _record(self, item: WorkItem, request: ResolveRequest, caller: str) -> ResolveResult:
         """A resolution that moves no money: the follow-up alone changes."""
         now = self.clock()
-        fields = self._resolved_fields(request, caller, now)
+        fields = resolved_fields(request.resolution, request.note, caller, now)
         extra: dict[str, Any] = {}
         if request.resolution is Resolution.APPEALED:
             due = check_appeal_due(request.appeal_due_date, now.date())
             fields["appeal_due_date"] = extra["appeal_due_date"] = due.isoformat()
-        audit = self._audit(item, request, caller, now, after=extra)
+        audit = resolution_audit(item, request.resolution, request.note, caller, now, after=extra)
         updated = self.worklist.change(FollowupChange(item.followup.id, item.version, audit, set=fields))
         claim_id = updated.followup.claim_id
         return ResolveResult(
@@ -316,16 +286,17 @@ class Worklist:
         )
         assert claim is not None and decision.claim is not None  # apply_to_claim refuses otherwise
         release, held = self._held_money(followup, decision, caller, now)
-        audit = self._audit(
+        audit = resolution_audit(
             item,
-            request,
+            request.resolution,
+            request.note,
             caller,
             now,
             before={"claim": _claim_state(claim)} | ({"held": held} if held else {}),
             after={"claim": _claim_state(decision.claim), "posting_id": decision.posting_id}
             | ({"held": held | {"status": "applied"}} if held else {}),
         )
-        fields = self._resolved_fields(request, caller, now) | {"resolved_claim_id": claim.claim_id}
+        fields = resolved_fields(request.resolution, request.note, caller, now) | {"resolved_claim_id": claim.claim_id}
         change = FollowupChange(followup.id, item.version, audit, set=fields)
         self.worklist.commit_resolution(
             claims=self.claims, decision=decision, change=change, release=release, recorded_at=now
@@ -376,9 +347,10 @@ class Worklist:
             followup, claim, amount=request.amount, reason=request.write_off_reason or "", by=caller, now=now
         )
         assert decision.claim is not None
-        audit = self._audit(
+        audit = resolution_audit(
             item,
-            request,
+            request.resolution,
+            request.note,
             caller,
             now,
             before={"claim": _claim_state(claim)},
@@ -389,7 +361,7 @@ class Worklist:
                 "write_off_reason": request.write_off_reason,
             },
         )
-        fields = self._resolved_fields(request, caller, now) | {"resolved_claim_id": claim.claim_id}
+        fields = resolved_fields(request.resolution, request.note, caller, now) | {"resolved_claim_id": claim.claim_id}
         change = FollowupChange(followup.id, item.version, audit, set=fields)
         self.worklist.commit_resolution(
             claims=self.claims, decision=decision, change=change, release=None, recorded_at=now
@@ -423,3 +395,35 @@ def _claim_state(claim: Claim) -> dict[str, Any]:
         "status": claim.status.value,
         "insurance_balance": money_text(claim.insurance_balance),
     }
+
+
+def resolved_fields(resolution: Resolution, note: str, by: str, now: datetime) -> dict[str, Any]:
+    """The worklist item's fields once resolved."""
+    return {
+        "status": FollowupStatus.RESOLVED.value,
+        "resolution": resolution.value,
+        "note": note,
+        "resolved_by": by,
+        "resolved_at": now.isoformat(),
+    }
+
+
+def resolution_audit(
+    item: WorkItem,
+    resolution: Resolution,
+    note: str,
+    by: str,
+    now: datetime,
+    *,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> AuditEntry:
+    """A resolution's audit entry: the follow-up's state, plus what else it changed (claim, held money)."""
+    return AuditEntry(
+        at=now,
+        by=by,
+        action="resolved",
+        before={"status": item.followup.status.value, "resolution": None, "assignee": item.assignee} | (before or {}),
+        after={"status": FollowupStatus.RESOLVED.value, "resolution": resolution.value} | (after or {}),
+        note=note,
+    )
