@@ -621,7 +621,8 @@ class WorklistStore:
         yield from (_numbers(from_dynamo(item)) for item in query_all(self.client, **kwargs))
 
     def open_of_type(self, followup_type: str) -> Iterator[WorkItem]:
-        """The open follow-ups of one type (the by_type index: reads that type's items only)."""
+        """The open follow-ups of one type. Reads every item of that type through the by_type index,
+        resolved ones too: for a rare type that is fewer than all the open follow-ups."""
         kwargs: Any = {
             "TableName": self.table,
             "IndexName": "by_type",
