@@ -25,11 +25,18 @@ from remitflow.domain.followups import (
     new_followup,
     remark_codes,
 )
-from remitflow.domain.ledger import LedgerEntry, balance_updates, paid_by, payment_entries, reversal_entries
+from remitflow.domain.ledger import (
+    PRIOR_PAYER_IMPACT,
+    LedgerEntry,
+    balance_updates,
+    paid_by,
+    payment_entries,
+    reversal_entries,
+)
 from remitflow.domain.lines import match_lines
 from remitflow.domain.underpayment import UnderpaymentTolerance, underpaid_lines
 from remitflow.domain.values import ZERO, DomainModel, Money, cents, money_text, stable_id
-from remitflow.x12.models import BrokenClaim, ClaimPayment, ServiceLine, TransactionHeader
+from remitflow.x12.models import Adjustment, BrokenClaim, ClaimPayment, ServiceLine, TransactionHeader
 
 # CLP02 claim status codes
 PROCESSED = frozenset({"1", "2", "3", "19", "20", "21"})  # processed as primary, secondary, tertiary
@@ -280,7 +287,7 @@ def _post(
                 sum((line.charge_amount for line in lines), ZERO),
                 adjustment_codes(a for line in lines for a in line.adjustments)
                 + list(dict.fromkeys(code for line in lines for code in line.remarks)),
-                lines=[_line_detail(index, cp.service_lines[index - 1]) for index in denied],
+                lines=[_line_detail(index, line) for index, line in zip(denied, lines, strict=True)],
                 denied_lines_only=True,
             )
         )
@@ -329,10 +336,17 @@ def denied_lines(claim_payment: ClaimPayment) -> list[int]:
     return [
         index
         for index, line in enumerate(claim_payment.service_lines, start=1)
-        if not line.paid_amount
-        and line.charge_amount > 0
-        and any(a.amount > 0 and a.group != "PR" and (a.group, a.reason) != ("OA", "23") for a in line.adjustments)
+        if not line.paid_amount and line.charge_amount > 0 and any(map(_kept_by_the_payer, line.adjustments))
     ]
+
+
+def _kept_by_the_payer(adjustment: Adjustment) -> bool:
+    """An amount the payer does not pay and the patient does not owe, other than a prior payer's share."""
+    return (
+        adjustment.amount > 0
+        and adjustment.group != "PR"
+        and (adjustment.group, adjustment.reason) != PRIOR_PAYER_IMPACT
+    )
 
 
 def _line_detail(index: int, line: ServiceLine) -> dict[str, Any]:
