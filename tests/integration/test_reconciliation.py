@@ -14,6 +14,7 @@ from tests.integration.conftest import SAMPLES, Harness
 
 from remitflow.adapters.reconciliation import ReconciliationStore
 from remitflow.bank import CsvLayout
+from remitflow.cli.recon import show_report
 from remitflow.runtime import deposit_ingest, reconciliation, remittance_ingest
 
 BAI = SAMPLES / "deposits" / "first-national-2025-01-16.bai"
@@ -186,7 +187,9 @@ def test_a_trace_with_another_amount_is_an_amount_mismatch(practice: Harness) ->
     assert mismatch["amount"] == Decimal("-0.50")
 
 
-def test_an_amount_mismatch_that_a_later_deposit_settles_is_closed_by_the_sweep(practice: Harness) -> None:
+def test_an_amount_mismatch_that_a_later_deposit_settles_is_closed_by_the_sweep(
+    practice: Harness, capsys: pytest.CaptureFixture[str]
+) -> None:
     test_a_trace_with_another_amount_is_an_amount_mismatch(practice)  # 319.00 deposited for 319.50
     sweeper = reconciliation(practice.settings, practice.stores)
     assert sweeper.sweep(date(2025, 1, 17))["mismatches_closed"] == 0  # both still wait: it stays open
@@ -211,6 +214,8 @@ def test_an_amount_mismatch_that_a_later_deposit_settles_is_closed_by_the_sweep(
     assert closed.resolved_by == "remitflow reconciliation sweep"
     assert closed.note is not None and closed.note.startswith("settled by a later match of ERA ")
     assert [entry.action for entry in closed.history] == ["resolved"]
+    show_report(report, as_json=False)  # what `remitflow recon sweep` prints
+    assert capsys.readouterr().out.splitlines()[-1].split() == ["amount", "mismatches", "closed", "1"]
     assert sweeper.sweep(date(2025, 1, 29))["mismatches_closed"] == 0
 
 

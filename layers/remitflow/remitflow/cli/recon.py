@@ -43,7 +43,7 @@ def run_sweep(args: argparse.Namespace) -> int:
         report = runtime.reconciliation(settings, stores).sweep(_as_of(args))
     except (CommandError, ClientError, BotoCoreError) as error:
         return fail("recon sweep", error)
-    _show(report, args.json)
+    show_report(report, as_json=args.json)
     return 0
 
 
@@ -53,11 +53,11 @@ def run_report(args: argparse.Namespace) -> int:
         report = runtime.reconciliation(settings, stores).report(_as_of(args))
     except (CommandError, ClientError, BotoCoreError) as error:
         return fail("recon report", error)
-    _show(report, args.json)
+    show_report(report, as_json=args.json)
     return 0
 
 
-def _show(report: dict[str, Any], as_json: bool) -> None:
+def show_report(report: dict[str, Any], *, as_json: bool) -> None:
     if as_json:
         json.dump(report, sys.stdout, indent=2, default=str)
         print()
@@ -65,6 +65,11 @@ def _show(report: dict[str, Any], as_json: bool) -> None:
     print_report(report, f"reconciliation as of {report['as_of']}")
     for name, amount in report["totals"].items():
         print(f"  {name.replace('_', ' '):<28}{amount if amount is not None else '-':>12}")
+    # What a sweep did besides reporting (a plain report has neither).
+    for followup_type, count in report.get("followups_raised", {}).items():
+        print(f"  raised {followup_type.replace('_', ' '):<21}{count:>12}")
+    if report.get("mismatches_closed"):
+        print(f"  {'amount mismatches closed':<28}{report['mismatches_closed']:>12}")
 
 
 def print_report(report: dict[str, Any], title: str) -> None:
