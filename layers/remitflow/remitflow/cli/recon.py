@@ -21,38 +21,26 @@ from remitflow.cli.connection import CommandError, add_stack_options, connect, f
 def register(commands: Any) -> None:
     recon = commands.add_parser("recon", help="ERA and deposit reconciliation")
     actions = recon.add_subparsers(dest="action", required=True, metavar="ACTION")
-    sweep = actions.add_parser("sweep", help="run the daily sweep as of a day")
-    sweep.add_argument("--as-of", type=date.fromisoformat, default=None, help="YYYY-MM-DD (default: today, UTC)")
-    sweep.add_argument("--json", action="store_true")
-    add_stack_options(sweep)
-    sweep.set_defaults(run=run_sweep)
-    report = actions.add_parser("report", help="matched and unmatched ERAs and deposits as of a day")
-    report.add_argument("--as-of", type=date.fromisoformat, default=None, help="YYYY-MM-DD (default: today, UTC)")
-    report.add_argument("--json", action="store_true")
-    add_stack_options(report)
-    report.set_defaults(run=run_report)
+    for action, help_text in (
+        ("sweep", "run the daily sweep as of a day"),
+        ("report", "matched and unmatched ERAs and deposits as of a day"),
+    ):
+        parser = actions.add_parser(action, help=help_text)
+        parser.add_argument("--as-of", type=date.fromisoformat, default=None, help="YYYY-MM-DD (default: today, UTC)")
+        parser.add_argument("--json", action="store_true")
+        add_stack_options(parser)
+        parser.set_defaults(run=run_recon)
 
 
-def _as_of(args: argparse.Namespace) -> date:
-    return args.as_of or datetime.now(UTC).date()
-
-
-def run_sweep(args: argparse.Namespace) -> int:
+def run_recon(args: argparse.Namespace) -> int:
+    """`sweep` or `report` (`args.action`) as of `--as-of`, on the stack."""
+    as_of = args.as_of or datetime.now(UTC).date()
     try:
         settings, stores = connect(args)
-        report = runtime.reconciliation(settings, stores).sweep(_as_of(args))
+        service = runtime.reconciliation(settings, stores)
+        report = service.sweep(as_of) if args.action == "sweep" else service.report(as_of)
     except (CommandError, ClientError, BotoCoreError) as error:
-        return fail("recon sweep", error)
-    show_report(report, as_json=args.json)
-    return 0
-
-
-def run_report(args: argparse.Namespace) -> int:
-    try:
-        settings, stores = connect(args)
-        report = runtime.reconciliation(settings, stores).report(_as_of(args))
-    except (CommandError, ClientError, BotoCoreError) as error:
-        return fail("recon report", error)
+        return fail(f"recon {args.action}", error)
     show_report(report, as_json=args.json)
     return 0
 

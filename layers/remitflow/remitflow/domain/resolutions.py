@@ -23,7 +23,7 @@ from typing import Any
 from pydantic import AwareDatetime, Field, ValidationError
 
 from remitflow.domain.claims import Claim, ClaimStatus, FeeSchedule
-from remitflow.domain.followups import Followup, FollowupType
+from remitflow.domain.followups import Followup, FollowupStatus, FollowupType
 from remitflow.domain.ledger import EntryKind, LedgerEntry, balance_updates
 from remitflow.domain.posting import (
     DEFAULT_TOLERANCE,
@@ -121,6 +121,38 @@ class WorkItem(DomainModel):
     appeal_due_date: date | None = None
     resolved_claim_id: str | None = None  # the claim a money-moving resolution posted to
     history: list[AuditEntry] = Field(default_factory=list)
+
+
+def resolved_fields(resolution: Resolution, note: str, by: str, now: datetime) -> dict[str, Any]:
+    """The worklist item's fields once resolved."""
+    return {
+        "status": FollowupStatus.RESOLVED.value,
+        "resolution": resolution.value,
+        "note": note,
+        "resolved_by": by,
+        "resolved_at": now.isoformat(),
+    }
+
+
+def resolution_audit(
+    item: WorkItem,
+    resolution: Resolution,
+    note: str,
+    by: str,
+    now: datetime,
+    *,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> AuditEntry:
+    """A resolution's audit entry: the follow-up's state, plus what else it changed (claim, held money)."""
+    return AuditEntry(
+        at=now,
+        by=by,
+        action="resolved",
+        before={"status": item.followup.status.value, "resolution": None, "assignee": item.assignee} | (before or {}),
+        after={"status": FollowupStatus.RESOLVED.value, "resolution": resolution.value} | (after or {}),
+        note=note,
+    )
 
 
 def fitting(followup_type: FollowupType) -> list[Resolution]:

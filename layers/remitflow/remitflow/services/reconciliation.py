@@ -31,9 +31,8 @@ from remitflow.domain.matching import (
     reconciliation_report,
     report_csv,
 )
-from remitflow.domain.resolutions import Resolution
+from remitflow.domain.resolutions import Resolution, resolution_audit, resolved_fields
 from remitflow.services.clock import utc_now
-from remitflow.services.worklist import resolution_audit, resolved_fields
 
 logger = Logger(child=True)
 
@@ -57,7 +56,7 @@ class Reconciliation:
         store: ReconciliationStore,
         queue: FollowupQueue,
         inbox: Inbox,
-        worklist: WorklistStore | None = None,
+        worklist: WorklistStore,
         payer_aliases: Mapping[str, str] | None = None,
         window_business_days: int = 3,
         clock: Callable[[], datetime] = utc_now,
@@ -128,8 +127,6 @@ class Reconciliation:
         """Resolve each open AMOUNT_MISMATCH whose ERA or deposit has left the waiting list since:
         only a match takes an item off it (a split or consolidated deposit, say), so nothing is left
         for a biller to do. Returns how many were closed."""
-        if self.worklist is None:
-            return 0
         waiting = {e.era_id for e in eras} | {d.deposit_id for d in deposits}
         closed = 0
         for item in self.worklist.open_of_type(FollowupType.AMOUNT_MISMATCH.value):

@@ -43,6 +43,8 @@ from remitflow.domain.resolutions import (
     check_fits,
     fitting,
     held_posting_id,
+    resolution_audit,
+    resolved_fields,
     write_off,
 )
 from remitflow.domain.underpayment import UnderpaymentTolerance
@@ -395,35 +397,3 @@ def _claim_state(claim: Claim) -> dict[str, Any]:
         "status": claim.status.value,
         "insurance_balance": money_text(claim.insurance_balance),
     }
-
-
-def resolved_fields(resolution: Resolution, note: str, by: str, now: datetime) -> dict[str, Any]:
-    """The worklist item's fields once resolved."""
-    return {
-        "status": FollowupStatus.RESOLVED.value,
-        "resolution": resolution.value,
-        "note": note,
-        "resolved_by": by,
-        "resolved_at": now.isoformat(),
-    }
-
-
-def resolution_audit(
-    item: WorkItem,
-    resolution: Resolution,
-    note: str,
-    by: str,
-    now: datetime,
-    *,
-    before: dict[str, Any] | None = None,
-    after: dict[str, Any] | None = None,
-) -> AuditEntry:
-    """A resolution's audit entry: the follow-up's state, plus what else it changed (claim, held money)."""
-    return AuditEntry(
-        at=now,
-        by=by,
-        action="resolved",
-        before={"status": item.followup.status.value, "resolution": None, "assignee": item.assignee} | (before or {}),
-        after={"status": FollowupStatus.RESOLVED.value, "resolution": resolution.value} | (after or {}),
-        note=note,
-    )
