@@ -38,7 +38,7 @@ CHROMIUM_ARGS = [
 DEV_IDENTITY = "e2e-biller@example.test"
 STARTUP_SECONDS = 180
 # The CLI as this interpreter runs it: the same venv, whatever is on PATH.
-REMITFLOW = [sys.executable, "-c", "import sys; from remitflow.cli import main; sys.exit(main())"]
+REMITFLOW = [sys.executable, "-c", "import sys; from remitflow_cli import main; sys.exit(main())"]
 LOCAL_ENV = {"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local", "AWS_DEFAULT_REGION": "us-east-1"}
 
 

@@ -14,8 +14,8 @@ from tests.integration.conftest import SAMPLES, Harness
 
 from remitflow.adapters.reconciliation import ReconciliationStore
 from remitflow.bank import CsvLayout
-from remitflow.cli.recon import show_report
 from remitflow.runtime import deposit_ingest, reconciliation, remittance_ingest
+from remitflow_cli.recon import show_report
 
 BAI = SAMPLES / "deposits" / "first-national-2025-01-16.bai"
 BAI_KEY = "deposits/first-national-2025-01-16.bai"

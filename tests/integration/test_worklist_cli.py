@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from tests.integration.conftest import SAMPLES, Harness
 
-from remitflow.cli import main
+from remitflow_cli import main
 
 ACME = "remittances/acme-ach-2025-01-16.835"
 # Reading the stack's outputs makes moto parse the template again, API Gateway v2 and Cognito included.

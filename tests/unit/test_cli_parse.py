@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from remitflow.cli import main
+from remitflow_cli import main
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples" / "remittances"
 ACME = SAMPLES / "acme-ach-2025-01-16.835"

@@ -23,7 +23,6 @@ from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import BaseModel, ValidationError
 
 from remitflow import runtime
-from remitflow.cli.connection import CommandError, add_stack_options, connect, fail, session_for
 from remitflow.domain.followups import FollowupType
 from remitflow.domain.resolutions import Resolution
 from remitflow.services.worklist import Conflict, InvalidRequest, NotFound, Worklist
@@ -37,6 +36,7 @@ from remitflow.services.worklist_models import (
     ResolveResult,
     UnassignRequest,
 )
+from remitflow_cli.connection import CommandError, add_stack_options, connect, fail, session_for
 
 EXIT_FAILED = 1
 EXIT_NOT_FOUND = 3

@@ -9,8 +9,8 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from remitflow.cli.connection import CommandError, add_stack_options, connect, fail
 from remitflow.services.claim_view import claim_view
+from remitflow_cli.connection import CommandError, add_stack_options, connect, fail
 
 EXIT_NOT_FOUND = 3
 BALANCES = (

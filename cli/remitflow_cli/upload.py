@@ -14,7 +14,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from remitflow.adapters.s3 import SUMMARY_PREFIX
-from remitflow.cli.connection import CommandError, add_stack_options, connect, fail
+from remitflow_cli.connection import CommandError, add_stack_options, connect, fail
 
 PREFIXES = {
     "remittance": "remittances/",

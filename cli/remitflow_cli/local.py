@@ -1,8 +1,8 @@
 """The embedded AWS: `remitflow demo` (one run, in-process) and `remitflow local up` (a server).
 
-Both build the stack from template.yaml with moto and run the functions with the local runner,
-which is development tooling (remitflow_local): it is imported here only when these commands run,
-and never ships in the Lambda layer.
+Both build the stack from template.yaml with moto and run the functions with the local runner
+(remitflow_local). Those are imported only when these commands run, so that the other commands start
+without them.
 """
 
 from __future__ import annotations
@@ -20,9 +20,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from remitflow.cli.connection import DEFAULT_REGION, DEFAULT_STACK
-from remitflow.cli.recon import print_report
 from remitflow.domain.values import money_text
+from remitflow_cli.connection import DEFAULT_REGION, DEFAULT_STACK
+from remitflow_cli.recon import print_report
 
 if TYPE_CHECKING:
     from remitflow_local.runner import Invocation, LocalRunner

@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from remitflow.cli import claims, followups, local, parse, recon, upload
+from remitflow_cli import claims, followups, local, parse, recon, upload
 
 
 def build_parser() -> argparse.ArgumentParser:

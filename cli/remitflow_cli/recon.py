@@ -15,7 +15,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from remitflow import runtime
-from remitflow.cli.connection import CommandError, add_stack_options, connect, fail
+from remitflow_cli.connection import CommandError, add_stack_options, connect, fail
 
 
 def register(commands: Any) -> None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, TextIO
@@ -18,7 +17,6 @@ from remitflow.x12 import Problem, RemittanceParser, Severity
 from remitflow.x12.models import BrokenClaim, ClaimPayment, TransactionEnd, TransactionHeader
 
 EXIT_UNREADABLE = 2
-_Writer = Callable[[TransactionHeader | ClaimPayment | BrokenClaim | TransactionEnd], None]
 
 
 def register(commands: Any) -> None:
