@@ -1,7 +1,8 @@
 """How CLI commands reach a stack: its outputs (from CloudFormation) name the bucket, tables and queue.
 
 Works against AWS and against `remitflow local up` alike: `--endpoint-url` (or AWS_ENDPOINT_URL)
-points every client at the local stack.
+points every client at the local stack. Commands work on the stack through its adapters (`Stores`);
+the two calls only the CLI makes, reading the stack's outputs and asking who the caller is, are here.
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ def add_stack_options(command: argparse.ArgumentParser) -> None:
     command.add_argument("--region", default=os.environ.get("AWS_DEFAULT_REGION", DEFAULT_REGION))
 
 
-def session_for(args: argparse.Namespace) -> Any:
+def _session(args: argparse.Namespace) -> Any:
     if args.endpoint_url and not os.environ.get("AWS_ACCESS_KEY_ID"):
         # The local stack accepts any credentials; never look for real ones to talk to it.
         return boto3.Session(
@@ -58,7 +59,7 @@ def session_for(args: argparse.Namespace) -> Any:
 
 
 def connect(args: argparse.Namespace) -> tuple[Settings, Stores]:
-    session = session_for(args)
+    session = _session(args)
 
     def client(service: str) -> Any:
         return session.client(service, endpoint_url=args.endpoint_url)
@@ -75,6 +76,12 @@ def connect(args: argparse.Namespace) -> tuple[Settings, Stores]:
     settings = Settings.model_validate({field: outputs[name] for name, field in OUTPUTS.items()})
     clients = Clients(dynamodb=client("dynamodb"), s3=client("s3"), sqs=client("sqs"))
     return settings, Stores.create(settings, clients)
+
+
+def caller_arn(args: argparse.Namespace) -> str:
+    """Who the AWS credentials belong to (STS), for commands that record who acted."""
+    arn: str = _session(args).client("sts", endpoint_url=args.endpoint_url).get_caller_identity()["Arn"]
+    return arn
 
 
 def fail(command: str, error: Exception) -> int:

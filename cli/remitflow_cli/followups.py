@@ -36,9 +36,8 @@ from remitflow.services.worklist_models import (
     ResolveResult,
     UnassignRequest,
 )
-from remitflow_cli.connection import CommandError, add_stack_options, connect, fail, session_for
+from remitflow_cli.connection import EXIT_FAILED, CommandError, add_stack_options, caller_arn, connect, fail
 
-EXIT_FAILED = 1
 EXIT_NOT_FOUND = 3
 EXIT_CONFLICT = 4
 
@@ -106,10 +105,9 @@ def _identity(args: argparse.Namespace) -> str:
             raise CommandError("--as: give a name")
         return name
     try:
-        arn: str = session_for(args).client("sts", endpoint_url=args.endpoint_url).get_caller_identity()["Arn"]
+        return caller_arn(args)
     except (ClientError, BotoCoreError) as error:
         raise CommandError(f"cannot tell who you are ({error}): say so with --as NAME") from None
-    return arn
 
 
 def _command(action: str, work: Callable[[Worklist, argparse.Namespace], BaseModel | list[FollowupView]]) -> Any:

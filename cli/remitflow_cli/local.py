@@ -2,7 +2,7 @@
 
 Both build the stack from template.yaml with moto and run the functions with the local runner
 (remitflow_local). Those are imported only when these commands run, so that the other commands start
-without them.
+without them. What the commands read and write on the stack goes through its adapters.
 """
 
 from __future__ import annotations
@@ -20,7 +20,13 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import boto3
+
+from remitflow.adapters.s3 import Inbox, summary_key
+from remitflow.domain.followups import FollowupStatus
 from remitflow.domain.values import money_text
+from remitflow.runtime import Clients, Stores
+from remitflow.services.reconciliation import REPORT_PREFIX
 from remitflow_cli.connection import DEFAULT_REGION, DEFAULT_STACK
 from remitflow_cli.recon import print_report
 
@@ -100,13 +106,22 @@ def _report(invocation: Invocation) -> None:
         print(f"  {invocation.function} failed: {type(invocation.error).__name__}: {invocation.error}", file=sys.stderr)
 
 
-def _upload_samples(runner: LocalRunner, samples: Path) -> list[str]:
-    s3 = runner.s3
+def _stores(runner: LocalRunner) -> Stores:
+    """The stack's adapters, wired as its functions wire them."""
+    from remitflow_local.runner import function_settings
+
+    # Every function is given every resource name (template.yaml's Globals): any one's settings do.
+    settings = function_settings(next(iter(runner.stack.functions.values())))
+    dynamodb = runner.session.client("dynamodb", region_name=runner.stack.region, endpoint_url=runner.endpoint_url)
+    return Stores.create(settings, Clients(dynamodb=dynamodb, s3=runner.s3, sqs=runner.sqs))
+
+
+def _upload_samples(runner: LocalRunner, inbox: Inbox, samples: Path) -> list[str]:
     remittance_keys = []
     for folder, prefix, pattern in SAMPLE_KINDS:
         for path in sorted((samples / folder).glob(pattern)):
             if path.is_file():
-                s3.put_object(Bucket=runner.stack.inbox_bucket, Key=prefix + path.name, Body=path.read_bytes())
+                inbox.upload(prefix + path.name, path.read_bytes())
                 if prefix == "remittances/":
                     remittance_keys.append(prefix + path.name)
         runner.pump()
@@ -123,29 +138,31 @@ def run_demo(args: argparse.Namespace) -> int:
         stack = deploy_local_stack(args.template, stack_name=args.stack)
         runner = LocalRunner(stack, environment={"POWERTOOLS_LOG_LEVEL": "ERROR"}, on_invoke=_report)
         print(f"embedded AWS: stack {stack.stack_name} from {args.template}, {len(stack.functions)} functions")
-        keys = _upload_samples(runner, args.samples)
+        stores = _stores(runner)
+        keys = _upload_samples(runner, stores.inbox, args.samples)
         # The daily sweep, as its schedule would run it a week after the samples' last payment.
         runner.invoke("ReconciliationSweeper", {"as_of": SAMPLES_AS_OF.isoformat()})
         runner.pump()
-        summaries = [_summary(runner, key) for key in keys]
-        report = _summary(runner, f"reconciliation/{SAMPLES_AS_OF.isoformat()}", prefix="reports/")
-        followups = _followup_counts(runner)
+        summaries = [_written(stores.inbox, summary_key(key)) for key in keys]
+        report = _written(stores.inbox, f"{REPORT_PREFIX}{SAMPLES_AS_OF.isoformat()}.json")
+        followups = _followup_counts(stores)
     _print_demo(summaries, followups)
     _print_reconciliation(report)
     return 0
 
 
-def _summary(runner: LocalRunner, key: str, prefix: str = "processed/") -> dict[str, Any]:
-    body = runner.s3.get_object(Bucket=runner.stack.inbox_bucket, Key=f"{prefix}{key}.json")["Body"].read()
-    summary: dict[str, Any] = json.loads(body)
-    return summary
+def _written(inbox: Inbox, key: str) -> dict[str, Any]:
+    document = inbox.read_json(key)
+    if document is None:
+        raise LookupError(f"s3://{inbox.bucket}/{key} was never written: see the function failures above")
+    return document
 
 
-def _followup_counts(runner: LocalRunner) -> Counter[str]:
-    dynamodb = runner.session.client("dynamodb", region_name=runner.stack.region, endpoint_url=runner.endpoint_url)
+def _followup_counts(stores: Stores) -> Counter[str]:
+    """Every follow-up the run raised, by type, whatever its status now."""
     counts: Counter[str] = Counter()
-    for page in dynamodb.get_paginator("scan").paginate(TableName=runner.stack.followups_table):
-        counts.update(item["type"]["S"] for item in page["Items"])
+    for status in FollowupStatus:
+        counts.update(stores.worklist.counts_by_type(status.value))
     return counts
 
 
@@ -177,7 +194,6 @@ def _print_reconciliation(report: dict[str, Any]) -> None:
 
 
 def run_up(args: argparse.Namespace) -> int:
-    import boto3
     from moto.server import ThreadedMotoServer
 
     from remitflow_local import deploy_local_stack
@@ -202,7 +218,7 @@ def run_up(args: argparse.Namespace) -> int:
             )
             _write_env_file(args.env_file, stack, endpoint)
             if args.with_samples:
-                _upload_samples(runner, args.samples)
+                _upload_samples(runner, _stores(runner).inbox, args.samples)
             print(f"remitflow local up: stack {stack.stack_name} ready at {endpoint}", flush=True)
             print(f"  export AWS_ENDPOINT_URL={endpoint}", flush=True)
             print(f"  env vars for sam local invoke: {args.env_file}", flush=True)

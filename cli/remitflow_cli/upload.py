@@ -13,7 +13,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from remitflow.adapters.s3 import SUMMARY_PREFIX
+from remitflow.adapters.s3 import Inbox, summary_key
 from remitflow_cli.connection import CommandError, add_stack_options, connect, fail
 
 PREFIXES = {
@@ -43,21 +43,19 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    settings, stores = connect(args)
+    _, stores = connect(args)
     key = args.key or PREFIXES[args.kind] + args.file.name
     if not key.startswith(PREFIXES[args.kind]):
         raise CommandError(f"--key {key!r} must start with {PREFIXES[args.kind]!r} for --kind {args.kind}")
-    s3 = stores.inbox.client
+    inbox = stores.inbox
     uploaded_at = datetime.now(UTC)
-    version = s3.put_object(Bucket=settings.inbox_bucket_name, Key=key, Body=args.file.read_bytes()).get("VersionId")
-    print(f"uploaded {args.file} to s3://{settings.inbox_bucket_name}/{key}", file=sys.stderr)
+    version = inbox.upload(key, args.file.read_bytes())
+    print(f"uploaded {args.file} to s3://{inbox.bucket}/{key}", file=sys.stderr)
     if args.wait <= 0:
         return 0
-    summary = _wait_for_summary(s3, settings.inbox_bucket_name, key, version, uploaded_at, args.wait)
+    summary = _wait_for_summary(inbox, key, version, uploaded_at, args.wait)
     if summary is None:
-        raise CommandError(
-            f"no summary under {SUMMARY_PREFIX}{key}.json after {args.wait:g} s: is anything processing?"
-        )
+        raise CommandError(f"no summary under {summary_key(key)} after {args.wait:g} s: is anything processing?")
     if args.json:
         json.dump(summary, sys.stdout, indent=2)
         print()
@@ -67,26 +65,23 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _wait_for_summary(
-    s3: Any, bucket: str, key: str, version: str | None, uploaded_at: datetime, wait: float
+    inbox: Inbox, key: str, version: str | None, uploaded_at: datetime, wait: float
 ) -> dict[str, Any] | None:
     """The summary written for this very upload, not one left by an earlier upload of the key: same
     version id, or (events without one, as the local stack sends) processed after the upload."""
     deadline = time.monotonic() + wait
     while time.monotonic() < deadline:
-        try:
-            body = s3.get_object(Bucket=bucket, Key=f"{SUMMARY_PREFIX}{key}.json")["Body"].read()
-        except ClientError as error:
-            if error.response.get("Error", {}).get("Code") not in ("NoSuchKey", "404"):
-                raise
-        else:
-            summary: dict[str, Any] = json.loads(body)
-            if summary.get("version_id"):
-                if summary["version_id"] == version:
-                    return summary
-            elif datetime.fromisoformat(summary["processed_at"]) >= uploaded_at:
-                return summary
+        summary = inbox.read_json(summary_key(key))
+        if summary is not None and _is_for_upload(summary, version, uploaded_at):
+            return summary
         time.sleep(0.25)
     return None
+
+
+def _is_for_upload(summary: dict[str, Any], version: str | None, uploaded_at: datetime) -> bool:
+    if summary.get("version_id"):
+        return bool(summary["version_id"] == version)
+    return datetime.fromisoformat(summary["processed_at"]) >= uploaded_at
 
 
 def _print_summary(summary: dict[str, Any]) -> None:

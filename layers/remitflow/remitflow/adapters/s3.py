@@ -7,12 +7,19 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote_plus
 
+from botocore.exceptions import ClientError
+
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.data_classes import S3Event
     from mypy_boto3_s3.client import S3Client
 
 CHUNK_SIZE = 1024 * 1024
 SUMMARY_PREFIX = "processed/"
+
+
+def summary_key(source_key: str) -> str:
+    """Where the processing summary of an inbox object is written."""
+    return f"{SUMMARY_PREFIX}{source_key}.json"
 
 
 class Inbox:
@@ -33,13 +40,29 @@ class Inbox:
 
     def put_summary(self, source_key: str, summary: dict[str, Any]) -> str:
         """`processed/<source key>.json`; the processed/ prefix triggers nothing."""
-        key = f"{SUMMARY_PREFIX}{source_key}.json"
+        key = summary_key(source_key)
         body = json.dumps(summary, indent=2, sort_keys=True).encode()
         self.client.put_object(Bucket=self.bucket, Key=key, Body=body, ContentType="application/json")
         return key
 
     def put(self, key: str, body: bytes) -> None:
         self.client.put_object(Bucket=self.bucket, Key=key, Body=body)
+
+    def upload(self, key: str, body: bytes) -> str | None:
+        """Drop a file in the inbox for the functions to process; its version id (None where the bucket
+        keeps no versions), which the processing summary carries."""
+        return self.client.put_object(Bucket=self.bucket, Key=key, Body=body).get("VersionId")
+
+    def read_json(self, key: str) -> dict[str, Any] | None:
+        """A JSON document the stack wrote (a summary, a report); None while there is none."""
+        try:
+            body = self.client.get_object(Bucket=self.bucket, Key=key)["Body"].read()
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
+                return None
+            raise
+        document: dict[str, Any] = json.loads(body)
+        return document
 
 
 def created_objects(event: S3Event) -> Iterator[tuple[str, str | None]]:
