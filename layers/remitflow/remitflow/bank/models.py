@@ -15,7 +15,7 @@ from typing import Self
 
 from pydantic import Field, field_validator, model_validator
 
-from remitflow.domain.values import DomainModel, Money
+from remitflow.values import DomainModel, Money
 
 
 class BankFormat(StrEnum):

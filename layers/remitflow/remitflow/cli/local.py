@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from remitflow.cli.connection import DEFAULT_REGION, DEFAULT_STACK
 from remitflow.cli.recon import print_report
-from remitflow.domain.values import money_text
+from remitflow.values import money_text
 
 if TYPE_CHECKING:
     from remitflow_local.runner import Invocation, LocalRunner

@@ -38,7 +38,7 @@ from pydantic import AwareDatetime, Field, field_validator
 from remitflow.bank.models import BankTransaction
 from remitflow.domain.calendar import business_days_between
 from remitflow.domain.followups import Followup, FollowupType, new_followup
-from remitflow.domain.values import ZERO, DomainModel, Money, cents, money_text, stable_id
+from remitflow.values import ZERO, DomainModel, Money, cents, money_text, stable_id
 from remitflow.x12.models import TransactionHeader
 
 PaymentMethod = Literal["ACH", "CHK", "NON", "BOP", "FWT"]  # BPR04

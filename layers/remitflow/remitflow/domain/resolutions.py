@@ -35,7 +35,7 @@ from remitflow.domain.posting import (
     decide,
 )
 from remitflow.domain.underpayment import UnderpaymentTolerance
-from remitflow.domain.values import ZERO, DomainModel, cents, money_text, stable_id
+from remitflow.values import ZERO, DomainModel, cents, money_text, stable_id
 from remitflow.x12.models import ClaimPayment
 
 
