@@ -190,10 +190,6 @@ class BankStatement(DomainModel):
     def deposits(self) -> tuple[BankTransaction, ...]:
         return tuple(t for t in self.transactions if t.is_deposit)
 
-    @property
-    def ok(self) -> bool:
-        return not self.errors
-
 
 class BankFileError(Exception):
     """The file cannot be read at all: not the format it claims, unsafe XML, a broken header."""

@@ -49,8 +49,6 @@ class Resolution(StrEnum):
     NO_ACTION = "no_action"
 
 
-MONEY_MOVING = frozenset({Resolution.APPLIED_TO_CLAIM, Resolution.WRITTEN_OFF})
-
 _ALL_TYPES = frozenset(FollowupType)
 # Which resolutions make sense for which follow-ups. Held money goes to a claim only from the
 # follow-ups that keep the claim payment; a balance is written off or appealed only where a claim of

@@ -128,10 +128,6 @@ class ResolveResult(View):
     claim: dict[str, Any] | None
 
 
-class ErrorView(View):
-    message: str
-
-
 def followup_view(item: WorkItem, now: datetime) -> FollowupView:
     followup = item.followup
     return FollowupView(
