@@ -24,9 +24,9 @@ import boto3
 
 from remitflow.adapters.s3 import Inbox, summary_key
 from remitflow.domain.followups import FollowupStatus
-from remitflow.domain.values import money_text
 from remitflow.runtime import Clients, Stores
 from remitflow.services.reconciliation import REPORT_PREFIX
+from remitflow.values import money_text
 from remitflow_cli.connection import DEFAULT_REGION, DEFAULT_STACK
 from remitflow_cli.recon import print_report
 

@@ -1,12 +1,9 @@
-"""ERA ↔ deposit reassociation, one rule at a time; the sweeper's thresholds; the reconciliation report."""
+"""ERA ↔ deposit reassociation, one rule at a time, and results that do not depend on input order."""
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 import random
-from datetime import UTC, date, datetime
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -14,64 +11,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 from tests.unit.domain.builders import transaction
+from tests.unit.domain.recon_items import NOW, OTHER_PAYER, PAYER, THU, dep, era
 
 from remitflow.bank.models import BankFormat, BankTransaction, Direction
-from remitflow.domain.followups import Followup, FollowupType
-from remitflow.domain.matching import (
-    AmountMismatch,
-    Deposit,
-    EraPayment,
-    MatchResult,
-    amount_mismatch_followups,
-    match,
-    match_id,
-    overdue,
-    reconciliation_report,
-    report_csv,
-)
-
-PAYER = "1411289245"
-OTHER_PAYER = "1999999999"
-NOW = datetime(2025, 9, 5, 6, 0, tzinfo=UTC)
-THU = date(2025, 8, 28)  # the Thursday before Labor Day (Monday 2025-09-01)
-
-
-def era(
-    era_id: str,
-    amount: str,
-    paid: date | None = THU,
-    *,
-    trace: str | None = None,
-    payer: str = PAYER,
-    method: str = "ACH",
-) -> EraPayment:
-    return EraPayment(
-        era_id=era_id,
-        payer_id=payer,
-        trace_number=trace or f"TR{era_id}",
-        amount=Decimal(amount),
-        payment_date=paid,
-        method=method,
-        source=f"remittances/{era_id}.835",
-    )
-
-
-def dep(
-    deposit_id: str,
-    amount: str,
-    booked: date = THU,
-    *,
-    trace: str | None = None,
-    payer: str | None = None,
-) -> Deposit:
-    return Deposit(
-        deposit_id=deposit_id,
-        amount=Decimal(amount),
-        booking_date=booked,
-        trace_number=trace,
-        payer_id=payer,
-        source="deposits/bank.bai",
-    )
+from remitflow.domain.matching import Deposit, EraPayment, MatchResult, match, match_id
+from remitflow.domain.recon_followups import overdue
+from remitflow.domain.recon_report import reconciliation_report
 
 
 def pairs(result: MatchResult) -> set[tuple[tuple[str, ...], tuple[str, ...], str]]:
@@ -243,26 +188,6 @@ def test_same_trace_other_amount_is_a_mismatch_and_nothing_else() -> None:
     assert (mismatch.era_id, mismatch.deposit_id, mismatch.trace_number) == ("A", "D1", "777")
     assert mismatch.difference == Decimal("-5.00")
     assert unmatched(result) == (["A"], ["D1", "D2"])
-
-
-def test_amount_mismatch_followups() -> None:
-    mismatch = AmountMismatch(
-        era_id="A",
-        deposit_id="D",
-        trace_number="777",
-        payer_id=PAYER,
-        era_amount=Decimal("100"),
-        deposit_amount=Decimal("95"),
-        difference=Decimal("-5"),
-    )
-    (followup,) = amount_mismatch_followups([mismatch], NOW, "recon/sweep")
-    assert followup.type is FollowupType.AMOUNT_MISMATCH
-    assert (followup.amount, followup.payer_id, followup.source) == (Decimal("-5.00"), PAYER, "recon/sweep")
-    assert followup.detail["difference"] == "-5.00"
-    assert "$" not in followup.detail["reason"] and "5.00 less than its ERA" in followup.detail["reason"]
-    assert Followup.model_validate_json(followup.model_dump_json()) == followup
-    later = amount_mismatch_followups([mismatch], datetime(2025, 9, 9, tzinfo=UTC), "other")
-    assert later[0].id == followup.id
 
 
 # --- d. unique amount without a trace -------------------------------------------------------------
@@ -470,131 +395,3 @@ def test_every_item_ends_up_in_exactly_one_place(scenario: tuple[list[EraPayment
     for mismatch in result.amount_mismatches:
         assert mismatch.era_id not in matched_eras and mismatch.deposit_id not in matched_deposits
         assert mismatch.era_amount != mismatch.deposit_amount
-
-
-# --- the sweeper ----------------------------------------------------------------------------------
-
-
-def test_an_era_is_overdue_after_three_business_days_counting_holidays() -> None:
-    waiting = [era("A", "250.00", trace="883")]
-    # Thursday before Labor Day: Fri, Tue, Wed make three; Thursday the fourth.
-    assert overdue(waiting, [], today=date(2025, 9, 3), now=NOW, source="sweep") == []
-    (followup,) = overdue(waiting, [], today=date(2025, 9, 4), now=NOW, source="sweep")
-    assert followup.type is FollowupType.ERA_WITHOUT_DEPOSIT
-    assert (followup.amount, followup.payer_id, followup.source) == (Decimal("250.00"), PAYER, "sweep")
-    assert followup.detail["trace_number"] == "883"
-    assert followup.detail["payment_date"] == "2025-08-28"
-    assert followup.detail["business_days_waiting"] == 4
-    assert "4 business days" in followup.detail["reason"]
-
-
-def test_a_deposit_is_overdue_after_three_business_days_counting_thanksgiving() -> None:
-    waiting = [dep("D", "99.00", booked=date(2024, 11, 27), trace="T9")]
-    # Fri 29, Mon 2, Tue 3 make three; Wednesday December 4 the fourth.
-    assert overdue([], waiting, today=date(2024, 12, 3), now=NOW, source="sweep") == []
-    (followup,) = overdue([], waiting, today=date(2024, 12, 4), now=NOW, source="sweep")
-    assert followup.type is FollowupType.DEPOSIT_WITHOUT_ERA
-    assert followup.detail["booking_date"] == "2024-11-27"
-    assert followup.detail["business_days_waiting"] == 4
-    assert followup.amount == Decimal("99.00")
-
-
-def test_a_daily_sweep_finds_the_same_followups_again() -> None:
-    eras, deposits = [era("A", "1.00")], [dep("D", "2.00")]
-    monday = overdue(eras, deposits, today=date(2025, 9, 15), now=NOW, source="sweep")
-    tuesday = overdue(eras, deposits, today=date(2025, 9, 16), now=datetime(2025, 9, 16, tzinfo=UTC), source="sweep")
-    assert [f.id for f in monday] == [f.id for f in tuesday]
-    assert len({f.id for f in monday}) == 2
-    for followup in monday:
-        assert Followup.model_validate_json(followup.model_dump_json()) == followup
-
-
-def test_the_sweep_leaves_amount_mismatches_to_their_own_followup() -> None:
-    result = match([era("A", "100.00", trace="7"), era("B", "5.00")], [dep("D", "90.00", trace="7")])
-    followups = overdue(result, today=date(2025, 10, 1), now=NOW, source="sweep")
-    assert [(f.type, f.detail.get("era_id")) for f in followups] == [(FollowupType.ERA_WITHOUT_DEPOSIT, "B")]
-    with pytest.raises(ValueError, match="MatchResult alone"):
-        overdue(result, [], today=date(2025, 10, 1), now=NOW, source="sweep")
-
-
-def test_an_era_without_payment_date_is_reported_at_once() -> None:
-    (followup,) = overdue([era("A", "10.00", paid=None)], [], today=THU, now=NOW, source="sweep")
-    assert followup.detail["payment_date"] is None
-    assert "no payment date" in followup.detail["reason"]
-
-
-def test_a_payment_dated_in_the_future_is_not_overdue() -> None:
-    assert overdue([era("A", "10.00", paid=date(2025, 12, 1))], [], today=THU, now=NOW, source="sweep") == []
-
-
-# --- the report -----------------------------------------------------------------------------------
-
-
-def test_reconciliation_report_totals_and_line_items() -> None:
-    eras = [
-        era("A", "120.00", trace="883001"),  # exact
-        era("B", "100.00", trace="777"),  # mismatch
-        era("C", "33.33", paid=date(2025, 8, 20)),  # waiting
-        era("Z", "0.00"),  # never counted
-    ]
-    deposits = [
-        dep("D1", "120.00", trace="883001", payer=PAYER),
-        dep("D2", "95.00", trace="777"),
-        dep("D3", "12.00", trace="=HYPERLINK(1)", booked=date(2025, 9, 3)),
-    ]
-    result = match(eras, deposits)
-    report = reconciliation_report(
-        eras, deposits, result, as_of=date(2025, 9, 4), posted={"A": Decimal("120"), "C": None}
-    )
-    json.dumps(report)  # JSON-ready as it is: no Decimal, no date
-    assert report["as_of"] == "2025-09-04"
-    assert report["totals"] == {
-        "deposits_total": "227.00",
-        "era_total": "253.33",
-        "matched_era_total": "120.00",
-        "matched_deposit_total": "120.00",
-        "unmatched_era_total": "133.33",
-        "unmatched_deposit_total": "107.00",
-        "amount_mismatch_total": "-5.00",
-        "posted_total": "120.00",
-        "deposited_total": "120.00",
-    }
-    (matched,) = report["matched"]
-    assert matched | {"rule": "", "match_id": ""} == {
-        "match_id": "",
-        "trace_number": "883001",
-        "era_trace_numbers": ["883001"],
-        "era_amount": "120.00",
-        "deposit_amount": "120.00",
-        "confidence": "exact",
-        "era_ids": ["A"],
-        "deposit_ids": ["D1"],
-        "rule": "",
-    }
-    waiting = {e["era_id"]: e for e in report["eras_without_deposit"]}
-    assert set(waiting) == {"B", "C"}
-    assert waiting["C"] | {} == waiting["C"] and waiting["C"]["amount"] == "33.33"
-    assert (waiting["C"]["overdue"], waiting["C"]["business_days_waiting"]) == (True, 10)
-    assert (waiting["B"]["amount_mismatch"], waiting["B"]["trace_number"]) == (True, "777")
-    unexplained = {d["deposit_id"]: d for d in report["deposits_without_era"]}
-    assert unexplained["D3"]["overdue"] is False and unexplained["D3"]["amount"] == "12.00"
-    assert report["amount_mismatches"][0]["difference"] == "-5.00"
-
-    rows = list(csv.DictReader(io.StringIO(report_csv(report))))
-    kinds = [row["kind"] for row in rows]
-    assert kinds.count("matched") == 1
-    assert kinds.count("era_without_deposit") == 2
-    assert kinds.count("deposit_without_era") == 2
-    assert kinds.count("amount_mismatch") == 1
-    assert {row["name"]: row["amount"] for row in rows if row["kind"] == "total"}["unmatched_era_total"] == "133.33"
-    d3 = next(row for row in rows if row["deposit_ids"] == "D3")
-    assert d3["trace_number"] == "'=HYPERLINK(1)"  # a spreadsheet shows it, never runs it
-    mismatch_row = next(row for row in rows if row["kind"] == "amount_mismatch")
-    assert mismatch_row["difference"] == "-5.00"  # money stays a number a spreadsheet can add
-
-
-def test_report_without_posted_amounts() -> None:
-    report = reconciliation_report([], [], match([], []), as_of=THU)
-    assert report["totals"]["posted_total"] is None
-    assert report["totals"]["deposits_total"] == "0.00"
-    assert report_csv(report).splitlines()[0].startswith("kind,name,trace_number")

@@ -32,7 +32,7 @@ from remitflow.bank.models import (
 from remitflow.bank.reader import DepositReader
 from remitflow.bank.source import DepositSource, iter_chunks, iter_lines
 from remitflow.bank.trace import find_trace
-from remitflow.domain.values import stable_id
+from remitflow.values import stable_id
 
 RECORD_CODES = ("01", "02", "03", "16", "88", "49", "98", "99")
 NON_MONETARY = "890"  # a 16 that carries only text

@@ -21,7 +21,7 @@ from remitflow.bank.models import BankFileError, BankFormat, BankStatement, Bank
 from remitflow.bank.reader import DepositReader
 from remitflow.bank.source import DepositSource, iter_chunks
 from remitflow.bank.trace import find_trace
-from remitflow.domain.values import cents, stable_id
+from remitflow.values import cents, stable_id
 
 MESSAGES = {
     "BkToCstmrStmt": BankFormat.CAMT053,

@@ -22,7 +22,7 @@ from remitflow.bank.models import BankFileError, BankFormat, BankStatement, Bank
 from remitflow.bank.reader import DepositReader
 from remitflow.bank.source import DepositSource, iter_chunks, iter_lines
 from remitflow.bank.trace import find_trace
-from remitflow.domain.values import DomainModel, cents, stable_id
+from remitflow.values import DomainModel, cents, stable_id
 
 HEADER_SEARCH_LINES = 20  # how far the default layout looks for the header row past a bank's title lines
 

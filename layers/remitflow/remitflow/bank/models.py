@@ -15,7 +15,7 @@ from typing import Self
 
 from pydantic import Field, field_validator, model_validator
 
-from remitflow.domain.values import DomainModel, Money
+from remitflow.values import DomainModel, Money
 
 
 class BankFormat(StrEnum):
@@ -189,10 +189,6 @@ class BankStatement(DomainModel):
     @property
     def deposits(self) -> tuple[BankTransaction, ...]:
         return tuple(t for t in self.transactions if t.is_deposit)
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
 
 
 class BankFileError(Exception):

@@ -8,7 +8,7 @@ from typing import ClassVar
 
 from remitflow.bank.models import AccountSummary, BankFormat, BankProblem, BankStatement, BankTransaction, Severity
 from remitflow.bank.source import DepositSource
-from remitflow.domain.values import stable_id
+from remitflow.values import stable_id
 
 
 class DepositReader(ABC):

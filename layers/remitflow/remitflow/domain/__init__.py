@@ -15,7 +15,6 @@ from remitflow.domain.posting import (
 )
 from remitflow.domain.provider_adjustments import ProviderEntryKind, ProviderLedgerEntry, decide_provider_adjustments
 from remitflow.domain.underpayment import LineShortfall, UnderpaymentTolerance
-from remitflow.domain.values import Money, cents, stable_id
 
 __all__ = [
     "Claim",
@@ -29,7 +28,6 @@ __all__ = [
     "FollowupType",
     "LedgerEntry",
     "LineShortfall",
-    "Money",
     "Outcome",
     "PostingDecision",
     "PostingRecord",
@@ -37,12 +35,10 @@ __all__ = [
     "ProviderLedgerEntry",
     "RemittanceRef",
     "UnderpaymentTolerance",
-    "cents",
     "decide",
     "decide_provider_adjustments",
     "hold_broken_claim",
     "new_followup",
     "occurrences",
     "posting_id",
-    "stable_id",
 ]

@@ -95,3 +95,8 @@ def business_days_between(a: date, b: date) -> int:
     if b >= a:
         return sum(1 for offset in range(1, (b - a).days + 1) if is_business_day(a + timedelta(days=offset)))
     return -sum(1 for offset in range((a - b).days) if is_business_day(b + timedelta(days=offset)))
+
+
+def business_days_text(count: int) -> str:
+    """A count of business days as a sentence reads it: '1 business day', '3 business days'."""
+    return f"{count} business day" if abs(count) == 1 else f"{count} business days"

@@ -10,7 +10,7 @@ from typing import Any
 
 from pydantic import ConfigDict, Field, PrivateAttr, computed_field
 
-from remitflow.domain.values import ZERO, DomainModel, Money
+from remitflow.values import ZERO, DomainModel, Money
 
 
 class ClaimStatus(StrEnum):

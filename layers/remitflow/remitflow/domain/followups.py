@@ -9,7 +9,7 @@ from typing import Any
 
 from pydantic import AwareDatetime, Field, field_validator
 
-from remitflow.domain.values import DomainModel, Money, stable_id
+from remitflow.values import DomainModel, Money, stable_id
 from remitflow.x12.models import Adjustment, ClaimPayment
 
 

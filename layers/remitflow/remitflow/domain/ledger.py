@@ -7,7 +7,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from remitflow.domain.claims import Claim, ClaimLine
-from remitflow.domain.values import ZERO, DomainModel, Money, cents, stable_id
+from remitflow.values import ZERO, DomainModel, Money, cents, stable_id
 from remitflow.x12.models import Adjustment, ClaimPayment, ServiceLine
 
 

@@ -1,4 +1,4 @@
-"""ERA ↔ deposit reassociation: which bank deposit pays which 835, and what is left over.
+"""The ERA ↔ deposit matcher: which bank deposit pays which 835, and what is left over.
 
 Pure: the caller passes every ERA payment and every deposit still waiting (either side may arrive
 first) and gets back the matches, the amount mismatches and what is still unmatched. The same items in
@@ -17,28 +17,24 @@ e. summed amounts within the window: one deposit for several ERAs of one payer, 
    traceless deposits -> `probable`. The combination with the smallest date spread wins; a tie between
    different combinations, or one item wanted by two combinations, leaves them all unmatched.
 
-The sweeper's rules (`overdue`, `amount_mismatch_followups`) and the reconciliation report are here too.
+What becomes of the leftovers is in `recon_followups`, the day's report in `recon_report`.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from functools import lru_cache
-from typing import Any, Literal, TypeVar
+from typing import Literal, TypeVar
 
-from pydantic import AwareDatetime, Field, field_validator
+from pydantic import Field, field_validator
 
 from remitflow.bank.models import BankTransaction
-from remitflow.domain.calendar import business_days_between
-from remitflow.domain.followups import Followup, FollowupType, new_followup
-from remitflow.domain.values import ZERO, DomainModel, Money, cents, money_text, stable_id
+from remitflow.domain.calendar import business_days_between, business_days_text
+from remitflow.values import ZERO, DomainModel, Money, money_text, stable_id
 from remitflow.x12.models import TransactionHeader
 
 PaymentMethod = Literal["ACH", "CHK", "NON", "BOP", "FWT"]  # BPR04
@@ -489,8 +485,8 @@ class _Matcher:
         def rule(spread: int, count: int) -> str:
             text = (
                 f"one deposit of {money_text(deposit.amount)} booked {deposit.booking_date} is the sum of "
-                f"{count} ERAs of one payer paid within {_days(self.window)} of it "
-                f"(date spread {_days(spread)})"
+                f"{count} ERAs of one payer paid within {business_days_text(self.window)} of it "
+                f"(date spread {business_days_text(spread)})"
             )
             if anchor is not None:
                 text += f"; the deposit's trace '{anchor}' is that of one of them"
@@ -506,8 +502,8 @@ class _Matcher:
         def rule(spread: int, count: int) -> str:
             text = (
                 f"one ERA of {money_text(era.amount)} paid {era.payment_date or 'on an unknown date'} is the sum "
-                f"of {count} deposits booked within {_days(self.window)} of it "
-                f"(date spread {_days(spread)})"
+                f"of {count} deposits booked within {business_days_text(self.window)} of it "
+                f"(date spread {business_days_text(spread)})"
             )
             if anchor is not None:
                 text += f"; deposits carrying its trace '{anchor}' are among them"
@@ -579,8 +575,8 @@ class _Matcher:
             apart = _days_apart(era.payment_date, deposit.booking_date)
             rule = (
                 f"the deposit carries no trace; it is the only one of {money_text(era.amount)} within "
-                f"{_days(self.window)} of the ERA (paid {era.payment_date}, booked "
-                f"{deposit.booking_date}: {_days(apart)} apart), and the ERA the only one of "
+                f"{business_days_text(self.window)} of the ERA (paid {era.payment_date}, booked "
+                f"{deposit.booking_date}: {business_days_text(apart)} apart), and the ERA the only one of "
                 "that amount for it"
             )
             self.record([era], [deposit], "probable", rule, era.trace_number)
@@ -607,10 +603,6 @@ class _Matcher:
         self.amount_mismatches()
         self.unique_amounts()
         self.sums()
-
-
-def _days(count: int) -> str:
-    return f"{count} business day" if abs(count) == 1 else f"{count} business days"
 
 
 def _no_rule(spread: int, count: int) -> str:
@@ -685,355 +677,3 @@ def match(
         unmatched_deposits=tuple(waiting_deposits),
         no_deposit_needed=tuple(sorted(e.era_id for e in era_list if not e.needs_deposit)),
     )
-
-
-# --- the sweeper's rules ------------------------------------------------------------------------------
-
-
-def _waiting(since: date, today: date) -> int:
-    """Business days from `since` to `today`; negative for a date still ahead."""
-    return business_days_between(since, today)
-
-
-def overdue(
-    result_or_unmatched_eras: MatchResult | Iterable[EraPayment],
-    unmatched_deposits: Iterable[Deposit] | None = None,
-    *,
-    today: date,
-    now: AwareDatetime,
-    source: str,
-    window_business_days: int = DEFAULT_WINDOW,
-) -> list[Followup]:
-    """Follow-ups for what has waited longer than the window: ERA_WITHOUT_DEPOSIT for an ERA paid more
-    than `window_business_days` business days before `today`, DEPOSIT_WITHOUT_ERA for a deposit booked
-    that long ago. Ids depend only on the item, so a daily sweep finds yesterday's follow-up again.
-
-    Given a MatchResult, items in an amount mismatch are left out: they have their AMOUNT_MISMATCH
-    follow-up already. An ERA without a payment date (BPR16) cannot be aged and is reported at once.
-    """
-    if isinstance(result_or_unmatched_eras, MatchResult):
-        if unmatched_deposits is not None:
-            raise ValueError("pass a MatchResult alone, or the unmatched ERAs and deposits")
-        result = result_or_unmatched_eras
-        in_mismatch_eras = {m.era_id for m in result.amount_mismatches}
-        in_mismatch_deposits = {m.deposit_id for m in result.amount_mismatches}
-        eras = [e for e in result.unmatched_eras if e.era_id not in in_mismatch_eras]
-        deposits = [d for d in result.unmatched_deposits if d.deposit_id not in in_mismatch_deposits]
-    else:
-        eras, deposits = list(result_or_unmatched_eras), list(unmatched_deposits or ())
-    window = window_business_days
-    followups: list[Followup] = []
-    for era in sorted(eras, key=lambda e: (e.payment_date or date.min, e.era_id)):
-        if not era.needs_deposit:
-            continue
-        if era.payment_date is None:
-            days = None
-            reason = (
-                f"the ERA of {money_text(era.amount)} (trace {era.trace_number}) has no payment date (BPR16), "
-                "so its deposit cannot be looked for in a window; find the deposit by hand"
-            )
-        else:
-            days = _waiting(era.payment_date, today)
-            if days <= window:
-                continue
-            what = "check" if era.method == "CHK" else "EFT"
-            reason = (
-                f"no deposit matches the ERA of {money_text(era.amount)} (trace {era.trace_number}) "
-                f"{_days(days)} after its payment date {era.payment_date}; the {what} was expected "
-                f"within {_days(window)}"
-            )
-        followups.append(
-            new_followup(
-                FollowupType.ERA_WITHOUT_DEPOSIT,
-                key=("era", era.era_id),
-                created_at=now,
-                source=source,
-                payer_id=era.payer_id,
-                amount=era.amount,
-                detail={
-                    "era_id": era.era_id,
-                    "trace_number": era.trace_number,
-                    "payment_date": era.payment_date.isoformat() if era.payment_date else None,
-                    "method": era.method,
-                    "business_days_waiting": days,
-                    "window_business_days": window,
-                    "era_source": era.source,
-                    "reason": reason,
-                },
-            )
-        )
-    for deposit in sorted(deposits, key=lambda d: (d.booking_date, d.deposit_id)):
-        days = _waiting(deposit.booking_date, today)
-        if days <= window:
-            continue
-        trace = f"trace {deposit.trace_number}" if deposit.trace_number else "no trace"
-        followups.append(
-            new_followup(
-                FollowupType.DEPOSIT_WITHOUT_ERA,
-                key=("deposit", deposit.deposit_id),
-                created_at=now,
-                source=source,
-                payer_id=deposit.payer_id,
-                amount=deposit.amount,
-                detail={
-                    "deposit_id": deposit.deposit_id,
-                    "trace_number": deposit.trace_number,
-                    "booking_date": deposit.booking_date.isoformat(),
-                    "business_days_waiting": days,
-                    "window_business_days": window,
-                    "deposit_source": deposit.source,
-                    "reason": (
-                        f"no ERA explains the deposit of {money_text(deposit.amount)} ({trace}) booked "
-                        f"{deposit.booking_date}, {_days(days)} ago; an ERA was expected within "
-                        f"{_days(window)}"
-                    ),
-                },
-            )
-        )
-    return followups
-
-
-def amount_mismatch_followups(mismatches: Iterable[AmountMismatch], now: AwareDatetime, source: str) -> list[Followup]:
-    """One AMOUNT_MISMATCH per ERA/deposit pair; `amount` is the difference (deposit - ERA)."""
-    followups = []
-    for mismatch in sorted(mismatches, key=lambda m: (m.era_id, m.deposit_id)):
-        direction = "less" if mismatch.difference < ZERO else "more"
-        followups.append(
-            new_followup(
-                FollowupType.AMOUNT_MISMATCH,
-                key=("era", mismatch.era_id, "deposit", mismatch.deposit_id),
-                created_at=now,
-                source=source,
-                payer_id=mismatch.payer_id,
-                amount=mismatch.difference,
-                detail={
-                    "era_id": mismatch.era_id,
-                    "deposit_id": mismatch.deposit_id,
-                    "trace_number": mismatch.trace_number,
-                    "era_amount": money_text(mismatch.era_amount),
-                    "deposit_amount": money_text(mismatch.deposit_amount),
-                    "difference": money_text(mismatch.difference),
-                    "reason": (
-                        f"the deposit with trace {mismatch.trace_number} is {money_text(abs(mismatch.difference))} "
-                        f"{direction} than its ERA ({money_text(mismatch.deposit_amount)} deposited, "
-                        f"{money_text(mismatch.era_amount)} on the ERA)"
-                    ),
-                },
-            )
-        )
-    return followups
-
-
-# --- the reconciliation report --------------------------------------------------------------------------
-
-
-def _total(amounts: Iterable[Decimal]) -> Decimal:
-    return cents(sum(amounts, ZERO))
-
-
-def reconciliation_report(
-    eras: Iterable[EraPayment],
-    deposits: Iterable[Deposit],
-    result: MatchResult,
-    *,
-    as_of: date,
-    posted: Mapping[str, Decimal | None] | None = None,
-    window_business_days: int = DEFAULT_WINDOW,
-) -> dict[str, Any]:
-    """The day's reconciliation as JSON-ready data (money as strings, dates ISO).
-
-    `eras`/`deposits` are everything the report covers (matched or not); `posted` maps an era id to the
-    amount posted to claims from it. `deposited_total` is the cash matched to ERAs, set against
-    `posted_total`; `posted_total` is None when no posted amounts were given.
-    """
-    era_list = sorted((e for e in eras if e.needs_deposit), key=lambda e: e.era_id)
-    deposit_list = sorted(deposits, key=lambda d: d.deposit_id)
-    by_era = {e.era_id: e for e in [*era_list, *result.unmatched_eras]}
-    mismatched_eras = {m.era_id for m in result.amount_mismatches}
-    mismatched_deposits = {m.deposit_id for m in result.amount_mismatches}
-
-    def waiting(since: date | None) -> int | None:
-        return None if since is None else _waiting(since, as_of)
-
-    matched = [
-        {
-            "match_id": m.match_id,
-            "trace_number": m.trace_number,
-            "era_trace_numbers": [by_era[i].trace_number for i in m.era_ids if i in by_era],
-            "era_amount": money_text(m.era_amount),
-            "deposit_amount": money_text(m.deposit_amount),
-            "confidence": m.confidence,
-            "era_ids": list(m.era_ids),
-            "deposit_ids": list(m.deposit_ids),
-            "rule": m.rule,
-        }
-        for m in result.matches
-    ]
-    eras_without_deposit = []
-    for era in result.unmatched_eras:
-        days = waiting(era.payment_date)
-        eras_without_deposit.append(
-            {
-                "era_id": era.era_id,
-                "trace_number": era.trace_number,
-                "amount": money_text(era.amount),
-                "payer_id": era.payer_id,
-                "payment_date": era.payment_date.isoformat() if era.payment_date else None,
-                "method": era.method,
-                "business_days_waiting": days,
-                "overdue": days is None or days > window_business_days,
-                "amount_mismatch": era.era_id in mismatched_eras,
-            }
-        )
-    deposits_without_era = []
-    for deposit in result.unmatched_deposits:
-        days = _waiting(deposit.booking_date, as_of)
-        deposits_without_era.append(
-            {
-                "deposit_id": deposit.deposit_id,
-                "trace_number": deposit.trace_number,
-                "amount": money_text(deposit.amount),
-                "payer_id": deposit.payer_id,
-                "booking_date": deposit.booking_date.isoformat(),
-                "business_days_waiting": days,
-                "overdue": days > window_business_days,
-                "amount_mismatch": deposit.deposit_id in mismatched_deposits,
-            }
-        )
-    mismatches = [
-        {
-            "era_id": m.era_id,
-            "deposit_id": m.deposit_id,
-            "trace_number": m.trace_number,
-            "payer_id": m.payer_id,
-            "era_amount": money_text(m.era_amount),
-            "deposit_amount": money_text(m.deposit_amount),
-            "difference": money_text(m.difference),
-        }
-        for m in result.amount_mismatches
-    ]
-    matched_deposit_total = _total(m.deposit_amount for m in result.matches)
-    posted_total = None if posted is None else _total(v for e in era_list if (v := posted.get(e.era_id)) is not None)
-    totals = {
-        "deposits_total": _total(d.amount for d in deposit_list),
-        "era_total": _total(e.amount for e in era_list),
-        "matched_era_total": _total(m.era_amount for m in result.matches),
-        "matched_deposit_total": matched_deposit_total,
-        "unmatched_era_total": _total(e.amount for e in result.unmatched_eras),
-        "unmatched_deposit_total": _total(d.amount for d in result.unmatched_deposits),
-        "amount_mismatch_total": _total(m.difference for m in result.amount_mismatches),
-        "posted_total": posted_total,
-        "deposited_total": matched_deposit_total,
-    }
-    return {
-        "as_of": as_of.isoformat(),
-        "window_business_days": window_business_days,
-        "matched": matched,
-        "eras_without_deposit": eras_without_deposit,
-        "deposits_without_era": deposits_without_era,
-        "amount_mismatches": mismatches,
-        "totals": {name: None if value is None else money_text(value) for name, value in totals.items()},
-        "counts": {
-            "eras": len(era_list),
-            "deposits": len(deposit_list),
-            "matched": len(matched),
-            "eras_without_deposit": len(eras_without_deposit),
-            "deposits_without_era": len(deposits_without_era),
-            "amount_mismatches": len(mismatches),
-        },
-    }
-
-
-CSV_COLUMNS = (
-    "kind",
-    "name",
-    "trace_number",
-    "era_ids",
-    "deposit_ids",
-    "payer_id",
-    "date",
-    "era_amount",
-    "deposit_amount",
-    "amount",
-    "difference",
-    "confidence",
-    "business_days_waiting",
-    "rule",
-)
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_NUMBER = re.compile(r"-?\d+(\.\d+)?")
-
-
-def _cell(value: object) -> str:
-    """Text as a spreadsheet will not run it: trace numbers come from bank files."""
-    if value is None:
-        return ""
-    if isinstance(value, list):
-        value = " ".join(str(v) for v in value)
-    text = str(value)
-    if _NUMBER.fullmatch(text):  # money and counts stay numbers a spreadsheet can add
-        return text
-    return "'" + text if text.startswith(_FORMULA_START) else text
-
-
-def report_csv(report: Mapping[str, Any]) -> str:
-    """The report as CSV: one row per line item with a `kind` column, then one `total` row per total."""
-    rows: list[dict[str, object]] = [
-        {
-            "kind": "matched",
-            "trace_number": m["trace_number"],
-            "era_ids": m["era_ids"],
-            "deposit_ids": m["deposit_ids"],
-            "era_amount": m["era_amount"],
-            "deposit_amount": m["deposit_amount"],
-            "confidence": m["confidence"],
-            "rule": m["rule"],
-        }
-        for m in report["matched"]
-    ]
-    rows.extend(
-        {
-            "kind": "era_without_deposit",
-            "trace_number": e["trace_number"],
-            "era_ids": [e["era_id"]],
-            "payer_id": e["payer_id"],
-            "date": e["payment_date"],
-            "era_amount": e["amount"],
-            "amount": e["amount"],
-            "business_days_waiting": e["business_days_waiting"],
-        }
-        for e in report["eras_without_deposit"]
-    )
-    rows.extend(
-        {
-            "kind": "deposit_without_era",
-            "trace_number": d["trace_number"],
-            "deposit_ids": [d["deposit_id"]],
-            "payer_id": d["payer_id"],
-            "date": d["booking_date"],
-            "deposit_amount": d["amount"],
-            "amount": d["amount"],
-            "business_days_waiting": d["business_days_waiting"],
-        }
-        for d in report["deposits_without_era"]
-    )
-    rows.extend(
-        {
-            "kind": "amount_mismatch",
-            "trace_number": m["trace_number"],
-            "era_ids": [m["era_id"]],
-            "deposit_ids": [m["deposit_id"]],
-            "payer_id": m["payer_id"],
-            "era_amount": m["era_amount"],
-            "deposit_amount": m["deposit_amount"],
-            "difference": m["difference"],
-        }
-        for m in report["amount_mismatches"]
-    )
-    rows.extend({"kind": "total", "name": name, "amount": value} for name, value in report["totals"].items())
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({column: _cell(row.get(column)) for column in CSV_COLUMNS})
-    return out.getvalue()

@@ -35,7 +35,7 @@ from remitflow.domain.ledger import (
 )
 from remitflow.domain.lines import match_lines
 from remitflow.domain.underpayment import UnderpaymentTolerance, underpaid_lines
-from remitflow.domain.values import ZERO, DomainModel, Money, cents, money_text, stable_id
+from remitflow.values import ZERO, DomainModel, Money, cents, money_text, stable_id
 from remitflow.x12.models import Adjustment, BrokenClaim, ClaimPayment, ServiceLine, TransactionHeader
 
 # CLP02 claim status codes

@@ -13,7 +13,7 @@ from enum import StrEnum
 
 from remitflow.domain.followups import Followup, FollowupType, new_followup
 from remitflow.domain.posting import RemittanceRef
-from remitflow.domain.values import DomainModel, Money, money_text, stable_id
+from remitflow.values import DomainModel, Money, money_text, stable_id
 from remitflow.x12.models import ProviderAdjustment
 
 INTEREST = "L6"

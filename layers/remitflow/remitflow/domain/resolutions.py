@@ -35,7 +35,7 @@ from remitflow.domain.posting import (
     decide,
 )
 from remitflow.domain.underpayment import UnderpaymentTolerance
-from remitflow.domain.values import ZERO, DomainModel, cents, money_text, stable_id
+from remitflow.values import ZERO, DomainModel, cents, money_text, stable_id
 from remitflow.x12.models import ClaimPayment
 
 
@@ -48,8 +48,6 @@ class Resolution(StrEnum):
     DUPLICATE = "duplicate"
     NO_ACTION = "no_action"
 
-
-MONEY_MOVING = frozenset({Resolution.APPLIED_TO_CLAIM, Resolution.WRITTEN_OFF})
 
 _ALL_TYPES = frozenset(FollowupType)
 # Which resolutions make sense for which follow-ups. Held money goes to a claim only from the

@@ -10,7 +10,7 @@ from pydantic import Field
 from remitflow.domain.claims import ClaimLine, FeeSchedule
 from remitflow.domain.followups import adjustment_codes
 from remitflow.domain.lines import billed_procedures
-from remitflow.domain.values import ZERO, DomainModel, Money, cents
+from remitflow.values import ZERO, DomainModel, Money, cents
 from remitflow.x12.models import ServiceLine
 
 

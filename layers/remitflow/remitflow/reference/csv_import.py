@@ -26,7 +26,7 @@ from pydantic import Field
 
 from remitflow.domain.claims import Claim, ClaimLine, FeeKey, FeeScheduleEntry, modifier_key
 from remitflow.domain.followups import Followup, FollowupType, new_followup
-from remitflow.domain.values import CENT, DomainModel, cents, money_text
+from remitflow.values import CENT, DomainModel, cents, money_text
 
 CLAIM_REQUIRED_COLUMNS = ("claim_id", "account_id", "payer_id", "service_date", "procedure_code", "charge_amount")
 CLAIM_OPTIONAL_COLUMNS = (

@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from remitflow.adapters.dynamodb import ClaimsStore
-from remitflow.domain.values import money_text
+from remitflow.values import money_text
 
 
 def claim_view(store: ClaimsStore, claim_id: str) -> dict[str, Any] | None:

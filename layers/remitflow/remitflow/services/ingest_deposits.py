@@ -18,9 +18,9 @@ from remitflow.bank import DEFAULT_LAYOUT, BankFileError, CsvLayout, deposit_rea
 from remitflow.bank.models import BankProblem, Direction
 from remitflow.domain.followups import unreadable_file
 from remitflow.domain.matching import Deposit
-from remitflow.domain.values import ZERO, cents, money_text
 from remitflow.services.clock import utc_now
 from remitflow.services.reconciliation import ReconcileSummary, Reconciliation
+from remitflow.values import ZERO, cents, money_text
 
 logger = Logger(child=True)
 

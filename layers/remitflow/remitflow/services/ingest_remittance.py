@@ -35,8 +35,8 @@ from remitflow.domain.posting import (
 )
 from remitflow.domain.provider_adjustments import decide_provider_adjustments
 from remitflow.domain.underpayment import UnderpaymentTolerance
-from remitflow.domain.values import ZERO, cents, money_text
 from remitflow.services.clock import utc_now
+from remitflow.values import ZERO, cents, money_text
 from remitflow.x12.errors import Problem, Severity
 from remitflow.x12.models import BrokenClaim, ClaimPayment, TransactionHeader
 from remitflow.x12.parser import RemittanceParser, TransactionEnd

@@ -20,17 +20,9 @@ from remitflow.adapters.reconciliation import ReconciliationStore
 from remitflow.adapters.s3 import Inbox
 from remitflow.adapters.sqs import FollowupQueue
 from remitflow.domain.followups import FollowupType
-from remitflow.domain.matching import (
-    Deposit,
-    EraPayment,
-    Match,
-    MatchResult,
-    amount_mismatch_followups,
-    match,
-    overdue,
-    reconciliation_report,
-    report_csv,
-)
+from remitflow.domain.matching import Deposit, EraPayment, Match, MatchResult, match
+from remitflow.domain.recon_followups import amount_mismatch_followups, overdue
+from remitflow.domain.recon_report import reconciliation_report, report_csv
 from remitflow.domain.resolutions import Resolution, resolution_audit, resolved_fields
 from remitflow.services.clock import utc_now
 

@@ -48,7 +48,6 @@ from remitflow.domain.resolutions import (
     write_off,
 )
 from remitflow.domain.underpayment import UnderpaymentTolerance
-from remitflow.domain.values import money_text
 from remitflow.services.claim_view import claim_view
 from remitflow.services.clock import utc_now
 from remitflow.services.worklist_models import (
@@ -63,6 +62,7 @@ from remitflow.services.worklist_models import (
     audit_view,
     followup_view,
 )
+from remitflow.values import money_text
 
 logger = Logger(child=True)
 

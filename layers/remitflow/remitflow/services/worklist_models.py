@@ -13,7 +13,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstr
 
 from remitflow.domain.followups import FollowupStatus, FollowupType
 from remitflow.domain.resolutions import AuditEntry, Resolution, WorkItem
-from remitflow.domain.values import money_text
+from remitflow.values import money_text
 
 MONEY_TEXT = re.compile(r"\d{1,10}(\.\d{1,2})?")
 MAX_PAGE = 200
@@ -126,10 +126,6 @@ class FollowupDetail(View):
 class ResolveResult(View):
     followup: FollowupView
     claim: dict[str, Any] | None
-
-
-class ErrorView(View):
-    message: str
 
 
 def followup_view(item: WorkItem, now: datetime) -> FollowupView:

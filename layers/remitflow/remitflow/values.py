@@ -1,4 +1,7 @@
-"""Small values every domain module shares: money quantized to cents and deterministic ids."""
+"""The values every subpackage shares: money quantized to cents, deterministic ids, the immutable model base.
+
+It imports nothing of remitflow, so the bank readers and the domain can both build on it: the domain
+reads the readers' models, and no reader needs the domain."""
 
 from __future__ import annotations
 
