@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from remitflow.adapters.dynamodb import ClaimsStore
+from remitflow.adapters.dynamodb.claims import ClaimsStore
 from remitflow.domain.values import money_text
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 
-from remitflow.adapters.reconciliation import ReconciliationStore
+from remitflow.adapters.dynamodb.reconciliation import ReconciliationStore
 from remitflow.adapters.s3 import Inbox
 from remitflow.adapters.sqs import FollowupQueue
 from remitflow.bank import DEFAULT_LAYOUT, BankFileError, CsvLayout, deposit_reader

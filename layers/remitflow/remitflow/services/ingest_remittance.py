@@ -19,10 +19,12 @@ from typing import TYPE_CHECKING, Any
 from aws_lambda_powertools import Logger
 from pydantic import ValidationError
 
-from remitflow.adapters.dynamodb import AlreadyPosted, ClaimsStore, Conflict, RemittanceKey, RemittancesStore
+from remitflow.adapters.dynamodb.claims import ClaimsStore
+from remitflow.adapters.dynamodb.remittances import RemittancesStore
 from remitflow.adapters.s3 import Inbox
 from remitflow.adapters.sqs import FollowupQueue
 from remitflow.domain.claims import Claim, FeeSchedule
+from remitflow.domain.errors import AlreadyPosted, Conflict
 from remitflow.domain.followups import Followup, FollowupType, new_followup, unreadable_file
 from remitflow.domain.matching import EraPayment
 from remitflow.domain.posting import (
@@ -37,6 +39,7 @@ from remitflow.domain.provider_adjustments import decide_provider_adjustments
 from remitflow.domain.underpayment import UnderpaymentTolerance
 from remitflow.domain.values import ZERO, cents, money_text
 from remitflow.services.clock import utc_now
+from remitflow.services.ports import RemittanceKey
 from remitflow.x12.errors import Problem, Severity
 from remitflow.x12.models import BrokenClaim, ClaimPayment, TransactionHeader
 from remitflow.x12.parser import RemittanceParser, TransactionEnd
@@ -250,7 +253,7 @@ class _TransactionRun:
         self.totals.duplicate_of = first
         followup = new_followup(
             FollowupType.DUPLICATE_REMITTANCE,
-            key=("duplicate", self.key.pk, self.summary.source_key),
+            key=("duplicate", self.key.era_id, self.summary.source_key),
             created_at=self.now,
             source=self.summary.source_key,
             payer_id=self.remittance.payer_id,
@@ -402,12 +405,12 @@ class _TransactionRun:
         if reconciliation is None:
             return
         try:
-            era = EraPayment.from_header(self.header, self.summary.source_key, era_id=self.key.pk)
+            era = EraPayment.from_header(self.header, self.summary.source_key, era_id=self.key.era_id)
         except ValidationError:
             method = self.header.payment.method
             followup = new_followup(
                 FollowupType.IMPORT_ERROR,
-                key=("payment_method", self.key.pk),
+                key=("payment_method", self.key.era_id),
                 created_at=self.now,
                 source=self.summary.source_key,
                 payer_id=self.totals.payer_id,
@@ -429,7 +432,7 @@ class _TransactionRun:
         t = self.totals
         return new_followup(
             FollowupType.UNBALANCED,
-            key=("transaction", self.key.pk),
+            key=("transaction", self.key.era_id),
             created_at=self.now,
             source=self.summary.source_key,
             payer_id=t.payer_id,

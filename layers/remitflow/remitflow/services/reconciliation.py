@@ -15,10 +15,11 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 
-from remitflow.adapters.dynamodb import Conflict, FollowupChange, NotFound, WorklistStore
-from remitflow.adapters.reconciliation import ReconciliationStore
+from remitflow.adapters.dynamodb.reconciliation import ReconciliationStore
+from remitflow.adapters.dynamodb.worklist import WorklistStore
 from remitflow.adapters.s3 import Inbox
 from remitflow.adapters.sqs import FollowupQueue
+from remitflow.domain.errors import Conflict, NotFound
 from remitflow.domain.followups import FollowupType
 from remitflow.domain.matching import (
     Deposit,
@@ -33,6 +34,7 @@ from remitflow.domain.matching import (
 )
 from remitflow.domain.resolutions import Resolution, resolution_audit, resolved_fields
 from remitflow.services.clock import utc_now
+from remitflow.services.ports import FollowupChange
 
 logger = Logger(child=True)
 
@@ -73,7 +75,7 @@ class Reconciliation:
         """A posted ERA starts waiting for its deposit (once; a zero or NON payment needs none)."""
         if not era.needs_deposit:
             return False
-        return self.store.open_era(era, era.era_id, posted_payment)
+        return self.store.open_era(era, posted_payment)
 
     def reconcile(self, *, source: str) -> ReconcileSummary:
         summary = ReconcileSummary()

@@ -15,7 +15,8 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 
-from remitflow.adapters.dynamodb import ClaimsStore, RemittancesStore
+from remitflow.adapters.dynamodb.claims import ClaimsStore
+from remitflow.adapters.dynamodb.remittances import RemittancesStore
 from remitflow.adapters.s3 import Inbox
 from remitflow.adapters.sqs import FollowupQueue
 from remitflow.domain.followups import unreadable_file
