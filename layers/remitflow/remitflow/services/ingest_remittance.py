@@ -19,10 +19,6 @@ from typing import TYPE_CHECKING, Any
 from aws_lambda_powertools import Logger
 from pydantic import ValidationError
 
-from remitflow.adapters.dynamodb.claims import ClaimsStore
-from remitflow.adapters.dynamodb.remittances import RemittancesStore
-from remitflow.adapters.s3 import Inbox
-from remitflow.adapters.sqs import FollowupQueue
 from remitflow.domain.claims import Claim, FeeSchedule
 from remitflow.domain.errors import AlreadyPosted, Conflict
 from remitflow.domain.followups import Followup, FollowupType, new_followup, unreadable_file
@@ -39,7 +35,7 @@ from remitflow.domain.provider_adjustments import decide_provider_adjustments
 from remitflow.domain.underpayment import UnderpaymentTolerance
 from remitflow.domain.values import ZERO, cents, money_text
 from remitflow.services.clock import utc_now
-from remitflow.services.ports import RemittanceKey
+from remitflow.services.ports import ClaimStorage, FollowupSender, InboxFiles, RemittanceKey, RemittanceStorage
 from remitflow.x12.errors import Problem, Severity
 from remitflow.x12.models import BrokenClaim, ClaimPayment, TransactionHeader
 from remitflow.x12.parser import RemittanceParser, TransactionEnd
@@ -127,15 +123,15 @@ class IngestSummary:
 
 
 class RemittanceIngest:
-    """The use case behind RemittanceIngest; every dependency is passed in (moto or AWS)."""
+    """The use case behind RemittanceIngest; every dependency is passed in (AWS, moto or a fake)."""
 
     def __init__(
         self,
         *,
-        inbox: Inbox,
-        claims: ClaimsStore,
-        remittances: RemittancesStore,
-        queue: FollowupQueue,
+        inbox: InboxFiles,
+        claims: ClaimStorage,
+        remittances: RemittanceStorage,
+        queue: FollowupSender,
         tolerance: UnderpaymentTolerance,
         batch_size: int = 50,
         clock: Callable[[], datetime] = utc_now,

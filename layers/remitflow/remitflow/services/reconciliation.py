@@ -15,10 +15,6 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 
-from remitflow.adapters.dynamodb.reconciliation import ReconciliationStore
-from remitflow.adapters.dynamodb.worklist import WorklistStore
-from remitflow.adapters.s3 import Inbox
-from remitflow.adapters.sqs import FollowupQueue
 from remitflow.domain.errors import Conflict, NotFound
 from remitflow.domain.followups import FollowupType
 from remitflow.domain.matching import (
@@ -34,7 +30,13 @@ from remitflow.domain.matching import (
 )
 from remitflow.domain.resolutions import Resolution, resolution_audit, resolved_fields
 from remitflow.services.clock import utc_now
-from remitflow.services.ports import FollowupChange
+from remitflow.services.ports import (
+    FollowupChange,
+    FollowupSender,
+    InboxFiles,
+    ReconciliationStorage,
+    WorklistStorage,
+)
 
 logger = Logger(child=True)
 
@@ -55,10 +57,10 @@ class Reconciliation:
     def __init__(
         self,
         *,
-        store: ReconciliationStore,
-        queue: FollowupQueue,
-        inbox: Inbox,
-        worklist: WorklistStore,
+        store: ReconciliationStorage,
+        queue: FollowupSender,
+        inbox: InboxFiles,
+        worklist: WorklistStorage,
         payer_aliases: Mapping[str, str] | None = None,
         window_business_days: int = 3,
         clock: Callable[[], datetime] = utc_now,

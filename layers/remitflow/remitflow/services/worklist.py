@@ -16,9 +16,6 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 
-from remitflow.adapters.dynamodb.claims import ClaimsStore
-from remitflow.adapters.dynamodb.remittances import RemittancesStore
-from remitflow.adapters.dynamodb.worklist import WorklistStore
 from remitflow.domain.claims import Claim
 from remitflow.domain.errors import AlreadyPosted, ClaimChanged, Conflict, NotFound
 from remitflow.domain.followups import Followup, FollowupStatus
@@ -42,7 +39,15 @@ from remitflow.domain.underpayment import UnderpaymentTolerance
 from remitflow.domain.values import money_text
 from remitflow.services.claim_view import claim_view
 from remitflow.services.clock import utc_now
-from remitflow.services.ports import BadCursor, CashRelease, FollowupChange, WorklistFilter
+from remitflow.services.ports import (
+    BadCursor,
+    CashRelease,
+    ClaimStorage,
+    FollowupChange,
+    RemittanceStorage,
+    WorklistFilter,
+    WorklistStorage,
+)
 from remitflow.services.worklist_models import (
     AssignRequest,
     FollowupDetail,
@@ -79,7 +84,7 @@ class InvalidRequest(ValueError):
 
 
 class WorklistIntake:
-    def __init__(self, worklist: WorklistStore) -> None:
+    def __init__(self, worklist: WorklistStorage) -> None:
         self.worklist = worklist
 
     def receive(self, followup: Followup) -> bool:
@@ -99,9 +104,9 @@ class Worklist:
     def __init__(
         self,
         *,
-        worklist: WorklistStore,
-        claims: ClaimsStore,
-        remittances: RemittancesStore,
+        worklist: WorklistStorage,
+        claims: ClaimStorage,
+        remittances: RemittanceStorage,
         tolerance: UnderpaymentTolerance = DEFAULT_TOLERANCE,
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
