@@ -81,7 +81,7 @@ class RemittancesStore:
             if error_code(error) != "ConditionalCheckFailedException":
                 raise
             old: Any = error.response.get("Item")
-            return from_dynamo(old) if old else self.get(key) or {"pk": key.era_id}
+            return from_dynamo(old) if old else self.get(key) or keys.remittance(key.era_id)
         return None
 
     def get(self, key: RemittanceKey) -> Item | None:
