@@ -23,9 +23,10 @@ from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import BaseModel, ValidationError
 
 from remitflow import runtime
+from remitflow.domain.errors import Conflict, NotFound
 from remitflow.domain.followups import FollowupType
 from remitflow.domain.resolutions import Resolution
-from remitflow.services.worklist import Conflict, InvalidRequest, NotFound, Worklist
+from remitflow.services.worklist import InvalidRequest, Worklist
 from remitflow.services.worklist_models import (
     MAX_PAGE,
     AssignRequest,

@@ -26,7 +26,8 @@ from aws_lambda_powertools.metrics import MetricUnit, single_metric
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from remitflow import runtime
-from remitflow.services.worklist import Conflict, InvalidRequest, NotFound, Worklist
+from remitflow.domain.errors import Conflict, NotFound
+from remitflow.services.worklist import InvalidRequest, Worklist
 from remitflow.services.worklist_models import (
     AssignRequest,
     FollowupDetail,

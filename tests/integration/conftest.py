@@ -11,7 +11,9 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from remitflow.adapters.dynamodb import ClaimsStore, RemittancesStore, WorklistStore
+from remitflow.adapters.dynamodb.claims import ClaimsStore
+from remitflow.adapters.dynamodb.remittances import RemittancesStore
+from remitflow.adapters.dynamodb.worklist import WorklistStore
 from remitflow.runtime import Clients, Stores
 from remitflow.settings import Settings
 from remitflow_local import LocalStack, deploy_local_stack

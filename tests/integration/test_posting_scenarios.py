@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from tests.integration.conftest import ROOT, SAMPLES, Harness
 
-from remitflow.adapters.dynamodb import ClaimsStore
+from remitflow.adapters.dynamodb.claims import ClaimsStore
 from remitflow.domain.posting import PostingDecision
 from remitflow.runtime import remittance_ingest
 from remitflow.services.ingest_remittance import RemittanceIngest

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from tests.integration.conftest import SAMPLES, Harness
 
-from remitflow.adapters.reconciliation import ReconciliationStore
+from remitflow.adapters.dynamodb.reconciliation import ReconciliationStore
 from remitflow.bank import CsvLayout
 from remitflow.runtime import deposit_ingest, reconciliation, remittance_ingest
 from remitflow_cli.recon import show_report

@@ -20,10 +20,12 @@ from urllib.parse import urlencode
 import pytest
 from tests.integration.conftest import ROOT, SAMPLES, Harness
 
-from remitflow.adapters.dynamodb import ClaimsStore, WorklistStore
+from remitflow.adapters.dynamodb.claims import ClaimsStore
+from remitflow.adapters.dynamodb.worklist import WorklistStore
 from remitflow.domain.claims import Claim
+from remitflow.domain.errors import Conflict
 from remitflow.runtime import worklist
-from remitflow.services.worklist import Conflict, Worklist
+from remitflow.services.worklist import Worklist
 from remitflow.services.worklist_models import ResolveRequest
 
 ACME = "remittances/acme-ach-2025-01-16.835"

@@ -22,7 +22,7 @@ DOMAIN_FORBIDDEN = (
     "botocore",
     "remitflow.adapters",
     "remitflow.services",
-    "remitflow.cli",
+    "remitflow_cli",
     "remitflow.settings",
     "remitflow.runtime",
 )

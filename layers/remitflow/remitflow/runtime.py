@@ -11,8 +11,10 @@ from typing import TYPE_CHECKING, Any
 import boto3
 from botocore.config import Config
 
-from remitflow.adapters.dynamodb import ClaimsStore, RemittancesStore, WorklistStore
-from remitflow.adapters.reconciliation import ReconciliationStore
+from remitflow.adapters.dynamodb.claims import ClaimsStore
+from remitflow.adapters.dynamodb.reconciliation import ReconciliationStore
+from remitflow.adapters.dynamodb.remittances import RemittancesStore
+from remitflow.adapters.dynamodb.worklist import WorklistStore
 from remitflow.adapters.s3 import Inbox
 from remitflow.adapters.sqs import FollowupQueue
 from remitflow.services.ingest_deposits import DepositIngest
@@ -59,11 +61,18 @@ class Stores:
     @classmethod
     def create(cls, settings: Settings, clients: Clients | None = None) -> Stores:
         clients = clients or Clients.create()
+        claims = ClaimsStore(clients.dynamodb, settings.claims_table_name)
         return cls(
             inbox=Inbox(clients.s3, settings.inbox_bucket_name),
-            claims=ClaimsStore(clients.dynamodb, settings.claims_table_name),
+            claims=claims,
             remittances=RemittancesStore(clients.dynamodb, settings.remittances_table_name),
-            worklist=WorklistStore(clients.dynamodb, settings.followups_table_name),
+            # A resolution that moves money writes the claim, the posting and the held money with it.
+            worklist=WorklistStore(
+                clients.dynamodb,
+                settings.followups_table_name,
+                claims=claims,
+                unapplied_table=settings.remittances_table_name,
+            ),
             queue=FollowupQueue(clients.sqs, settings.followup_queue_url),
             reconciliation=ReconciliationStore(clients.dynamodb, settings.remittances_table_name),
         )

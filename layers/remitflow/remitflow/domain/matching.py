@@ -76,7 +76,7 @@ class EraPayment(DomainModel):
     @classmethod
     def from_header(cls, header: TransactionHeader, source_key: str, *, era_id: str | None = None) -> EraPayment:
         """From a parsed 835 header. Without `era_id`, a hash of TRN03, TRN02, BPR02 and BPR16: what makes
-        two transaction sets the same payment (see adapters.dynamodb.RemittanceKey)."""
+        two transaction sets the same payment (see services.ports.RemittanceKey)."""
         payment = header.payment
         payer = payment.payer_identifier or (header.payer.identifier if header.payer else None) or ""
         trace = payment.trace_number or f"ISA{header.interchange.control_number}-ST{header.control_number}"

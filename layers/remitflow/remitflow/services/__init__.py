@@ -1,1 +1,2 @@
-"""Use cases: each ties domain rules to the adapters it needs. Handlers call these, nothing else."""
+"""Use cases: each ties domain rules to the stores it needs, through the protocols in `ports`
+(runtime.py wires the real adapters). Handlers call these, nothing else."""

@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from remitflow.adapters.dynamodb import ClaimsStore
+from remitflow.services.ports import ClaimStorage
 from remitflow.values import money_text
 
 
-def claim_view(store: ClaimsStore, claim_id: str) -> dict[str, Any] | None:
+def claim_view(store: ClaimStorage, claim_id: str) -> dict[str, Any] | None:
     """The claim as JSON (money as strings) with its postings, oldest first."""
     claim = store.get(claim_id)
     if claim is None:

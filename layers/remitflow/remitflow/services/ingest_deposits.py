@@ -11,14 +11,12 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 
-from remitflow.adapters.reconciliation import ReconciliationStore
-from remitflow.adapters.s3 import Inbox
-from remitflow.adapters.sqs import FollowupQueue
 from remitflow.bank import DEFAULT_LAYOUT, BankFileError, CsvLayout, deposit_reader
 from remitflow.bank.models import BankProblem, Direction
 from remitflow.domain.followups import unreadable_file
 from remitflow.domain.matching import Deposit
 from remitflow.services.clock import utc_now
+from remitflow.services.ports import FollowupSender, InboxFiles, ReconciliationStorage
 from remitflow.services.reconciliation import ReconcileSummary, Reconciliation
 from remitflow.values import ZERO, cents, money_text
 
@@ -63,9 +61,9 @@ class DepositIngest:
     def __init__(
         self,
         *,
-        inbox: Inbox,
-        store: ReconciliationStore,
-        queue: FollowupQueue,
+        inbox: InboxFiles,
+        store: ReconciliationStorage,
+        queue: FollowupSender,
         reconciliation: Reconciliation,
         csv_layouts: Mapping[str, CsvLayout] | None = None,
         clock: Callable[[], datetime] = utc_now,

@@ -19,10 +19,8 @@ from typing import TYPE_CHECKING, Any
 from aws_lambda_powertools import Logger
 from pydantic import ValidationError
 
-from remitflow.adapters.dynamodb import AlreadyPosted, ClaimsStore, Conflict, RemittanceKey, RemittancesStore
-from remitflow.adapters.s3 import Inbox
-from remitflow.adapters.sqs import FollowupQueue
 from remitflow.domain.claims import Claim, FeeSchedule
+from remitflow.domain.errors import AlreadyPosted, Conflict
 from remitflow.domain.followups import Followup, FollowupType, new_followup, unreadable_file
 from remitflow.domain.matching import EraPayment
 from remitflow.domain.posting import (
@@ -36,6 +34,7 @@ from remitflow.domain.posting import (
 from remitflow.domain.provider_adjustments import decide_provider_adjustments
 from remitflow.domain.underpayment import UnderpaymentTolerance
 from remitflow.services.clock import utc_now
+from remitflow.services.ports import ClaimStorage, FollowupSender, InboxFiles, RemittanceKey, RemittanceStorage
 from remitflow.values import ZERO, cents, money_text
 from remitflow.x12.errors import Problem, Severity
 from remitflow.x12.models import BrokenClaim, ClaimPayment, TransactionHeader
@@ -124,15 +123,15 @@ class IngestSummary:
 
 
 class RemittanceIngest:
-    """The use case behind RemittanceIngest; every dependency is passed in (moto or AWS)."""
+    """The use case behind RemittanceIngest; every dependency is passed in (AWS, moto or a fake)."""
 
     def __init__(
         self,
         *,
-        inbox: Inbox,
-        claims: ClaimsStore,
-        remittances: RemittancesStore,
-        queue: FollowupQueue,
+        inbox: InboxFiles,
+        claims: ClaimStorage,
+        remittances: RemittanceStorage,
+        queue: FollowupSender,
         tolerance: UnderpaymentTolerance,
         batch_size: int = 50,
         clock: Callable[[], datetime] = utc_now,
@@ -250,7 +249,7 @@ class _TransactionRun:
         self.totals.duplicate_of = first
         followup = new_followup(
             FollowupType.DUPLICATE_REMITTANCE,
-            key=("duplicate", self.key.pk, self.summary.source_key),
+            key=("duplicate", self.key.era_id, self.summary.source_key),
             created_at=self.now,
             source=self.summary.source_key,
             payer_id=self.remittance.payer_id,
@@ -402,12 +401,12 @@ class _TransactionRun:
         if reconciliation is None:
             return
         try:
-            era = EraPayment.from_header(self.header, self.summary.source_key, era_id=self.key.pk)
+            era = EraPayment.from_header(self.header, self.summary.source_key, era_id=self.key.era_id)
         except ValidationError:
             method = self.header.payment.method
             followup = new_followup(
                 FollowupType.IMPORT_ERROR,
-                key=("payment_method", self.key.pk),
+                key=("payment_method", self.key.era_id),
                 created_at=self.now,
                 source=self.summary.source_key,
                 payer_id=self.totals.payer_id,
@@ -429,7 +428,7 @@ class _TransactionRun:
         t = self.totals
         return new_followup(
             FollowupType.UNBALANCED,
-            key=("transaction", self.key.pk),
+            key=("transaction", self.key.era_id),
             created_at=self.now,
             source=self.summary.source_key,
             payer_id=t.payer_id,

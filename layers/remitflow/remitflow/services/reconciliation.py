@@ -15,16 +15,20 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 
-from remitflow.adapters.dynamodb import Conflict, FollowupChange, NotFound, WorklistStore
-from remitflow.adapters.reconciliation import ReconciliationStore
-from remitflow.adapters.s3 import Inbox
-from remitflow.adapters.sqs import FollowupQueue
+from remitflow.domain.errors import Conflict, NotFound
 from remitflow.domain.followups import FollowupType
 from remitflow.domain.matching import Deposit, EraPayment, Match, MatchResult, match
 from remitflow.domain.recon_followups import amount_mismatch_followups, overdue
 from remitflow.domain.recon_report import reconciliation_report, report_csv
 from remitflow.domain.resolutions import Resolution, resolution_audit, resolved_fields
 from remitflow.services.clock import utc_now
+from remitflow.services.ports import (
+    FollowupChange,
+    FollowupSender,
+    InboxFiles,
+    ReconciliationStorage,
+    WorklistStorage,
+)
 
 logger = Logger(child=True)
 
@@ -45,10 +49,10 @@ class Reconciliation:
     def __init__(
         self,
         *,
-        store: ReconciliationStore,
-        queue: FollowupQueue,
-        inbox: Inbox,
-        worklist: WorklistStore,
+        store: ReconciliationStorage,
+        queue: FollowupSender,
+        inbox: InboxFiles,
+        worklist: WorklistStorage,
         payer_aliases: Mapping[str, str] | None = None,
         window_business_days: int = 3,
         clock: Callable[[], datetime] = utc_now,
@@ -65,7 +69,7 @@ class Reconciliation:
         """A posted ERA starts waiting for its deposit (once; a zero or NON payment needs none)."""
         if not era.needs_deposit:
             return False
-        return self.store.open_era(era, era.era_id, posted_payment)
+        return self.store.open_era(era, posted_payment)
 
     def reconcile(self, *, source: str) -> ReconcileSummary:
         summary = ReconcileSummary()

@@ -15,9 +15,6 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 
-from remitflow.adapters.dynamodb import ClaimsStore, RemittancesStore
-from remitflow.adapters.s3 import Inbox
-from remitflow.adapters.sqs import FollowupQueue
 from remitflow.domain.followups import unreadable_file
 from remitflow.reference.csv_import import (
     RowProblem,
@@ -26,6 +23,7 @@ from remitflow.reference.csv_import import (
     read_fee_schedule_csv,
 )
 from remitflow.services.clock import utc_now
+from remitflow.services.ports import ClaimStorage, FollowupSender, InboxFiles, RemittanceStorage
 
 logger = Logger(child=True)
 
@@ -76,10 +74,10 @@ class ReferenceImport:
     def __init__(
         self,
         *,
-        inbox: Inbox,
-        claims: ClaimsStore,
-        remittances: RemittancesStore,
-        queue: FollowupQueue,
+        inbox: InboxFiles,
+        claims: ClaimStorage,
+        remittances: RemittanceStorage,
+        queue: FollowupSender,
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
         self.inbox = inbox

@@ -16,20 +16,8 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 
-from remitflow.adapters.dynamodb import (
-    AlreadyPosted,
-    BadCursor,
-    CashRelease,
-    ClaimChanged,
-    ClaimsStore,
-    Conflict,
-    FollowupChange,
-    NotFound,
-    RemittancesStore,
-    WorklistFilter,
-    WorklistStore,
-)
 from remitflow.domain.claims import Claim
+from remitflow.domain.errors import AlreadyPosted, ClaimChanged, Conflict, NotFound
 from remitflow.domain.followups import Followup, FollowupStatus
 from remitflow.domain.posting import DEFAULT_TOLERANCE, PostingDecision
 from remitflow.domain.resolutions import (
@@ -50,6 +38,15 @@ from remitflow.domain.resolutions import (
 from remitflow.domain.underpayment import UnderpaymentTolerance
 from remitflow.services.claim_view import claim_view
 from remitflow.services.clock import utc_now
+from remitflow.services.ports import (
+    BadCursor,
+    CashRelease,
+    ClaimStorage,
+    FollowupChange,
+    RemittanceStorage,
+    WorklistFilter,
+    WorklistStorage,
+)
 from remitflow.services.worklist_models import (
     AssignRequest,
     FollowupDetail,
@@ -65,8 +62,6 @@ from remitflow.services.worklist_models import (
 from remitflow.values import money_text
 
 logger = Logger(child=True)
-
-__all__ = ["Conflict", "InvalidRequest", "NotFound", "Worklist", "WorklistIntake"]
 
 # A posting landing on the claim between our read and our write is normal: decide again a few times.
 MAX_CLAIM_RETRIES = 5
@@ -89,7 +84,7 @@ class InvalidRequest(ValueError):
 
 
 class WorklistIntake:
-    def __init__(self, worklist: WorklistStore) -> None:
+    def __init__(self, worklist: WorklistStorage) -> None:
         self.worklist = worklist
 
     def receive(self, followup: Followup) -> bool:
@@ -109,9 +104,9 @@ class Worklist:
     def __init__(
         self,
         *,
-        worklist: WorklistStore,
-        claims: ClaimsStore,
-        remittances: RemittancesStore,
+        worklist: WorklistStorage,
+        claims: ClaimStorage,
+        remittances: RemittanceStorage,
         tolerance: UnderpaymentTolerance = DEFAULT_TOLERANCE,
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
@@ -300,9 +295,7 @@ class Worklist:
         )
         fields = resolved_fields(request.resolution, request.note, caller, now) | {"resolved_claim_id": claim.claim_id}
         change = FollowupChange(followup.id, item.version, audit, set=fields)
-        self.worklist.commit_resolution(
-            claims=self.claims, decision=decision, change=change, release=release, recorded_at=now
-        )
+        self.worklist.commit_resolution(decision=decision, change=change, release=release, recorded_at=now)
         return self._result(followup.id, claim.claim_id, now)
 
     def _held_money(
@@ -324,7 +317,6 @@ class Worklist:
                 f"the posting would take {money_text(decision.posted_payment)} but {money_text(amount)} is held",
             )
         release = CashRelease(
-            table=self.remittances.table,
             held_posting_id=held_id,
             fields={
                 "applied_posting_id": decision.posting_id,
@@ -365,9 +357,7 @@ class Worklist:
         )
         fields = resolved_fields(request.resolution, request.note, caller, now) | {"resolved_claim_id": claim.claim_id}
         change = FollowupChange(followup.id, item.version, audit, set=fields)
-        self.worklist.commit_resolution(
-            claims=self.claims, decision=decision, change=change, release=None, recorded_at=now
-        )
+        self.worklist.commit_resolution(decision=decision, change=change, release=None, recorded_at=now)
         return self._result(followup.id, claim.claim_id, now)
 
     def _result(self, followup_id: str, claim_id: str, now: datetime) -> ResolveResult:

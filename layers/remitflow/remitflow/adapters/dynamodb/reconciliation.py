@@ -1,9 +1,5 @@
-"""DynamoDB for reassociation: deposits, the open items waiting for their other half, and matches.
-
-RemittancesTable
-  pk "DEPOSIT#<transaction id>"  sk "META"                   a bank transaction as read (credits and debits)
-  pk "RECON#OPEN"                sk "ERA#<era id>" | "DEPOSIT#<id>"   waiting to be matched
-  pk "RECON#MATCHED"             sk "<match id>"              a match and what it joined
+"""RemittancesTable, for reassociation: bank transactions, the open items waiting for their other
+half, and matches (their keys are in keys.py, with the rest of the table's).
 
 Both sides write their open item first and read the other side after, with consistent reads: when an
 ERA and its deposit arrive at the same moment, at least one of the two sees the other. A match takes
@@ -18,7 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from remitflow.adapters.dynamodb import Item, from_dynamo, plain, query_all, to_dynamo
+from remitflow.adapters.dynamodb import keys
+from remitflow.adapters.dynamodb.shared import Item, error_code, plain, query, to_dynamo
 from remitflow.bank.models import BankTransaction
 from remitflow.domain.matching import Deposit, EraPayment, Match
 
@@ -26,17 +23,9 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
     from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef
 
-OPEN = "RECON#OPEN"
-MATCHED = "RECON#MATCHED"
-
-
-def _key(pk: str, sk: str) -> dict[str, Any]:
-    return {"pk": {"S": pk}, "sk": {"S": sk}}
-
 
 def _cancelled(error: ClientError) -> bool:
-    code = error.response.get("Error", {}).get("Code")
-    return code in ("TransactionCanceledException", "ConditionalCheckFailedException")
+    return error_code(error) in ("TransactionCanceledException", "ConditionalCheckFailedException")
 
 
 class ReconciliationStore:
@@ -48,7 +37,7 @@ class ReconciliationStore:
         """Keep a bank transaction once; a credit also waits for its ERA. False when already kept
         (the same bank file again), and then nothing is re-opened."""
         record = plain(transaction.model_dump(exclude={"text", "account_number"}))
-        record |= {"pk": f"DEPOSIT#{transaction.transaction_id}", "sk": "META", "kind": "bank_transaction"}
+        record |= keys.bank_transaction(transaction.transaction_id) | {"kind": "bank_transaction"}
         record["account"] = transaction.masked_account
         actions: list[TransactWriteItemTypeDef] = [
             {
@@ -63,15 +52,16 @@ class ReconciliationStore:
             actions.append({"Put": {"TableName": self.table, "Item": to_dynamo(_open_deposit(deposit))}})
         return self._transact(actions)
 
-    def open_era(self, era: EraPayment, era_record_pk: str, posted_payment: Any) -> bool:
-        """Put a posted ERA on the waiting list, once: a re-processed file must not re-open a matched ERA."""
-        item = {"pk": OPEN, "sk": f"ERA#{era.era_id}", "side": "era", "posted_payment": posted_payment}
+    def open_era(self, era: EraPayment, posted_payment: Any) -> bool:
+        """Put a posted ERA on the waiting list, once: a re-processed file must not re-open a matched ERA.
+        Its remittance record (stored under the era id) says whether it was opened already."""
+        item = keys.open_era(era.era_id) | {"side": "era", "posted_payment": posted_payment}
         item |= plain(era.model_dump())
         actions: list[TransactWriteItemTypeDef] = [
             {
                 "Update": {
                     "TableName": self.table,
-                    "Key": _key(era_record_pk, "META"),
+                    "Key": to_dynamo(keys.remittance(era.era_id)),
                     "UpdateExpression": "SET recon_opened = :yes",
                     "ConditionExpression": "attribute_exists(pk) AND attribute_not_exists(recon_opened)",
                     "ExpressionAttributeValues": {":yes": {"BOOL": True}},
@@ -86,7 +76,7 @@ class ReconciliationStore:
         eras: list[EraPayment] = []
         deposits: list[Deposit] = []
         posted: dict[str, Any] = {}
-        for item in self._query(OPEN):
+        for item in self._query(keys.OPEN):
             side = item.pop("side")
             fields = {k: v for k, v in item.items() if k not in ("pk", "sk", "posted_payment")}
             if side == "era":
@@ -98,14 +88,14 @@ class ReconciliationStore:
         return eras, deposits, posted
 
     def matches(self) -> list[Item]:
-        return list(self._query(MATCHED))
+        return list(self._query(keys.MATCHED))
 
     def commit_match(
         self, match: Match, eras: list[EraPayment], deposits: list[Deposit], posted: Mapping[str, Any]
     ) -> bool:
         """Record the match and take its items off the waiting list, all or nothing. False when another
         matcher took one of them first."""
-        record = {"pk": MATCHED, "sk": match.match_id, "kind": "match"} | plain(match.model_dump())
+        record = keys.match(match.match_id) | {"kind": "match"} | plain(match.model_dump())
         record["eras"] = [plain(e.model_dump()) for e in eras]
         record["deposits"] = [plain(d.model_dump(exclude={"text_hint"})) for d in deposits]
         record["posted"] = {e.era_id: posted.get(e.era_id) for e in eras if posted.get(e.era_id) is not None}
@@ -118,16 +108,16 @@ class ReconciliationStore:
                 }
             }
         ]
-        sort_keys = [f"ERA#{e}" for e in match.era_ids] + [f"DEPOSIT#{d}" for d in match.deposit_ids]
+        taken = [keys.open_era(e) for e in match.era_ids] + [keys.open_deposit(d) for d in match.deposit_ids]
         actions.extend(
             {
                 "Delete": {
                     "TableName": self.table,
-                    "Key": _key(OPEN, sk),
+                    "Key": to_dynamo(key),
                     "ConditionExpression": "attribute_exists(pk)",
                 }
             }
-            for sk in sort_keys
+            for key in taken
         )
         return self._transact(actions)
 
@@ -142,16 +132,9 @@ class ReconciliationStore:
         return True
 
     def _query(self, pk: str) -> Iterator[Item]:
-        items = query_all(
-            self.client,
-            TableName=self.table,
-            KeyConditionExpression="pk = :pk",
-            ExpressionAttributeValues={":pk": {"S": pk}},
-            ConsistentRead=True,
-        )
-        return (from_dynamo(item) for item in items)
+        return query(self.client, self.table, "pk = :pk", {":pk": pk}, consistent=True)
 
 
 def _open_deposit(deposit: Deposit) -> Item:
     fields: Item = plain(deposit.model_dump())
-    return {"pk": OPEN, "sk": f"DEPOSIT#{deposit.deposit_id}", "side": "deposit"} | fields
+    return keys.open_deposit(deposit.deposit_id) | {"side": "deposit"} | fields

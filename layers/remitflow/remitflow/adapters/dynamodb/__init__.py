@@ -1,0 +1,8 @@
+"""DynamoDB: one module per table's store, every table's key layout in `keys`, and what the stores
+share (encoding, batching, cancellation reasons, paginated queries) in `shared`.
+
+claims          ClaimsTable       ClaimsStore
+remittances     RemittancesTable  RemittancesStore: 835 records, unapplied cash, PLB entries, fee schedules
+reconciliation  RemittancesTable  ReconciliationStore: bank transactions, open items, matches
+worklist        FollowupsTable    WorklistStore
+"""

@@ -1,0 +1,230 @@
+"""ClaimsTable: each claim with its balances and version, and every posting decided on it.
+
+Failed conditions come back as domain errors (`Conflict`, `AlreadyPosted`), never as a
+`ClientError` the caller must pick apart.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import ClientError
+from pydantic import TypeAdapter
+
+from remitflow.adapters.dynamodb import keys
+from remitflow.adapters.dynamodb.remittances import cash_item
+from remitflow.adapters.dynamodb.shared import (
+    CONDITION_FAILED,
+    Item,
+    batch_get,
+    cancellation_codes,
+    from_dynamo,
+    plain,
+    query,
+    restore_ints,
+    to_dynamo,
+)
+from remitflow.domain.claims import Claim
+from remitflow.domain.errors import AlreadyPosted, Conflict
+from remitflow.domain.followups import Followup
+from remitflow.domain.posting import PostingDecision, PostingRecord
+from remitflow.services.ports import StoredPosting
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.client import DynamoDBClient
+    from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef
+
+_followups = TypeAdapter(list[Followup])
+
+
+def _claim_from(item: Item) -> Claim:
+    return Claim.model_validate(restore_ints(item))
+
+
+def _claim_item(claim: Claim) -> Item:
+    fields: Item = plain(claim.model_dump(exclude={"insurance_balance", "patient_balance"}))
+    return keys.claim(claim.claim_id) | {"kind": "claim"} | fields
+
+
+def _posting_from(item: Item) -> StoredPosting:
+    followups = _followups.validate_json(item.get("followups_json", "[]"))
+    fields = {name: item[name] for name in PostingRecord.model_fields if name in item}
+    # plain() stores no None: a posting without CLP07 (a write-off, a claim payment without one) has none.
+    fields.setdefault("payer_claim_control_number", None)
+    record = PostingRecord.model_validate(restore_ints(fields))
+    return StoredPosting(record=record, followups=followups, unapplied_cash=Decimal(item.get("unapplied_cash", 0)))
+
+
+class ClaimsStore:
+    def __init__(self, client: DynamoDBClient, table: str) -> None:
+        self.client = client
+        self.table = table
+
+    def read(self, wanted: Sequence[tuple[str, str]]) -> tuple[dict[str, Claim], dict[str, StoredPosting]]:
+        """Claims and existing postings for (claim id, posting id) pairs, in batched round trips."""
+        wanted_keys = [keys.claim(claim_id) for claim_id, _ in wanted]
+        wanted_keys += [keys.posting(claim_id, pid) for claim_id, pid in wanted]
+        claims: dict[str, Claim] = {}
+        postings: dict[str, StoredPosting] = {}
+        for item in batch_get(self.client, self.table, wanted_keys):
+            if keys.is_claim(item):
+                claim = _claim_from(item)
+                claims[claim.claim_id] = claim
+            else:
+                posting = _posting_from(item)
+                postings[posting.record.posting_id] = posting
+        return claims, postings
+
+    def get(self, claim_id: str) -> Claim | None:
+        response = self.client.get_item(TableName=self.table, Key=to_dynamo(keys.claim(claim_id)), ConsistentRead=True)
+        return _claim_from(from_dynamo(response["Item"])) if "Item" in response else None
+
+    def postings(self, claim_id: str) -> list[StoredPosting]:
+        """Every posting of a claim, oldest first (reversals need the entries they undo)."""
+        return [_posting_from(item) for item in self.ledger(claim_id)]
+
+    def ledger(self, claim_id: str) -> list[Item]:
+        """The claim's posting items as stored, in the order they were written."""
+        items = query(
+            self.client,
+            self.table,
+            "pk = :pk AND begins_with(sk, :prefix)",
+            {":pk": keys.claim_partition(claim_id), ":prefix": keys.POSTING_PREFIX},
+            consistent=True,
+        )
+        return sorted(items, key=lambda item: (str(item.get("recorded_at", "")), item["sk"]))
+
+    def commit(self, decision: PostingDecision, *, unapplied_table: str, recorded_at: datetime) -> None:
+        """One transaction: the claim (if the decision changes it), the posting, the held money
+        (in `unapplied_table`, the remittances table).
+
+        Raises AlreadyPosted when the posting id is already recorded, Conflict when the claim moved
+        on (or appeared) since it was read.
+        """
+        actions = self.posting_actions(decision, recorded_at=recorded_at)
+        if decision.unapplied_cash:
+            cash = cash_item(
+                decision.posting_id,
+                decision.unapplied_cash,
+                claim_id=decision.claim_id,
+                payer_id=decision.remittance.payer_id,
+                source=decision.remittance.source_key,
+                recorded_at=recorded_at,
+                posting_id=decision.posting_id,
+                trace_number=decision.remittance.trace_number,
+                outcome=decision.outcome.value,
+            )
+            actions.append(
+                {
+                    "Put": {
+                        "TableName": unapplied_table,
+                        "Item": to_dynamo(cash),
+                        "ConditionExpression": "attribute_not_exists(pk)",
+                    }
+                }
+            )
+        try:
+            self.client.transact_write_items(TransactItems=actions)
+        except ClientError as error:
+            codes = cancellation_codes(error)
+            if codes is None:
+                raise
+            failed = [code == CONDITION_FAILED for code in codes]
+            if failed and failed[0]:
+                raise AlreadyPosted(decision.posting_id) from None
+            if any(failed):
+                raise Conflict(decision.claim_id) from None
+            raise
+
+    def posting_actions(self, decision: PostingDecision, *, recorded_at: datetime) -> list[TransactWriteItemTypeDef]:
+        """The posting (first: conditional on its id being new) and the claim (conditional on its version,
+        or, when the decision leaves no claim, on there still being none) as transaction items."""
+        record = plain(decision.record().model_dump())
+        posting_item = (
+            keys.posting(decision.claim_id, decision.posting_id)
+            | {"kind": "posting"}
+            | record
+            | {
+                "followups_json": _followups.dump_json(decision.followups).decode(),
+                "unapplied_cash": decision.unapplied_cash,
+                "recorded_at": recorded_at.isoformat(),
+            }
+        )
+        actions: list[TransactWriteItemTypeDef] = [
+            {
+                "Put": {
+                    "TableName": self.table,
+                    "Item": to_dynamo(posting_item),
+                    "ConditionExpression": "attribute_not_exists(pk)",
+                }
+            }
+        ]
+        claim = decision.claim
+        if claim is not None:
+            actions.append(
+                {
+                    "Put": {
+                        "TableName": self.table,
+                        "Item": to_dynamo(_claim_item(claim)),
+                        "ConditionExpression": "version = :previous",
+                        "ExpressionAttributeValues": {":previous": {"N": str(claim.version - 1)}},
+                    }
+                }
+            )
+        else:
+            # Held because the claim is unknown: only while it still is (an import may just have added it).
+            actions.append(
+                {
+                    "ConditionCheck": {
+                        "TableName": self.table,
+                        "Key": to_dynamo(keys.claim(decision.claim_id)),
+                        "ConditionExpression": "attribute_not_exists(pk)",
+                    }
+                }
+            )
+        return actions
+
+    def import_claim(self, claim: Claim) -> None:
+        """Create or refresh a claim from the billing system: charges and expectations change, the
+        balances and postings stay; the version moves so a posting decided on the old lines retries."""
+        lines = plain([line.model_dump() for line in claim.lines])
+        values: dict[str, Any] = {
+            ":account": claim.account_id,
+            ":payer": claim.payer_id,
+            ":lines": lines,
+            ":charge": claim.charge_amount,
+            ":zero": Decimal(0),
+            ":one": 1,
+            ":open": "open",
+            ":none": [],
+            ":claim_id": claim.claim_id,
+            ":kind": "claim",
+        }
+        names = {"#status": "status"}
+        assignments = [
+            "claim_id = :claim_id",
+            "kind = :kind",
+            "account_id = :account",
+            "payer_id = :payer",
+            "#lines = :lines",
+            "charge_amount = :charge",
+            "#status = if_not_exists(#status, :open)",
+            "posting_ids = if_not_exists(posting_ids, :none)",
+            "version = if_not_exists(version, :zero) + :one",
+        ]
+        names["#lines"] = "lines"
+        balances = ("insurance_paid", "contractual_adjustment", "other_adjustment", "patient_responsibility")
+        assignments.extend(f"{balance} = if_not_exists({balance}, :zero)" for balance in balances)
+        if claim.patient_name:
+            values[":patient_name"] = claim.patient_name
+            assignments.append("patient_name = :patient_name")
+        self.client.update_item(
+            TableName=self.table,
+            Key=to_dynamo(keys.claim(claim.claim_id)),
+            UpdateExpression="SET " + ", ".join(assignments),
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues=to_dynamo(values),
+        )

@@ -1,0 +1,101 @@
+"""Every table's key layout: the only place a `pk` or `sk` is spelled out.
+
+Keys are plain strings here ({"pk": ..., "sk": ...}); `to_dynamo` encodes them for a request.
+
+ClaimsTable       pk "CLAIM#<claim id>"  sk "META"                 the claim, its balances and version
+                                         sk "POSTING#<posting id>" one decision: entries + follow-ups
+
+RemittancesTable  pk "<era id>"                  sk "META"   one 835 transaction set; the era id is
+                     (RemittanceKey.era_id: "ERA#<payer>#<trace>#<amount>#<date>")
+                  pk "UNAPPLIED#<hold id>"       sk "CASH"   money held for a person
+                  pk "PROVIDER#<provider id>"    sk "PLB#<entry id>"
+                  pk "FEE#<payer id>"            sk "<procedure>#<modifiers>"
+                  pk "DEPOSIT#<transaction id>"  sk "META"   a bank transaction as read
+                  pk "RECON#OPEN"     sk "ERA#<era id>" | "DEPOSIT#<id>"   waiting to be matched
+                  pk "RECON#MATCHED"  sk "<match id>"                      a match and what it joined
+
+FollowupsTable    pk "<follow-up id>"  the follow-up, its worklist state and its audit history
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from remitflow.domain.claims import modifier_key
+
+Key = dict[str, str]
+
+META = "META"
+
+# ----------------------------------------------------------------------------------- ClaimsTable
+
+POSTING_PREFIX = "POSTING#"
+
+
+def claim(claim_id: str) -> Key:
+    return {"pk": f"CLAIM#{claim_id}", "sk": META}
+
+
+def posting(claim_id: str, posting_id: str) -> Key:
+    return {"pk": f"CLAIM#{claim_id}", "sk": f"{POSTING_PREFIX}{posting_id}"}
+
+
+def claim_partition(claim_id: str) -> str:
+    """The pk every item of one claim shares: the claim, then its postings under POSTING_PREFIX."""
+    return f"CLAIM#{claim_id}"
+
+
+def is_claim(item: Mapping[str, Any]) -> bool:
+    """A claim's own item, as against one of its postings."""
+    return bool(item["sk"] == META)
+
+
+# ------------------------------------------------------------------------------ RemittancesTable
+
+OPEN = "RECON#OPEN"
+MATCHED = "RECON#MATCHED"
+
+
+def remittance(era_id: str) -> Key:
+    return {"pk": era_id, "sk": META}
+
+
+def unapplied_cash(hold_id: str) -> Key:
+    return {"pk": f"UNAPPLIED#{hold_id}", "sk": "CASH"}
+
+
+def provider_entry(provider_id: str, entry_id: str) -> Key:
+    return {"pk": f"PROVIDER#{provider_id}", "sk": f"PLB#{entry_id}"}
+
+
+def fee_schedule(payer_id: str) -> str:
+    """The pk of one payer's fee schedule; each entry is one sk under it."""
+    return f"FEE#{payer_id}"
+
+
+def fee(payer_id: str, procedure_code: str, modifiers: Iterable[str]) -> Key:
+    return {"pk": fee_schedule(payer_id), "sk": "#".join([procedure_code.upper(), *modifier_key(modifiers)])}
+
+
+def bank_transaction(transaction_id: str) -> Key:
+    return {"pk": f"DEPOSIT#{transaction_id}", "sk": META}
+
+
+def open_era(era_id: str) -> Key:
+    return {"pk": OPEN, "sk": f"ERA#{era_id}"}
+
+
+def open_deposit(deposit_id: str) -> Key:
+    return {"pk": OPEN, "sk": f"DEPOSIT#{deposit_id}"}
+
+
+def match(match_id: str) -> Key:
+    return {"pk": MATCHED, "sk": match_id}
+
+
+# ------------------------------------------------------------------------------- FollowupsTable
+
+
+def followup(followup_id: str) -> Key:
+    return {"pk": followup_id}

@@ -1,0 +1,149 @@
+"""RemittancesTable: 835 transaction sets, unapplied cash, provider (PLB) entries, fee schedules.
+
+The reconciliation items of the same table have their own store (reconciliation.py); the keys of
+both are in keys.py.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from datetime import datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import ClientError
+
+from remitflow.adapters.dynamodb import keys
+from remitflow.adapters.dynamodb.shared import (
+    TRANSACTION_LIMIT,
+    Item,
+    batch_put,
+    error_code,
+    from_dynamo,
+    plain,
+    query,
+    to_dynamo,
+)
+from remitflow.domain.claims import FeeSchedule, FeeScheduleEntry
+from remitflow.domain.followups import Followup
+from remitflow.domain.provider_adjustments import ProviderLedgerEntry
+from remitflow.services.ports import RemittanceKey
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.client import DynamoDBClient
+    from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef
+
+
+def cash_item(
+    hold_id: str,
+    amount: Decimal,
+    *,
+    claim_id: str | None,
+    payer_id: str | None,
+    source: str,
+    recorded_at: datetime,
+    **about: str,
+) -> Item:
+    """Unapplied cash, held under the id of what holds it until a biller applies it."""
+    return (
+        keys.unapplied_cash(hold_id)
+        | {
+            "kind": "unapplied_cash",
+            "claim_id": claim_id,
+            "amount": amount,
+            "payer_id": payer_id,
+            "status": "held",
+            "source": source,
+            "recorded_at": recorded_at.isoformat(),
+        }
+        | about
+    )
+
+
+class RemittancesStore:
+    def __init__(self, client: DynamoDBClient, table: str) -> None:
+        self.client = client
+        self.table = table
+
+    def claim_remittance(self, key: RemittanceKey, attributes: Mapping[str, Any]) -> Item | None:
+        """Record that `attributes["source_key"]` posts this remittance. Returns None when it is ours
+        to post (first time, or the same file again), else the record of the file that posted it."""
+        item = keys.remittance(key.era_id) | {"kind": "remittance"} | plain(dict(attributes))
+        try:
+            self.client.put_item(
+                TableName=self.table,
+                Item=to_dynamo(item),
+                ConditionExpression="attribute_not_exists(pk) OR source_key = :source",
+                ExpressionAttributeValues={":source": {"S": attributes["source_key"]}},
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+            )
+        except ClientError as error:
+            if error_code(error) != "ConditionalCheckFailedException":
+                raise
+            old: Any = error.response.get("Item")
+            return from_dynamo(old) if old else self.get(key) or keys.remittance(key.era_id)
+        return None
+
+    def get(self, key: RemittanceKey) -> Item | None:
+        response = self.client.get_item(
+            TableName=self.table, Key=to_dynamo(keys.remittance(key.era_id)), ConsistentRead=True
+        )
+        return from_dynamo(response["Item"]) if "Item" in response else None
+
+    def finish_remittance(
+        self, key: RemittanceKey, totals: Mapping[str, Any], provider_entries: Sequence[ProviderLedgerEntry]
+    ) -> None:
+        """The remittance's totals and its provider ledger entries, together. Entries have
+        deterministic ids and content, so writing them again on a retry changes nothing."""
+        names = {f"#{name}": name for name in totals}
+        values = to_dynamo({f":{name}": value for name, value in plain(dict(totals)).items()})
+        actions: list[TransactWriteItemTypeDef] = [
+            {
+                "Update": {
+                    "TableName": self.table,
+                    "Key": to_dynamo(keys.remittance(key.era_id)),
+                    "UpdateExpression": "SET " + ", ".join(f"#{name} = :{name}" for name in totals),
+                    "ExpressionAttributeNames": names,
+                    "ExpressionAttributeValues": values,
+                }
+            }
+        ]
+        for entry in provider_entries:
+            item = keys.provider_entry(entry.provider_id, entry.entry_id) | {"kind": "provider_entry"}
+            actions.append({"Put": {"TableName": self.table, "Item": to_dynamo(item | plain(entry.model_dump()))}})
+        for start in range(0, len(actions), TRANSACTION_LIMIT):
+            self.client.transact_write_items(TransactItems=actions[start : start + TRANSACTION_LIMIT])
+
+    def fee_schedule(self, payer_id: str) -> FeeSchedule:
+        items = query(self.client, self.table, "pk = :pk", {":pk": keys.fee_schedule(payer_id)})
+        return FeeSchedule(
+            entries=[FeeScheduleEntry.model_validate({n: f[n] for n in FeeScheduleEntry.model_fields}) for f in items]
+        )
+
+    def put_fee_schedule(self, entries: Iterable[FeeScheduleEntry]) -> int:
+        def items() -> Iterator[Item]:
+            for entry in entries:
+                key = keys.fee(entry.payer_id, entry.procedure_code, entry.modifiers)
+                yield key | {"kind": "fee"} | plain(entry.model_dump())
+
+        return batch_put(self.client, self.table, items())
+
+    def hold_cash(self, hold_id: str, amount: Decimal, followup: Followup) -> None:
+        """Money no posting could take (an unreadable claim payment), kept under its follow-up's id."""
+        item = cash_item(
+            hold_id,
+            amount,
+            claim_id=followup.claim_id,
+            payer_id=followup.payer_id,
+            source=followup.source,
+            recorded_at=followup.created_at,
+            followup_id=followup.id,
+        )
+        # Same id, same content: a retry rewrites it unchanged.
+        self.client.put_item(TableName=self.table, Item=to_dynamo(plain(item)))
+
+    def unapplied(self, posting_id: str) -> Item | None:
+        response = self.client.get_item(
+            TableName=self.table, Key=to_dynamo(keys.unapplied_cash(posting_id)), ConsistentRead=True
+        )
+        return from_dynamo(response["Item"]) if "Item" in response else None

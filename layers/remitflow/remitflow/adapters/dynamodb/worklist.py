@@ -1,0 +1,356 @@
+"""FollowupsTable: the worklist. One item per follow-up: the follow-up, its worklist state (version,
+assignee, resolution...) and its audit history (a list, appended in the same write as each change).
+
+A resolution that moves money also writes the claims table (the posting, the claim) and the
+remittances table (the held money): the store is built with the claims store and that table's name.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Iterator, Mapping
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import ClientError
+
+from remitflow.adapters.dynamodb import keys
+from remitflow.adapters.dynamodb.claims import ClaimsStore
+from remitflow.adapters.dynamodb.shared import (
+    CONDITION_FAILED,
+    Item,
+    cancellation_codes,
+    error_code,
+    from_dynamo,
+    plain,
+    query,
+    restore_ints,
+    to_dynamo,
+)
+from remitflow.domain.errors import AlreadyPosted, ClaimChanged, Conflict, NotFound
+from remitflow.domain.followups import Followup, FollowupStatus
+from remitflow.domain.posting import PostingDecision
+from remitflow.domain.resolutions import AuditEntry, WorkItem
+from remitflow.services.ports import BadCursor, CashRelease, FollowupChange, WorklistFilter
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.client import DynamoDBClient
+
+
+def _audit_item(entry: AuditEntry) -> Item:
+    # Kept whole, nulls included: "before: assignee null" is part of what happened.
+    return entry.model_dump(mode="json")
+
+
+def _work_item(item: Item) -> WorkItem:
+    item = restore_ints(item)
+    followup = Followup.model_validate({name: item[name] for name in Followup.model_fields if name in item})
+    state = {name: item[name] for name in WorkItem.model_fields if name in item and name != "followup"}
+    return WorkItem.model_validate(state | {"followup": followup})
+
+
+def _followup_item(followup: Followup) -> Item:
+    fields: Item = plain(followup.model_dump(mode="python"))
+    fields["amount"] = followup.amount  # a number, so the worklist can filter by amount
+    return keys.followup(followup.id) | fields | {"history": [], "version": 0}
+
+
+class WorklistStore:
+    INDEX_KEYS = {"by_status": "status", "by_type": "type"}
+
+    def __init__(self, client: DynamoDBClient, table: str, *, claims: ClaimsStore, unapplied_table: str) -> None:
+        self.client = client
+        self.table = table
+        self.claims = claims
+        self.unapplied_table = unapplied_table
+
+    def add(self, followup: Followup) -> bool:
+        """Open a follow-up once; False when it is already on the worklist (a redelivered message)."""
+        try:
+            self.client.put_item(
+                TableName=self.table,
+                Item=to_dynamo(_followup_item(followup)),
+                ConditionExpression="attribute_not_exists(pk)",
+            )
+        except ClientError as error:
+            if error_code(error) == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def get(self, followup_id: str) -> Item | None:
+        response = self.client.get_item(
+            TableName=self.table, Key=to_dynamo(keys.followup(followup_id)), ConsistentRead=True
+        )
+        return restore_ints(from_dynamo(response["Item"])) if "Item" in response else None
+
+    def work_item(self, followup_id: str) -> WorkItem | None:
+        item = self.get(followup_id)
+        return None if item is None else _work_item(item)
+
+    def by_status(self, status: FollowupStatus | str, followup_type: str | None = None) -> Iterator[Item]:
+        """Follow-ups of one status, oldest first (the by_status index is sorted by created_at)."""
+        names = {"#status": "status"}
+        values = {":status": str(status)}
+        if followup_type:
+            names["#type"] = "type"
+            values[":type"] = followup_type
+        items = query(
+            self.client,
+            self.table,
+            "#status = :status",
+            values,
+            names=names,
+            index="by_status",
+            filter_expression="#type = :type" if followup_type else None,
+        )
+        yield from (restore_ints(item) for item in items)
+
+    def open_of_type(self, followup_type: str) -> Iterator[WorkItem]:
+        """The open follow-ups of one type. Reads every item of that type through the by_type index,
+        resolved ones too: for a rare type that is fewer than all the open follow-ups."""
+        items = query(
+            self.client,
+            self.table,
+            "#type = :type",
+            {":type": followup_type, ":open": FollowupStatus.OPEN.value},
+            names={"#type": "type", "#status": "status"},
+            index="by_type",
+            filter_expression="#status = :open",
+        )
+        yield from (_work_item(item) for item in items)
+
+    # -- listing -------------------------------------------------------------------------------
+
+    def page(
+        self, where: WorklistFilter, *, limit: int, cursor: str | None = None
+    ) -> tuple[list[WorkItem], str | None]:
+        """Up to `limit` follow-ups, oldest first, and a cursor for the next page (None: no more).
+
+        DynamoDB applies filters after it reads, so a page is filled from as many reads as it takes,
+        and the cursor is the key of the last item returned (not of the last item read): the next
+        page starts right after it. A cursor is given only when another matching item exists.
+        """
+        if where.status:
+            index, hash_value = "by_status", where.status
+        elif where.type:
+            index, hash_value = "by_type", where.type
+        else:
+            raise ValueError("listing needs a status or a type")
+        hash_name = self.INDEX_KEYS[index]
+        names = {"#h": hash_name}
+        values: dict[str, Any] = {":h": hash_value}
+        key_condition = "#h = :h"
+        if where.created_from and where.created_to:
+            key_condition += " AND created_at BETWEEN :from AND :to"
+            values |= {":from": where.created_from.isoformat(), ":to": where.created_to.isoformat()}
+        elif where.created_from:
+            key_condition += " AND created_at >= :from"
+            values[":from"] = where.created_from.isoformat()
+        elif where.created_to:
+            key_condition += " AND created_at <= :to"
+            values[":to"] = where.created_to.isoformat()
+        filters = []
+        equal = {"type": where.type if index == "by_status" else None, "payer_id": where.payer_id}
+        equal |= {"claim_id": where.claim_id, "assignee": where.assignee}
+        for name, value in equal.items():
+            if value is not None:
+                names[f"#{name}"] = name
+                values[f":{name}"] = value
+                filters.append(f"#{name} = :{name}")
+        if where.min_amount is not None:
+            names["#amount"] = "amount"
+            values[":min_amount"] = where.min_amount
+            filters.append("#amount >= :min_amount")
+        if where.max_amount is not None:
+            names["#amount"] = "amount"
+            values[":max_amount"] = where.max_amount
+            filters.append("#amount <= :max_amount")
+        items = query(
+            self.client,
+            self.table,
+            key_condition,
+            values,
+            names=names,
+            index=index,
+            filter_expression=" AND ".join(filters) or None,
+            page_size=limit + 1,
+            start_key=self._decode_cursor(cursor, index) if cursor else None,
+        )
+        found: list[Item] = []
+        for item in items:
+            if len(found) == limit:  # one more match: there is a next page, after the last one kept
+                return [_work_item(i) for i in found], self._cursor(index, found[-1])
+            found.append(item)
+        return [_work_item(i) for i in found], None
+
+    def _cursor(self, index: str, item: Mapping[str, Any]) -> str:
+        key = {name: item[name] for name in ("pk", self.INDEX_KEYS[index], "created_at")}
+        text = json.dumps({"index": index, "key": key}, separators=(",", ":"), sort_keys=True)
+        return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+    def _decode_cursor(self, cursor: str, index: str) -> dict[str, Any]:
+        names = ("pk", self.INDEX_KEYS[index], "created_at")
+        try:
+            decoded = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+            key = decoded["key"]
+            ours = set(key) == set(names) and all(isinstance(key[n], str) for n in names)
+            same_listing = decoded["index"] == index
+        except (ValueError, TypeError, KeyError, AttributeError):
+            raise BadCursor("not a cursor this listing gave out") from None
+        if not same_listing:
+            raise BadCursor("the cursor belongs to another listing (status or type changed): start again without it")
+        if not ours:
+            raise BadCursor("not a cursor this listing gave out")
+        return to_dynamo({name: key[name] for name in names})
+
+    def counts_by_type(self, status: str) -> dict[str, int]:
+        """How many follow-ups of each type have this status (reads only the type of each)."""
+        counts: dict[str, int] = {}
+        items = query(
+            self.client,
+            self.table,
+            "#status = :status",
+            {":status": status},
+            names={"#status": "status", "#type": "type"},
+            index="by_status",
+            projection="#type",
+        )
+        for item in items:
+            followup_type = item["type"]
+            counts[followup_type] = counts.get(followup_type, 0) + 1
+        return dict(sorted(counts.items()))
+
+    # -- changes -------------------------------------------------------------------------------
+
+    def change(self, change: FollowupChange) -> WorkItem:
+        """Apply one change; raises NotFound, or Conflict saying what changed since the caller's version."""
+        update = self._update(change)
+        try:
+            response = self.client.update_item(**update, ReturnValues="ALL_NEW")
+        except ClientError as error:
+            if error_code(error) == "ConditionalCheckFailedException":
+                raise self.refusal(change) from None
+            raise
+        return _work_item(from_dynamo(response["Attributes"]))
+
+    def refusal(self, change: FollowupChange) -> Exception:
+        """Why a change's condition failed, read back from the item as it now is."""
+        current = self.work_item(change.followup_id)
+        if current is None:
+            return NotFound(f"no follow-up {change.followup_id!r}")
+        if change.require_open and current.followup.status is FollowupStatus.RESOLVED:
+            who = f" by {current.resolved_by}" if current.resolved_by else ""
+            resolution = current.resolution.value if current.resolution else "resolved"
+            return Conflict(f"follow-up {change.followup_id} is already resolved ({resolution}){who}")
+        return Conflict(
+            f"follow-up {change.followup_id} changed since version {change.expected_version}: "
+            f"it is at version {current.version} now; reload it and try again"
+        )
+
+    def _update(self, change: FollowupChange) -> dict[str, Any]:
+        names = {"#version": "version", "#history": "history"}
+        values: dict[str, Any] = {
+            ":expected": change.expected_version,
+            ":next": change.expected_version + 1,
+            ":audit": [_audit_item(change.audit)],
+            ":empty": [],
+        }
+        assignments = ["#version = :next", "#history = list_append(if_not_exists(#history, :empty), :audit)"]
+        for index, (name, value) in enumerate(change.set.items()):
+            names[f"#s{index}"] = name
+            values[f":s{index}"] = plain(value)
+            assignments.append(f"#s{index} = :s{index}")
+        expression = "SET " + ", ".join(assignments)
+        if change.remove:
+            removed = []
+            for index, name in enumerate(change.remove):
+                names[f"#r{index}"] = name
+                removed.append(f"#r{index}")
+            expression += " REMOVE " + ", ".join(removed)
+        # Items opened before follow-ups had versions count as version 0.
+        version = "#version = :expected"
+        if change.expected_version == 0:
+            version = f"({version} OR attribute_not_exists(#version))"
+        condition = f"attribute_exists(pk) AND {version}"
+        if change.require_open:
+            names["#status"] = "status"
+            values[":open"] = FollowupStatus.OPEN.value
+            condition += " AND #status = :open"
+        return {
+            "TableName": self.table,
+            "Key": to_dynamo(keys.followup(change.followup_id)),
+            "UpdateExpression": expression,
+            "ConditionExpression": condition,
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": to_dynamo(values),
+        }
+
+    def commit_resolution(
+        self,
+        *,
+        decision: PostingDecision,
+        change: FollowupChange,
+        release: CashRelease | None,
+        recorded_at: datetime,
+    ) -> None:
+        """A resolution that moves money, in one transaction: the posting (new id), the claim (its
+        version), the held money (still held), the follow-up (its version, still open) and any
+        follow-ups the posting raises. Raises AlreadyPosted, ClaimChanged, Conflict or NotFound;
+        whatever is raised, nothing was written."""
+        actions = self.claims.posting_actions(decision, recorded_at=recorded_at)
+        what = ["posting", "claim"]
+        if release is not None:
+            names = {"#status": "status"} | {f"#f{i}": name for i, name in enumerate(release.fields)}
+            values = {":held": "held", ":applied": "applied"}
+            values |= {f":f{i}": value for i, value in enumerate(plain(dict(release.fields)).values())}
+            assignments = ["#status = :applied"] + [f"#f{i} = :f{i}" for i in range(len(release.fields))]
+            actions.append(
+                {
+                    "Update": {
+                        "TableName": self.unapplied_table,
+                        "Key": to_dynamo(keys.unapplied_cash(release.held_posting_id)),
+                        "UpdateExpression": "SET " + ", ".join(assignments),
+                        "ConditionExpression": "#status = :held",
+                        "ExpressionAttributeNames": names,
+                        "ExpressionAttributeValues": to_dynamo(values),
+                    }
+                }
+            )
+            what.append("cash")
+        update: Any = self._update(change)
+        actions.append({"Update": update})
+        what.append("followup")
+        for followup in decision.followups:
+            actions.append(
+                {
+                    "Put": {
+                        "TableName": self.table,
+                        "Item": to_dynamo(_followup_item(followup)),
+                        "ConditionExpression": "attribute_not_exists(pk)",
+                    }
+                }
+            )
+            what.append("new followup")
+        try:
+            self.client.transact_write_items(TransactItems=actions)
+        except ClientError as error:
+            reasons = cancellation_codes(error)
+            if reasons is None:
+                raise
+            failed = {what[i] for i, code in enumerate(reasons) if code == CONDITION_FAILED and i < len(what)}
+            if "followup" in failed:
+                raise self.refusal(change) from None
+            if "posting" in failed:
+                raise AlreadyPosted(decision.posting_id) from None
+            if "cash" in failed:
+                raise Conflict("the held money is no longer held: it was applied or released meanwhile") from None
+            if "claim" in failed:
+                raise ClaimChanged(f"claim {decision.claim_id} changed meanwhile") from None
+            if failed or "TransactionConflict" in reasons:
+                raise Conflict(
+                    f"follow-up {change.followup_id} or claim {decision.claim_id} was being changed by someone "
+                    "else at the same moment; reload and try again"
+                ) from None
+            raise

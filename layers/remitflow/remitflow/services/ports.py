@@ -1,0 +1,247 @@
+"""What the services ask of their stores, their queue and the inbox, and the values they hand over.
+
+Each protocol lists exactly the methods the services call, and says what a store must honour: the
+DynamoDB, S3 and SQS adapters implement them (runtime.py wires those), and so do the unit tests'
+in-memory fakes. Failed conditions are the domain's errors (remitflow.domain.errors).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, Protocol
+
+from remitflow.bank.models import BankTransaction
+from remitflow.domain.claims import Claim, FeeSchedule, FeeScheduleEntry
+from remitflow.domain.followups import Followup, FollowupStatus
+from remitflow.domain.matching import Deposit, EraPayment, Match
+from remitflow.domain.posting import PostingDecision, PostingRecord
+from remitflow.domain.provider_adjustments import ProviderLedgerEntry
+from remitflow.domain.resolutions import AuditEntry, WorkItem
+
+# ---------------------------------------------------------------------------------------- values
+
+
+@dataclass(frozen=True)
+class StoredPosting:
+    """A posting as the claims ledger keeps it: the record, the follow-ups it raised, the money it held."""
+
+    record: PostingRecord
+    followups: list[Followup]
+    unapplied_cash: Decimal
+
+
+@dataclass(frozen=True)
+class RemittanceKey:
+    """What makes two 835 transaction sets the same payment: TRN02, TRN03, BPR02, BPR16."""
+
+    payer_id: str
+    trace_number: str
+    amount: Decimal
+    payment_date: date | None
+
+    @property
+    def era_id(self) -> str:
+        """The remittance's id. Its record is stored under it, and its reconciliation items and
+        follow-up ids are derived from it, so this spelling must never change."""
+        when = self.payment_date.isoformat() if self.payment_date else "-"
+        return f"ERA#{self.payer_id}#{self.trace_number}#{self.amount}#{when}"
+
+
+@dataclass(frozen=True)
+class WorklistFilter:
+    """Which follow-ups to list. A status picks the by_status index, else a type picks by_type; both
+    are sorted by created_at, so the age range is part of the key condition and the rest are filters."""
+
+    status: str | None = FollowupStatus.OPEN.value
+    type: str | None = None
+    payer_id: str | None = None
+    claim_id: str | None = None
+    assignee: str | None = None
+    created_from: datetime | None = None  # created at or after
+    created_to: datetime | None = None  # created at or before
+    min_amount: Decimal | None = None
+    max_amount: Decimal | None = None
+
+
+class BadCursor(ValueError):
+    """A cursor the worklist did not give out (or one from another listing)."""
+
+
+@dataclass(frozen=True)
+class FollowupChange:
+    """A conditional update of one worklist item: fields to set and remove, and the audit entry that is
+    appended to its history in the same write. It applies only to the version the caller saw (and,
+    with `require_open`, only while the follow-up is open)."""
+
+    followup_id: str
+    expected_version: int
+    audit: AuditEntry
+    set: Mapping[str, Any]
+    remove: tuple[str, ...] = ()
+    require_open: bool = True
+
+
+@dataclass(frozen=True)
+class CashRelease:
+    """Held money (the unapplied cash held under `held_posting_id`) leaving the suspense account:
+    status held -> applied, only while it is still held."""
+
+    held_posting_id: str
+    fields: Mapping[str, Any]
+
+
+# ------------------------------------------------------------------------------------- protocols
+
+
+class InboxFiles(Protocol):
+    """The inbox bucket."""
+
+    def stream(self, key: str, version_id: str | None = None) -> Iterator[bytes]:
+        """The object's bytes in chunks, never the whole file in memory."""
+        ...
+
+    def put_summary(self, source_key: str, summary: dict[str, Any]) -> str:
+        """Write what processing `source_key` did; returns where it went."""
+        ...
+
+    def put(self, key: str, body: bytes) -> None: ...
+
+
+class FollowupSender(Protocol):
+    """The follow-up queue."""
+
+    def send(self, followups: Sequence[Followup]) -> int:
+        """Send each follow-up (once per id in this call); returns how many. Raises when the queue
+        refuses any: the caller fails, and its idempotent work is retried."""
+        ...
+
+
+class ClaimStorage(Protocol):
+    """Claims and the postings decided on them."""
+
+    def read(self, wanted: Sequence[tuple[str, str]]) -> tuple[dict[str, Claim], dict[str, StoredPosting]]:
+        """The claims and the already stored postings among (claim id, posting id) pairs, by id."""
+        ...
+
+    def get(self, claim_id: str) -> Claim | None: ...
+
+    def postings(self, claim_id: str) -> list[StoredPosting]:
+        """Every posting of the claim, oldest first."""
+        ...
+
+    def commit(self, decision: PostingDecision, *, unapplied_table: str, recorded_at: datetime) -> None:
+        """All or nothing: the posting, the claim (only at the version before the decision's; when the
+        decision has no claim, only while there is none) and its held money, in `unapplied_table`
+        (RemittanceStorage.table). Raises AlreadyPosted (the posting id is stored) before Conflict."""
+        ...
+
+    def import_claim(self, claim: Claim) -> None:
+        """Create the claim, or refresh its account, payer, lines and charge; balances and postings
+        stay, the version moves on."""
+        ...
+
+
+class RemittanceStorage(Protocol):
+    """835 transaction sets, unapplied cash and fee schedules."""
+
+    @property
+    def table(self) -> str:
+        """Where unapplied cash is kept: a posting's commit writes its held money there."""
+        ...
+
+    def claim_remittance(self, key: RemittanceKey, attributes: Mapping[str, Any]) -> dict[str, Any] | None:
+        """Record that `attributes["source_key"]` posts this remittance: None when it is ours to post
+        (the first time, or the same file again), else the record of the file that did."""
+        ...
+
+    def finish_remittance(
+        self, key: RemittanceKey, totals: Mapping[str, Any], provider_entries: Sequence[ProviderLedgerEntry]
+    ) -> None:
+        """Set the remittance's totals and keep its provider ledger entries (rewriting them is harmless)."""
+        ...
+
+    def hold_cash(self, hold_id: str, amount: Decimal, followup: Followup) -> None:
+        """Hold money no posting could take under `hold_id`, status held (rewriting it is harmless)."""
+        ...
+
+    def unapplied(self, posting_id: str) -> dict[str, Any] | None:
+        """The money held under an id: amount, status ("held", "applied") and where it came from."""
+        ...
+
+    def fee_schedule(self, payer_id: str) -> FeeSchedule: ...
+
+    def put_fee_schedule(self, entries: Iterable[FeeScheduleEntry]) -> int:
+        """Create or replace each entry (by payer, procedure and modifiers); returns how many."""
+        ...
+
+
+class ReconciliationStorage(Protocol):
+    """Bank transactions, the ERAs and deposits waiting for their other half, and the matches."""
+
+    def record_deposit(self, transaction: BankTransaction, deposit: Deposit | None) -> bool:
+        """Keep a bank transaction once, and a deposit from it on the waiting list; False (and nothing
+        written) when the transaction is already kept."""
+        ...
+
+    def open_era(self, era: EraPayment, posted_payment: Any) -> bool:
+        """Put the ERA of a claimed remittance (RemittanceStorage.claim_remittance, under its era id) on
+        the waiting list, once ever: False when it is already there or was matched."""
+        ...
+
+    def open_items(self) -> tuple[list[EraPayment], list[Deposit], dict[str, Any]]:
+        """Everything waiting, both sides, and the posted amount of each waiting ERA by era id."""
+        ...
+
+    def matches(self) -> list[dict[str, Any]]:
+        """Every match recorded: the match's fields, and what it joined ("eras", "deposits", "posted")."""
+        ...
+
+    def commit_match(
+        self, match: Match, eras: list[EraPayment], deposits: list[Deposit], posted: Mapping[str, Any]
+    ) -> bool:
+        """Record the match and take its items off the waiting list, all or nothing; False when one of
+        them is no longer waiting (another matcher took it)."""
+        ...
+
+
+class WorklistStorage(Protocol):
+    """The billers' worklist: follow-ups with their version, assignee, resolution and history."""
+
+    def add(self, followup: Followup) -> bool:
+        """Open a follow-up at version 0; False (and nothing changed) when its id is already there."""
+        ...
+
+    def work_item(self, followup_id: str) -> WorkItem | None: ...
+
+    def open_of_type(self, followup_type: str) -> Iterator[WorkItem]: ...
+
+    def page(
+        self, where: WorklistFilter, *, limit: int, cursor: str | None = None
+    ) -> tuple[list[WorkItem], str | None]:
+        """Up to `limit` matches, oldest first, and a cursor for the rest (None: no more). Raises
+        BadCursor for a cursor it did not give out for this listing."""
+        ...
+
+    def counts_by_type(self, status: str) -> dict[str, int]: ...
+
+    def change(self, change: FollowupChange) -> WorkItem:
+        """Apply the change and append its audit entry, moving the version on; only at the expected
+        version (and while open, if required). Raises NotFound, or Conflict saying what changed."""
+        ...
+
+    def commit_resolution(
+        self,
+        *,
+        decision: PostingDecision,
+        change: FollowupChange,
+        release: CashRelease | None,
+        recorded_at: datetime,
+    ) -> None:
+        """All or nothing: the follow-up's change, the decision's posting and claim (as
+        ClaimStorage.commit), the released money (only while held) and the follow-ups the decision
+        raises. Raises, first to last: the change's NotFound or Conflict, AlreadyPosted, Conflict
+        (the money is no longer held), ClaimChanged."""
+        ...

@@ -1,0 +1,374 @@
+"""In-memory stores, queue and inbox that keep the contracts of remitflow.services.ports.
+
+They hold what they are given and check the same conditions the DynamoDB stores write into their
+requests (a posting id stored once, a claim written only at the version it was read at, a worklist
+change only at the version the biller saw, held money released once), raising the same domain
+errors. A transaction checks every condition before it writes anything.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from remitflow.bank.models import BankTransaction
+from remitflow.domain.claims import Claim, FeeSchedule, FeeScheduleEntry, modifier_key
+from remitflow.domain.errors import AlreadyPosted, ClaimChanged, Conflict, NotFound
+from remitflow.domain.followups import Followup, FollowupStatus
+from remitflow.domain.matching import Deposit, EraPayment, Match
+from remitflow.domain.posting import PostingDecision
+from remitflow.domain.provider_adjustments import ProviderLedgerEntry
+from remitflow.domain.resolutions import WorkItem
+from remitflow.services.ports import (
+    BadCursor,
+    CashRelease,
+    FollowupChange,
+    RemittanceKey,
+    StoredPosting,
+    WorklistFilter,
+)
+
+CHUNK = 256  # small, so readers meet chunk boundaries inside segments and rows
+
+
+class FakeInbox:
+    def __init__(self, files: Mapping[str, bytes] | None = None) -> None:
+        self.files: dict[str, bytes] = dict(files or {})
+        self.summaries: dict[str, dict[str, Any]] = {}
+
+    def stream(self, key: str, version_id: str | None = None) -> Iterator[bytes]:
+        data = self.files[key]
+        for start in range(0, len(data), CHUNK):
+            yield data[start : start + CHUNK]
+
+    def put_summary(self, source_key: str, summary: dict[str, Any]) -> str:
+        self.summaries[source_key] = summary
+        return f"processed/{source_key}.json"
+
+    def put(self, key: str, body: bytes) -> None:
+        self.files[key] = body
+
+
+class FakeQueue:
+    def __init__(self) -> None:
+        self.sent: list[Followup] = []
+
+    def send(self, followups: Sequence[Followup]) -> int:
+        unique = list({f.id: f for f in followups}.values())
+        self.sent.extend(unique)
+        return len(unique)
+
+    def types(self) -> Counter[str]:
+        return Counter(f.type.value for f in self.sent)
+
+
+class FakeRemittances:
+    table = "remittances"
+
+    def __init__(self) -> None:
+        self.records: dict[str, dict[str, Any]] = {}  # by era id
+        self.held: dict[str, dict[str, Any]] = {}  # unapplied cash by hold id
+        self.provider_entries: dict[str, ProviderLedgerEntry] = {}
+        self.fees: dict[tuple[str, str, tuple[str, ...]], FeeScheduleEntry] = {}
+
+    def claim_remittance(self, key: RemittanceKey, attributes: Mapping[str, Any]) -> dict[str, Any] | None:
+        existing = self.records.get(key.era_id)
+        if existing is not None and existing.get("source_key") != attributes["source_key"]:
+            return dict(existing)
+        self.records[key.era_id] = dict(attributes)  # the same file again replaces its record
+        return None
+
+    def finish_remittance(
+        self, key: RemittanceKey, totals: Mapping[str, Any], provider_entries: Sequence[ProviderLedgerEntry]
+    ) -> None:
+        self.records.setdefault(key.era_id, {}).update(totals)
+        self.provider_entries |= {entry.entry_id: entry for entry in provider_entries}
+
+    def hold_cash(self, hold_id: str, amount: Decimal, followup: Followup) -> None:
+        self.held[hold_id] = {
+            "claim_id": followup.claim_id,
+            "amount": amount,
+            "payer_id": followup.payer_id,
+            "status": "held",
+            "source": followup.source,
+            "followup_id": followup.id,
+        }
+
+    def unapplied(self, posting_id: str) -> dict[str, Any] | None:
+        held = self.held.get(posting_id)
+        return None if held is None else dict(held)
+
+    def fee_schedule(self, payer_id: str) -> FeeSchedule:
+        return FeeSchedule(entries=[entry for key, entry in self.fees.items() if key[0] == payer_id])
+
+    def put_fee_schedule(self, entries: Iterable[FeeScheduleEntry]) -> int:
+        written = 0
+        for entry in entries:
+            self.fees[(entry.payer_id, entry.procedure_code.upper(), modifier_key(entry.modifiers))] = entry
+            written += 1
+        return written
+
+
+class FakeClaims:
+    """Claims and their postings; held money goes to the remittances store the commit names."""
+
+    def __init__(self, remittances: FakeRemittances) -> None:
+        self.remittances = remittances
+        self.claims: dict[str, Claim] = {}
+        self.ledgers: dict[str, dict[str, StoredPosting]] = {}  # claim id -> posting id -> posting, oldest first
+
+    def read(self, wanted: Sequence[tuple[str, str]]) -> tuple[dict[str, Claim], dict[str, StoredPosting]]:
+        claims = {cid: self.claims[cid] for cid, _ in wanted if cid in self.claims}
+        postings: dict[str, StoredPosting] = {}
+        for cid, pid in wanted:
+            stored = self.ledgers.get(cid, {}).get(pid)
+            if stored is not None:
+                postings[pid] = stored
+        return claims, postings
+
+    def get(self, claim_id: str) -> Claim | None:
+        return self.claims.get(claim_id)
+
+    def postings(self, claim_id: str) -> list[StoredPosting]:
+        return list(self.ledgers.get(claim_id, {}).values())
+
+    def commit(self, decision: PostingDecision, *, unapplied_table: str, recorded_at: datetime) -> None:
+        if unapplied_table != self.remittances.table:
+            raise LookupError(f"no table {unapplied_table!r}")
+        if self.posting_stored(decision):
+            raise AlreadyPosted(decision.posting_id)
+        if self.claim_moved(decision) or (decision.unapplied_cash and decision.posting_id in self.remittances.held):
+            raise Conflict(decision.claim_id)
+        self.write(decision)
+        if decision.unapplied_cash:
+            self.remittances.held[decision.posting_id] = {
+                "claim_id": decision.claim_id,
+                "amount": decision.unapplied_cash,
+                "payer_id": decision.remittance.payer_id,
+                "status": "held",
+                "source": decision.remittance.source_key,
+                "posting_id": decision.posting_id,
+                "outcome": decision.outcome.value,
+            }
+
+    def import_claim(self, claim: Claim) -> None:
+        current = self.claims.get(claim.claim_id)
+        refreshed: dict[str, Any] = {"account_id": claim.account_id, "payer_id": claim.payer_id, "lines": claim.lines}
+        refreshed |= {"charge_amount": claim.charge_amount}
+        if claim.patient_name:
+            refreshed["patient_name"] = claim.patient_name
+        if current is None:
+            self.claims[claim.claim_id] = Claim(claim_id=claim.claim_id, version=1, **refreshed)
+        else:
+            self.claims[claim.claim_id] = current.model_copy(update=refreshed | {"version": current.version + 1})
+
+    # -- the conditions and the write of a posting, shared with the worklist's resolutions --------
+
+    def posting_stored(self, decision: PostingDecision) -> bool:
+        return decision.posting_id in self.ledgers.get(decision.claim_id, {})
+
+    def claim_moved(self, decision: PostingDecision) -> bool:
+        """The claim is not at the version the decision was made on (or, for no claim, now exists)."""
+        current = self.claims.get(decision.claim_id)
+        if decision.claim is None:
+            return current is not None
+        return current is None or current.version != decision.claim.version - 1
+
+    def write(self, decision: PostingDecision) -> None:
+        posting = StoredPosting(decision.record(), list(decision.followups), decision.unapplied_cash)
+        self.ledgers.setdefault(decision.claim_id, {})[decision.posting_id] = posting
+        if decision.claim is not None:
+            self.claims[decision.claim_id] = decision.claim
+
+
+class FakeReconciliation:
+    """Bank transactions, waiting items and matches; an ERA opens on its remittance's record."""
+
+    def __init__(self, remittances: FakeRemittances) -> None:
+        self.remittances = remittances
+        self.transactions: dict[str, BankTransaction] = {}
+        self.open_eras: dict[str, tuple[EraPayment, Any]] = {}
+        self.open_deposits: dict[str, Deposit] = {}
+        self.match_records: dict[str, dict[str, Any]] = {}
+
+    def record_deposit(self, transaction: BankTransaction, deposit: Deposit | None) -> bool:
+        if transaction.transaction_id in self.transactions:
+            return False
+        self.transactions[transaction.transaction_id] = transaction
+        if deposit is not None:
+            self.open_deposits[deposit.deposit_id] = deposit
+        return True
+
+    def open_era(self, era: EraPayment, posted_payment: Any) -> bool:
+        record = self.remittances.records.get(era.era_id)
+        if record is None or record.get("recon_opened"):
+            return False
+        record["recon_opened"] = True
+        self.open_eras[era.era_id] = (era, posted_payment)
+        return True
+
+    def open_items(self) -> tuple[list[EraPayment], list[Deposit], dict[str, Any]]:
+        eras = [self.open_eras[era_id][0] for era_id in sorted(self.open_eras)]
+        deposits = [self.open_deposits[deposit_id] for deposit_id in sorted(self.open_deposits)]
+        return eras, deposits, {era_id: posted for era_id, (_, posted) in self.open_eras.items()}
+
+    def matches(self) -> list[dict[str, Any]]:
+        return [self.match_records[match_id] for match_id in sorted(self.match_records)]
+
+    def commit_match(
+        self, match: Match, eras: list[EraPayment], deposits: list[Deposit], posted: Mapping[str, Any]
+    ) -> bool:
+        still_waiting = all(e in self.open_eras for e in match.era_ids)
+        still_waiting &= all(d in self.open_deposits for d in match.deposit_ids)
+        if match.match_id in self.match_records or not still_waiting:
+            return False
+        for era_id in match.era_ids:
+            del self.open_eras[era_id]
+        for deposit_id in match.deposit_ids:
+            del self.open_deposits[deposit_id]
+        self.match_records[match.match_id] = match.model_dump() | {
+            "eras": [e.model_dump() for e in eras],
+            "deposits": [d.model_dump(exclude={"text_hint"}) for d in deposits],
+            "posted": {e.era_id: posted[e.era_id] for e in eras if posted.get(e.era_id) is not None},
+        }
+        return True
+
+
+class FakeWorklist:
+    """Follow-ups as flat records (the follow-up's fields and its worklist state side by side, as the
+    table keeps them); a resolution that moves money writes the claims and the held money too."""
+
+    def __init__(self, claims: FakeClaims, remittances: FakeRemittances) -> None:
+        self.claims = claims
+        self.remittances = remittances
+        self.items: dict[str, dict[str, Any]] = {}
+
+    def add(self, followup: Followup) -> bool:
+        if followup.id in self.items:
+            return False
+        self.items[followup.id] = followup.model_dump() | {"version": 0, "history": []}
+        return True
+
+    def work_item(self, followup_id: str) -> WorkItem | None:
+        item = self.items.get(followup_id)
+        return None if item is None else _work_item(item)
+
+    def open_of_type(self, followup_type: str) -> Iterator[WorkItem]:
+        where = WorklistFilter(status=FollowupStatus.OPEN.value, type=followup_type)
+        return iter(self._listing(where))
+
+    def page(
+        self, where: WorklistFilter, *, limit: int, cursor: str | None = None
+    ) -> tuple[list[WorkItem], str | None]:
+        if not (where.status or where.type):
+            raise ValueError("listing needs a status or a type")
+        listing = "status" if where.status else "type"
+        items = self._listing(where)
+        if cursor is not None:
+            after = _after(cursor, listing)
+            items = [i for i in items if (i.followup.created_at.isoformat(), i.followup.id) > after]
+        if len(items) <= limit:
+            return items, None
+        last = items[limit - 1].followup
+        return items[:limit], f"{listing}|{last.created_at.isoformat()}|{last.id}"
+
+    def counts_by_type(self, status: str) -> dict[str, int]:
+        counts = Counter(item["type"] for item in self.items.values() if item["status"] == status)
+        return dict(sorted((str(t), n) for t, n in counts.items()))
+
+    def change(self, change: FollowupChange) -> WorkItem:
+        refusal = self._refusal(change)
+        if refusal is not None:
+            raise refusal
+        self._apply(change)
+        return _work_item(self.items[change.followup_id])
+
+    def commit_resolution(
+        self,
+        *,
+        decision: PostingDecision,
+        change: FollowupChange,
+        release: CashRelease | None,
+        recorded_at: datetime,
+    ) -> None:
+        refusal = self._refusal(change)
+        if refusal is not None:
+            raise refusal
+        if self.claims.posting_stored(decision):
+            raise AlreadyPosted(decision.posting_id)
+        if release is not None and self.remittances.held.get(release.held_posting_id, {}).get("status") != "held":
+            raise Conflict("the held money is no longer held: it was applied or released meanwhile")
+        if self.claims.claim_moved(decision):
+            raise ClaimChanged(f"claim {decision.claim_id} changed meanwhile")
+        if any(f.id in self.items for f in decision.followups):
+            raise Conflict(f"follow-up {change.followup_id} or claim {decision.claim_id} was being changed")
+        self.claims.write(decision)
+        if release is not None:
+            held = self.remittances.held[release.held_posting_id]
+            held |= {"status": "applied"} | dict(release.fields)
+        self._apply(change)
+        for followup in decision.followups:
+            self.add(followup)
+
+    def _listing(self, where: WorklistFilter) -> list[WorkItem]:
+        items = [_work_item(item) for item in self.items.values()]
+        return sorted((i for i in items if _matches(i, where)), key=lambda i: (i.followup.created_at, i.followup.id))
+
+    def _refusal(self, change: FollowupChange) -> Exception | None:
+        item = self.items.get(change.followup_id)
+        if item is None:
+            return NotFound(f"no follow-up {change.followup_id!r}")
+        resolved = item["status"] == FollowupStatus.RESOLVED.value
+        if change.require_open and resolved:
+            return Conflict(f"follow-up {change.followup_id} is already resolved")
+        if item["version"] != change.expected_version:
+            return Conflict(f"follow-up {change.followup_id} changed since version {change.expected_version}")
+        return None
+
+    def _apply(self, change: FollowupChange) -> None:
+        item = self.items[change.followup_id]
+        updated = item | dict(change.set)
+        for name in change.remove:
+            updated.pop(name, None)
+        updated["version"] = change.expected_version + 1
+        updated["history"] = [*item["history"], change.audit]
+        self.items[change.followup_id] = updated
+
+
+def _work_item(item: Mapping[str, Any]) -> WorkItem:
+    followup = Followup.model_validate({name: item[name] for name in Followup.model_fields if name in item})
+    state = {name: item[name] for name in WorkItem.model_fields if name in item and name != "followup"}
+    return WorkItem.model_validate(state | {"followup": followup})
+
+
+def _matches(item: WorkItem, where: WorklistFilter) -> bool:
+    f = item.followup
+    equal = [
+        (where.status, f.status.value),
+        (where.type, f.type.value),
+        (where.payer_id, f.payer_id),
+        (where.claim_id, f.claim_id),
+        (where.assignee, item.assignee),
+    ]
+    if any(wanted is not None and wanted != actual for wanted, actual in equal):
+        return False
+    if where.created_from and f.created_at < where.created_from:
+        return False
+    if where.created_to and f.created_at > where.created_to:
+        return False
+    # A follow-up without an amount matches no amount filter, as in DynamoDB.
+    if where.min_amount is not None and (f.amount is None or f.amount < where.min_amount):
+        return False
+    return not (where.max_amount is not None and (f.amount is None or f.amount > where.max_amount))
+
+
+def _after(cursor: str, listing: str) -> tuple[str, str]:
+    parts = cursor.split("|")
+    if len(parts) != 3:
+        raise BadCursor("not a cursor this listing gave out")
+    if parts[0] != listing:
+        raise BadCursor("the cursor belongs to another listing (status or type changed): start again without it")
+    return parts[1], parts[2]
