@@ -33,7 +33,7 @@ from remitflow.domain.ledger import (
     payment_entries,
     reversal_entries,
 )
-from remitflow.domain.lines import match_lines
+from remitflow.domain.lines import WHY_AMBIGUOUS, LineMatch, ambiguity, pair_lines
 from remitflow.domain.underpayment import UnderpaymentTolerance, underpaid_lines
 from remitflow.domain.values import ZERO, DomainModel, Money, cents, money_text, stable_id
 from remitflow.x12.models import Adjustment, BrokenClaim, ClaimPayment, ServiceLine, TransactionHeader
@@ -267,8 +267,10 @@ def _post(
     posting: _Posting, claim: Claim, fee_schedule: FeeSchedule, tolerance: UnderpaymentTolerance
 ) -> PostingDecision:
     cp = posting.cp
-    matches = match_lines(cp.service_lines, claim.lines)
-    entries = payment_entries(cp, matches, posting.id, claim)
+    pairs = pair_lines(cp.service_lines, claim.lines)
+    matches = [pair.claim_line for pair in pairs]
+    notes = [pair.note(index, line) for index, (pair, line) in enumerate(zip(pairs, cp.service_lines, strict=True), 1)]
+    entries = payment_entries(cp, matches, posting.id, claim, notes)
     balances = balance_updates(claim, entries)
     posted = posting.touched(claim, **balances)
     posted = posted.model_copy(update={"status": _status_after(cp, posted)})
@@ -287,6 +289,9 @@ def _post(
                 denied_lines_only=True,
             )
         )
+    unmatched = _ambiguous_lines(posting, pairs)
+    if unmatched is not None:
+        followups.append(unmatched)
     short = underpaid_lines(
         cp.service_lines,
         matches,
@@ -328,6 +333,34 @@ def _status_after(claim_payment: ClaimPayment, posted: Claim) -> ClaimStatus:
     if not claim_payment.paid_amount and posted.patient_balance > 0:
         return ClaimStatus.PATIENT_RESPONSIBILITY
     return ClaimStatus.PAID
+
+
+def _ambiguous_lines(posting: _Posting, pairs: Sequence[LineMatch]) -> Followup | None:
+    """One LINE_NOT_MATCHED for the service lines that fit several claim lines equally (posted at claim
+    level), naming each line's procedure, date and candidates; its amount is what those lines paid."""
+    lines = [
+        (index, line, pair)
+        for index, (line, pair) in enumerate(zip(posting.cp.service_lines, pairs, strict=True), start=1)
+        if pair.candidates
+    ]
+    if not lines:
+        return None
+    which = "; ".join(ambiguity(index, line, pair.candidates) for index, line, pair in lines)
+    return posting.followup(
+        FollowupType.LINE_NOT_MATCHED,
+        cents(sum((line.paid_amount for _, line, _ in lines), ZERO)),
+        reason=f"{which} ({WHY_AMBIGUOUS}): posted at claim level; choose the claim line",
+        lines=[
+            _line_detail(index, line)
+            | {
+                "service_date": None if line.service_date is None else line.service_date.isoformat(),
+                "units": str(line.units),
+                "paid_amount": money_text(line.paid_amount),
+                "candidate_lines": pair.candidates,
+            }
+            for index, line, pair in lines
+        ],
+    )
 
 
 def _balance_detail(claim: Claim) -> dict[str, str]:
