@@ -17,6 +17,9 @@ class ClaimStatus(StrEnum):
     OPEN = "open"
     PAID = "paid"  # the payer is done: nothing left on the insurance balance
     PARTIALLY_PAID = "partially_paid"
+    # The payer processed the claim and paid nothing: what it allowed went to the patient (PR-1
+    # deductible, PR-2 coinsurance, PR-3 copay). Nothing is left on the insurance balance; the patient owes.
+    PATIENT_RESPONSIBILITY = "patient_responsibility"
     DENIED = "denied"
     FORWARDED = "forwarded"  # processed and sent on; waits for the next payer
     CLOSED = "closed"

@@ -88,20 +88,27 @@ class _Book:
             self.add(kind, a.amount, group=a.group, reason=a.reason, quantity=a.quantity, **where)
 
 
-def _line_place(index: int, line: ServiceLine, match: ClaimLine | None) -> dict[str, object]:
+def _line_place(index: int, line: ServiceLine, match: ClaimLine | None, note: str | None) -> dict[str, object]:
     if match is not None:
-        return {"line_number": match.line_number, "procedure_code": match.procedure_code}
+        place: dict[str, object] = {"line_number": match.line_number, "procedure_code": match.procedure_code}
+        return place | ({"note": note} if note else {})
     reference = f", REF*6R {line.line_control_number}" if line.line_control_number else ""
     return {
         "procedure_code": line.procedure.code,
-        "note": f"service line {index} ({line.procedure.code}{reference}) matched no claim line: posted at claim level",
+        "note": note
+        or f"service line {index} ({line.procedure.code}{reference}) matched no claim line: posted at claim level",
     }
 
 
 def payment_entries(
-    claim_payment: ClaimPayment, matches: Sequence[ClaimLine | None], posting_id: str, claim: Claim
+    claim_payment: ClaimPayment,
+    matches: Sequence[ClaimLine | None],
+    posting_id: str,
+    claim: Claim,
+    notes: Sequence[str | None] = (),
 ) -> list[LedgerEntry]:
     """Payments and adjustments of a processed claim payment; the payments always add up to CLP04.
+    `notes` (one per service line, optional) say on each of the line's entries how it was matched.
 
     A later payer's claim payment (CLP02 2, 3, 20 or 21) restates the whole claim. When earlier payers'
     remittances are already posted to it, its OA-23 (their payments and adjustments) is recorded
@@ -113,7 +120,7 @@ def payment_entries(
     after_earlier_payers = claim_payment.status_code in LATER_PAYER and _settled_by_payers(claim) != 0
     lines_paid = ZERO
     for index, (line, match) in enumerate(zip(claim_payment.service_lines, matches, strict=True), start=1):
-        place = _line_place(index, line, match)
+        place = _line_place(index, line, match, notes[index - 1] if notes else None)
         if line.paid_amount:
             book.add(EntryKind.PAYMENT, line.paid_amount, **place)
         lines_paid += line.paid_amount

@@ -33,7 +33,7 @@ from remitflow.domain.ledger import (
     payment_entries,
     reversal_entries,
 )
-from remitflow.domain.lines import match_lines
+from remitflow.domain.lines import WHY_AMBIGUOUS, LineMatch, ambiguity, pair_lines
 from remitflow.domain.underpayment import UnderpaymentTolerance, underpaid_lines
 from remitflow.values import ZERO, DomainModel, Money, cents, money_text, stable_id
 from remitflow.x12.models import Adjustment, BrokenClaim, ClaimPayment, ServiceLine, TransactionHeader
@@ -267,15 +267,13 @@ def _post(
     posting: _Posting, claim: Claim, fee_schedule: FeeSchedule, tolerance: UnderpaymentTolerance
 ) -> PostingDecision:
     cp = posting.cp
-    matches = match_lines(cp.service_lines, claim.lines)
-    entries = payment_entries(cp, matches, posting.id, claim)
+    pairs = pair_lines(cp.service_lines, claim.lines)
+    matches = [pair.claim_line for pair in pairs]
+    notes = [pair.note(index, line) for index, (pair, line) in enumerate(zip(pairs, cp.service_lines, strict=True), 1)]
+    entries = payment_entries(cp, matches, posting.id, claim, notes)
     balances = balance_updates(claim, entries)
     posted = posting.touched(claim, **balances)
-    if cp.status_code in PROCESSED_AND_FORWARDED:
-        status = ClaimStatus.FORWARDED
-    else:
-        status = ClaimStatus.PARTIALLY_PAID if posted.insurance_balance > 0 else ClaimStatus.PAID
-    posted = posted.model_copy(update={"status": status})
+    posted = posted.model_copy(update={"status": _status_after(cp, posted)})
 
     followups = []
     denied = denied_lines(cp)
@@ -291,6 +289,9 @@ def _post(
                 denied_lines_only=True,
             )
         )
+    unmatched = _ambiguous_lines(posting, pairs)
+    if unmatched is not None:
+        followups.append(unmatched)
     short = underpaid_lines(
         cp.service_lines,
         matches,
@@ -318,8 +319,48 @@ def _post(
                 balances=_balance_detail(posted),
             )
         )
-    outcome = Outcome.FORWARDED if status is ClaimStatus.FORWARDED else Outcome.POSTED
+    outcome = Outcome.FORWARDED if posted.status is ClaimStatus.FORWARDED else Outcome.POSTED
     return posting.decision(outcome, claim=posted, entries=entries, followups=followups)
+
+
+def _status_after(claim_payment: ClaimPayment, posted: Claim) -> ClaimStatus:
+    """Forwarded to the next payer; partially paid while the payers still owe; else the payer is done:
+    paid, or, when it paid nothing and left the balance to the patient, the patient's responsibility."""
+    if claim_payment.status_code in PROCESSED_AND_FORWARDED:
+        return ClaimStatus.FORWARDED
+    if posted.insurance_balance > 0:
+        return ClaimStatus.PARTIALLY_PAID
+    if not claim_payment.paid_amount and posted.patient_balance > 0:
+        return ClaimStatus.PATIENT_RESPONSIBILITY
+    return ClaimStatus.PAID
+
+
+def _ambiguous_lines(posting: _Posting, pairs: Sequence[LineMatch]) -> Followup | None:
+    """One LINE_NOT_MATCHED for the service lines that fit several claim lines equally (posted at claim
+    level), naming each line's procedure, date and candidates; its amount is what those lines paid."""
+    lines = [
+        (index, line, pair)
+        for index, (line, pair) in enumerate(zip(posting.cp.service_lines, pairs, strict=True), start=1)
+        if pair.candidates
+    ]
+    if not lines:
+        return None
+    which = "; ".join(ambiguity(index, line, pair.candidates) for index, line, pair in lines)
+    return posting.followup(
+        FollowupType.LINE_NOT_MATCHED,
+        cents(sum((line.paid_amount for _, line, _ in lines), ZERO)),
+        reason=f"{which} ({WHY_AMBIGUOUS}): posted at claim level; choose the claim line",
+        lines=[
+            _line_detail(index, line)
+            | {
+                "service_date": None if line.service_date is None else line.service_date.isoformat(),
+                "units": str(line.units),
+                "paid_amount": money_text(line.paid_amount),
+                "candidate_lines": pair.candidates,
+            }
+            for index, line, pair in lines
+        ],
+    )
 
 
 def _balance_detail(claim: Claim) -> dict[str, str]:
@@ -330,14 +371,22 @@ def _balance_detail(claim: Claim) -> dict[str, str]:
 
 
 def denied_lines(claim_payment: ClaimPayment) -> list[int]:
-    """The lines (from 1) of a paid claim that the payer paid nothing on and the patient does not owe
-    either: denied, bundled or rejected (CO-50, CO-97, CO-16...), to appeal or correct like a denied
-    claim. A line a prior payer paid (OA-23) or left to the patient (PR) is not denied."""
+    """The lines (from 1) of a processed claim that the payer paid nothing on and the patient owes
+    nothing for: denied, bundled or rejected (CO-50, CO-97, CO-16...), to appeal or correct like a
+    denied claim. A line a prior payer paid (OA-23) is not denied, nor one whose allowed amount went to
+    the patient (PR-1 deductible, PR-2 coinsurance, PR-3 copay, even beside a CO-45 reduction)."""
     return [
         index
         for index, line in enumerate(claim_payment.service_lines, start=1)
-        if not line.paid_amount and line.charge_amount > 0 and any(map(_kept_by_the_payer, line.adjustments))
+        if not line.paid_amount
+        and line.charge_amount > 0
+        and _owed_by_the_patient(line) <= 0
+        and any(map(_kept_by_the_payer, line.adjustments))
     ]
+
+
+def _owed_by_the_patient(line: ServiceLine) -> Decimal:
+    return sum((a.amount for a in line.adjustments if a.group == "PR"), ZERO)
 
 
 def _kept_by_the_payer(adjustment: Adjustment) -> bool:

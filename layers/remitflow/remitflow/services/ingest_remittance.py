@@ -32,6 +32,7 @@ from remitflow.domain.posting import (
     posting_id,
 )
 from remitflow.domain.provider_adjustments import decide_provider_adjustments
+from remitflow.domain.remittance_balance import unbalanced_transaction
 from remitflow.domain.underpayment import UnderpaymentTolerance
 from remitflow.services.clock import utc_now
 from remitflow.services.ports import ClaimStorage, FollowupSender, InboxFiles, RemittanceKey, RemittanceStorage
@@ -376,8 +377,16 @@ class _TransactionRun:
         self._flush()
         entries, followups = decide_provider_adjustments(end.totals.provider_adjustments, self.remittance, self.now)
         self.totals.provider_adjustments = cents(sum((e.amount for e in entries), ZERO))
-        if not end.totals.balanced or end.totals.errors or self.totals.accounted != self.totals.payment_amount:
-            followups.append(self._unbalanced(end))
+        unbalanced = unbalanced_transaction(
+            end.totals,
+            remittance=self.remittance,
+            transaction_key=self.key.era_id,
+            payment_amount=self.totals.payment_amount,
+            accounted=self.totals.accounted,
+            now=self.now,
+        )
+        if unbalanced is not None:  # money beyond what the claims' own follow-ups hold
+            followups.append(unbalanced)
         t = self.totals
         self.ingest.remittances.finish_remittance(
             self.key,
@@ -422,24 +431,3 @@ class _TransactionRun:
             return
         if reconciliation.open_era(era, cents(self.totals.posted_payment)):
             self.summary.eras_opened += 1
-
-    def _unbalanced(self, end: TransactionEnd) -> Followup:
-        """The transaction set itself does not add up (sum of CLP04 - sum of PLB != BPR02) or parts were unreadable."""
-        t = self.totals
-        return new_followup(
-            FollowupType.UNBALANCED,
-            key=("transaction", self.key.era_id),
-            created_at=self.now,
-            source=self.summary.source_key,
-            payer_id=t.payer_id,
-            amount=t.payment_amount,
-            detail={
-                "reason": "the remittance does not balance: its claim payments and provider adjustments "
-                "do not add up to the payment amount",
-                "trace_number": t.trace_number,
-                "payment_amount": money_text(t.payment_amount),
-                "accounted_for": money_text(t.accounted),
-                "balance_errors": end.totals.balance_errors[:50],
-                "errors": end.totals.errors[:50],
-            },
-        )
