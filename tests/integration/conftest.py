@@ -15,6 +15,7 @@ from remitflow.adapters.dynamodb import ClaimsStore, RemittancesStore, WorklistS
 from remitflow.runtime import Clients, Stores
 from remitflow.settings import Settings
 from remitflow_local import LocalStack, deploy_local_stack
+from remitflow_local.reset import StackData
 from remitflow_local.runner import LocalRunner, function_settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -23,13 +24,18 @@ SAMPLES = ROOT / "samples"
 REGION = "us-east-1"
 
 
-@pytest.fixture
-def aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "AWS_ENDPOINT_URL"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
+@pytest.fixture(scope="module")
+def aws_env() -> Iterator[None]:
+    """Fake credentials and the region, for as long as the module's stack lives (monkeypatch is per test)."""
+    with pytest.MonkeyPatch.context() as env:
+        for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "AWS_ENDPOINT_URL"):
+            env.delenv(name, raising=False)
+        env.setenv("AWS_ACCESS_KEY_ID", "testing")
+        env.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+        env.setenv("AWS_DEFAULT_REGION", REGION)
+        # The queues are purged before every test: more often than AWS's (and moto's) one purge a minute.
+        env.setenv("MOTO_SQS_ENFORCE_STRICT_QUEUE_PURGE_BEHAVIOUR", "false")
+        yield
 
 
 @dataclass
@@ -40,6 +46,12 @@ class Harness:
     runner: LocalRunner
     settings: Settings
     stores: Stores
+    data: StackData
+
+    def reset(self) -> None:
+        """Back to the stack as deployed: no items, objects or messages, and a runner that ran nothing."""
+        self.data.clear()
+        self.runner.reset()
 
     @property
     def claims(self) -> ClaimsStore:
@@ -80,11 +92,25 @@ class Harness:
         return result
 
 
-@pytest.fixture
-def harness(aws_env: None) -> Iterator[Harness]:
+@pytest.fixture(scope="module")
+def deployed(aws_env: None) -> Iterator[Harness]:
+    """template.yaml deployed once per test module: deploying takes seconds, emptying milliseconds.
+
+    Per module, not per session: moto's state is global to the process and a nested mock_aws does
+    not reset it, so a stack kept for the session would still be there when test_local_stack.py
+    deploys its own "remitflow" stack. Each module's mock_aws starts from an empty moto.
+    """
     with mock_aws():
         stack = deploy_local_stack(TEMPLATE)
         settings = function_settings(stack.functions["RemittanceIngest"])
         stores = Stores.create(settings, Clients.create(boto3.Session(region_name=REGION)))
         runner = LocalRunner(stack, environment={"POWERTOOLS_LOG_LEVEL": "WARNING", "LOG_LEVEL": "WARNING"})
-        yield Harness(stack=stack, runner=runner, settings=settings, stores=stores)
+        data = StackData.of(stack)
+        yield Harness(stack=stack, runner=runner, settings=settings, stores=stores, data=data)
+
+
+@pytest.fixture
+def harness(deployed: Harness) -> Harness:
+    """The module's stack, emptied: every test starts from the stack as deployed and sees no other's data."""
+    deployed.reset()
+    return deployed

@@ -20,6 +20,7 @@ from moto import mock_aws
 from moto.server import ThreadedMotoServer
 
 from remitflow_local import LocalStack, LocalStackError, deploy_local_stack, load_template
+from remitflow_local.runner import function_settings
 
 TEMPLATE = Path(__file__).resolve().parents[2] / "template.yaml"
 REGION = "us-east-1"
@@ -230,12 +231,13 @@ def test_functions_see_the_stacks_names_in_their_environment(stack: LocalStack) 
         assert env["POWERTOOLS_SERVICE_NAME"] == SERVICE_NAMES[logical_id]
         assert env["POWERTOOLS_METRICS_NAMESPACE"] == "remitflow"
         assert env["LOG_LEVEL"] == "INFO"
-        assert env["INBOX_BUCKET_NAME"] == stack.inbox_bucket
-        assert env["CLAIMS_TABLE_NAME"] == stack.claims_table
-        assert env["REMITTANCES_TABLE_NAME"] == stack.remittances_table
-        assert env["FOLLOWUPS_TABLE_NAME"] == stack.followups_table
-        assert env["IDEMPOTENCY_TABLE_NAME"] == stack.idempotency_table
-        assert env["FOLLOWUP_QUEUE_URL"] == stack.followup_queue_url
+        settings = function_settings(function)  # what the settings model reads from that environment
+        assert settings.inbox_bucket_name == stack.inbox_bucket
+        assert settings.claims_table_name == stack.claims_table
+        assert settings.remittances_table_name == stack.remittances_table
+        assert settings.followups_table_name == stack.followups_table
+        assert settings.idempotency_table_name == stack.idempotency_table
+        assert settings.followup_queue_url == stack.followup_queue_url
         assert function.name == stack.outputs[f"{logical_id}FunctionName"]
 
 
