@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +47,7 @@ class Harness:
     settings: Settings
     stores: Stores
     data: StackData
+    clients: Clients
 
     def reset(self) -> None:
         """Back to the stack as deployed: no items, objects or messages, and a runner that ran nothing."""
@@ -103,14 +104,18 @@ def deployed(aws_env: None) -> Iterator[Harness]:
     with mock_aws():
         stack = deploy_local_stack(TEMPLATE)
         settings = function_settings(stack.functions["RemittanceIngest"])
-        stores = Stores.create(settings, Clients.create(boto3.Session(region_name=REGION)))
+        clients = Clients.create(boto3.Session(region_name=REGION))
+        stores = Stores.create(settings, clients)
         runner = LocalRunner(stack, environment={"POWERTOOLS_LOG_LEVEL": "WARNING", "LOG_LEVEL": "WARNING"})
         data = StackData.of(stack)
-        yield Harness(stack=stack, runner=runner, settings=settings, stores=stores, data=data)
+        yield Harness(stack=stack, runner=runner, settings=settings, stores=stores, data=data, clients=clients)
 
 
 @pytest.fixture
 def harness(deployed: Harness) -> Harness:
-    """The module's stack, emptied: every test starts from the stack as deployed and sees no other's data."""
+    """The module's stack, emptied: every test starts from the stack as deployed and sees no other's data.
+
+    The stores are new for each test (tests replace their methods to inject crashes and races).
+    """
     deployed.reset()
-    return deployed
+    return replace(deployed, stores=Stores.create(deployed.settings, deployed.clients))

@@ -51,6 +51,7 @@ def test_a_test_leaves_data_everywhere(harness: Harness) -> None:
     leave_data_everywhere(harness)
     assert harness.claims.get("PCN1001") is not None
 
+    harness.stores.worklist.commit_resolution = lambda **_: None  # type: ignore[method-assign]  # an injected fault
     LEFT_BEHIND.update(harness=harness, stack=harness.stack, followups=[f["id"] for f in harness.followups()])
 
 
@@ -65,6 +66,7 @@ def test_the_next_test_sees_none_of_it_on_the_same_stack(harness: Harness) -> No
     assert [harness.worklist.get(f) for f in LEFT_BEHIND["followups"]] == [None] * len(LEFT_BEHIND["followups"])
     assert harness.runner.pump() == 0  # the event that was waiting is gone too
     assert "POWERTOOLS_SERVICE_NAME" not in harness.runner.environment
+    assert "commit_resolution" not in vars(harness.stores.worklist)  # new stores, without the fault
 
 
 def test_what_was_posted_before_posts_again_as_new(harness: Harness) -> None:
