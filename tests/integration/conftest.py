@@ -98,8 +98,9 @@ def deployed(aws_env: None) -> Iterator[Harness]:
     """template.yaml deployed once per test module: deploying takes seconds, emptying milliseconds.
 
     Per module, not per session: moto's state is global to the process and a nested mock_aws does
-    not reset it, so a stack kept for the session would still be there when test_local_stack.py
-    deploys its own "remitflow" stack. Each module's mock_aws starts from an empty moto.
+    not reset it, so a stack kept for the session would still be there when test_local_stack.py and
+    test_local_stack_deploy.py deploy their own "remitflow" stacks. Each module's mock_aws starts
+    from an empty moto, and is open for all of the module's tests.
     """
     with mock_aws():
         stack = deploy_local_stack(TEMPLATE)
