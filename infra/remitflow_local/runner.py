@@ -23,6 +23,7 @@ from typing import Any
 from urllib.parse import unquote_plus
 
 import boto3
+from aws_lambda_powertools.metrics import Metrics
 
 from remitflow.settings import Settings
 from remitflow_local.stack import LocalFunction, LocalStack
@@ -78,6 +79,7 @@ class LocalRunner:
         self.environment = dict(LOCAL_ENVIRONMENT) | dict(environment or {})
         if endpoint_url:
             self.environment["AWS_ENDPOINT_URL"] = endpoint_url
+        self._initial_environment = dict(self.environment)
         self.on_invoke = on_invoke
         self._modules: dict[str, ModuleType] = {}
         self._token = uuid.uuid4().hex[:8]
@@ -100,6 +102,21 @@ class LocalRunner:
             NotificationConfiguration={"QueueConfigurations": [{"QueueArn": arn, "Events": ["s3:ObjectCreated:*"]}]},
         )
         return url
+
+    def reset(self) -> None:
+        """Forget what earlier invocations left in this process, as fresh Lambda sandboxes would.
+
+        The functions' modules, and everything they hold (cached services and clients, Powertools
+        loggers' settings, idempotency and batch objects), are loaded again on the next invocation;
+        ``environment`` is again the one the runner was made with; S3 events not yet pumped are
+        dropped. The stack's data is not touched: see ``remitflow_local.reset.StackData``.
+        """
+        with self._invoke_lock:
+            for module in self._modules.values():
+                sys.modules.pop(module.__name__, None)
+            self._modules.clear()
+            self.environment = dict(self._initial_environment)
+            self.sqs.purge_queue(QueueUrl=self.inbox_events_url)
 
     # -- running functions --------------------------------------------------------------------
 
@@ -138,6 +155,7 @@ class LocalRunner:
                 function_name=function.name, invoked_function_arn=function.arn, timeout_seconds=function.timeout
             )
             with self._environment(function):
+                _clear_shared_metrics()
                 try:
                     result = handler(event, context)
                 except Exception as error:
@@ -237,6 +255,17 @@ class LocalRunner:
         )
         messages: list[dict[str, Any]] = response.get("Messages", [])
         return messages
+
+
+def _clear_shared_metrics() -> None:
+    """Start the invocation with no metrics, as every Lambda invocation does.
+
+    Powertools keeps one metric set for every Metrics object of the process, and flushes (and so
+    empties) it only when metrics are enabled. In Lambda each function has a process of its own;
+    here all of them share one, so without this the metrics one function added while metrics were
+    disabled would be published later by another, under its name.
+    """
+    Metrics().clear_metrics()
 
 
 def function_settings(function: LocalFunction) -> Settings:

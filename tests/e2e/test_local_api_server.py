@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import json
+import uuid
 from collections.abc import Iterator
 from typing import Any
 from urllib.error import HTTPError
@@ -73,7 +74,8 @@ def test_a_request_becomes_a_payload_v2_event_with_the_dev_identity(served: tupl
     assert context["stage"] == "$default"
     claims = context["authorizer"]["jwt"]["claims"]
     assert claims["email"] == "ana@example.test"
-    assert claims["sub"]
+    # A stable sub per identity, as Cognito gives each user one.
+    assert claims["sub"] == str(uuid.uuid5(uuid.NAMESPACE_URL, "remitflow-local:ana@example.test"))
 
 
 def test_the_function_response_is_written_back(served: tuple[LocalApiServer, Recorder]) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +17,7 @@ from remitflow.adapters.dynamodb.worklist import WorklistStore
 from remitflow.runtime import Clients, Stores
 from remitflow.settings import Settings
 from remitflow_local import LocalStack, deploy_local_stack
+from remitflow_local.reset import StackData
 from remitflow_local.runner import LocalRunner, function_settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -25,13 +26,18 @@ SAMPLES = ROOT / "samples"
 REGION = "us-east-1"
 
 
-@pytest.fixture
-def aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "AWS_ENDPOINT_URL"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
+@pytest.fixture(scope="module")
+def aws_env() -> Iterator[None]:
+    """Fake credentials and the region, for as long as the module's stack lives (monkeypatch is per test)."""
+    with pytest.MonkeyPatch.context() as env:
+        for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "AWS_ENDPOINT_URL"):
+            env.delenv(name, raising=False)
+        env.setenv("AWS_ACCESS_KEY_ID", "testing")
+        env.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+        env.setenv("AWS_DEFAULT_REGION", REGION)
+        # The queues are purged before every test: more often than AWS's (and moto's) one purge a minute.
+        env.setenv("MOTO_SQS_ENFORCE_STRICT_QUEUE_PURGE_BEHAVIOUR", "false")
+        yield
 
 
 @dataclass
@@ -42,6 +48,13 @@ class Harness:
     runner: LocalRunner
     settings: Settings
     stores: Stores
+    data: StackData
+    clients: Clients
+
+    def reset(self) -> None:
+        """Back to the stack as deployed: no items, objects or messages, and a runner that ran nothing."""
+        self.data.clear()
+        self.runner.reset()
 
     @property
     def claims(self) -> ClaimsStore:
@@ -82,11 +95,30 @@ class Harness:
         return result
 
 
-@pytest.fixture
-def harness(aws_env: None) -> Iterator[Harness]:
+@pytest.fixture(scope="module")
+def deployed(aws_env: None) -> Iterator[Harness]:
+    """template.yaml deployed once per test module: deploying takes seconds, emptying milliseconds.
+
+    Per module, not per session: moto's state is global to the process and a nested mock_aws does
+    not reset it, so a stack kept for the session would still be there when test_local_stack.py and
+    test_local_stack_deploy.py deploy their own "remitflow" stacks. Each module's mock_aws starts
+    from an empty moto, and is open for all of the module's tests.
+    """
     with mock_aws():
         stack = deploy_local_stack(TEMPLATE)
         settings = function_settings(stack.functions["RemittanceIngest"])
-        stores = Stores.create(settings, Clients.create(boto3.Session(region_name=REGION)))
+        clients = Clients.create(boto3.Session(region_name=REGION))
+        stores = Stores.create(settings, clients)
         runner = LocalRunner(stack, environment={"POWERTOOLS_LOG_LEVEL": "WARNING", "LOG_LEVEL": "WARNING"})
-        yield Harness(stack=stack, runner=runner, settings=settings, stores=stores)
+        data = StackData.of(stack)
+        yield Harness(stack=stack, runner=runner, settings=settings, stores=stores, data=data, clients=clients)
+
+
+@pytest.fixture
+def harness(deployed: Harness) -> Harness:
+    """The module's stack, emptied: every test starts from the stack as deployed and sees no other's data.
+
+    The stores are new for each test (tests replace their methods to inject crashes and races).
+    """
+    deployed.reset()
+    return replace(deployed, stores=Stores.create(deployed.settings, deployed.clients))

@@ -64,15 +64,14 @@ def test_function_runs_on_its_event(harness: Harness, function: str) -> None:
 
         if function == "RemittanceIngest":
             assert result == {
-                "processed": [
-                    {"key": OBJECTS and "remittances/acme-ach-2025-01-16.835", "claims_posted": 2, "unreadable": False}
-                ]
+                "processed": [{"key": "remittances/acme-ach-2025-01-16.835", "claims_posted": 2, "unreadable": False}]
             }
             claim = harness.claims.get("PCN1001")
             assert claim is not None and claim.insurance_paid == Decimal("160.00")
-        elif function == "ReferenceImport":
-            (processed,) = result["processed"]
-            assert processed["problems"] == 0 and processed["loaded"] > 0
+        elif function == "ReferenceImport":  # samples/: 6 claims (7 lines), 5 fee-schedule amounts, all good
+            (key,) = [r["s3"]["object"]["key"] for r in event(name)["Records"]]
+            kind, loaded = ("claims", 6) if key.startswith("claims/") else ("fee-schedule", 5)
+            assert result == {"processed": [{"key": key, "kind": kind, "loaded": loaded, "problems": 0}]}
         elif function == "DepositIngest":
             assert result == {
                 "processed": [

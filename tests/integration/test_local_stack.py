@@ -1,7 +1,8 @@
 """The local stack: template.yaml created in moto, code staged, names and event sources resolved.
 
-Each test works on a copy of the project layout in a temporary folder (the template plus trivial
-function folders and layer), so the real functions/ need not exist yet.
+The tests work on a copy of the project layout in a temporary folder (the template plus trivial
+function folders and layer), so the real functions/ need not exist yet. The stack is deployed once
+for the module and emptied before each test; deploying itself is tested in test_local_stack_deploy.py.
 """
 
 from __future__ import annotations
@@ -17,9 +18,10 @@ from typing import Any
 import boto3
 import pytest
 from moto import mock_aws
-from moto.server import ThreadedMotoServer
 
-from remitflow_local import LocalStack, LocalStackError, deploy_local_stack, load_template
+from remitflow_local import LocalStack, deploy_local_stack, load_template
+from remitflow_local.reset import StackData
+from remitflow_local.runner import function_settings
 
 TEMPLATE = Path(__file__).resolve().parents[2] / "template.yaml"
 REGION = "us-east-1"
@@ -53,29 +55,37 @@ def make_project(root: Path, *, with_functions: bool = True) -> Path:
     return root / "template.yaml"
 
 
-@pytest.fixture
-def aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
-
-
-@pytest.fixture
-def mocked(aws_env: None) -> Iterator[None]:
-    with mock_aws():
+@pytest.fixture(scope="module")
+def aws_env() -> Iterator[None]:
+    with pytest.MonkeyPatch.context() as env:
+        for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"):
+            env.delenv(name, raising=False)
+        env.setenv("AWS_ACCESS_KEY_ID", "testing")
+        env.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+        env.setenv("AWS_DEFAULT_REGION", REGION)
+        env.setenv("MOTO_SQS_ENFORCE_STRICT_QUEUE_PURGE_BEHAVIOUR", "false")  # emptied before every test
         yield
 
 
-@pytest.fixture
-def project(tmp_path: Path) -> Path:
-    return make_project(tmp_path / "project")
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return make_project(tmp_path_factory.mktemp("local-stack") / "project")
+
+
+@pytest.fixture(scope="module")
+def deployed(aws_env: None, project: Path) -> Iterator[tuple[LocalStack, StackData]]:
+    """One deployment for the module (the tests that deploy stacks themselves are in test_local_stack_deploy.py)."""
+    with mock_aws():
+        stack = deploy_local_stack(project)
+        yield stack, StackData.of(stack)
 
 
 @pytest.fixture
-def stack(mocked: None, project: Path) -> LocalStack:
-    return deploy_local_stack(project)
+def stack(deployed: tuple[LocalStack, StackData]) -> LocalStack:
+    """The module's stack, emptied of what earlier tests put in its tables, buckets and queues."""
+    stack, data = deployed
+    data.clear()
+    return stack
 
 
 def client(service: str) -> Any:
@@ -230,12 +240,13 @@ def test_functions_see_the_stacks_names_in_their_environment(stack: LocalStack) 
         assert env["POWERTOOLS_SERVICE_NAME"] == SERVICE_NAMES[logical_id]
         assert env["POWERTOOLS_METRICS_NAMESPACE"] == "remitflow"
         assert env["LOG_LEVEL"] == "INFO"
-        assert env["INBOX_BUCKET_NAME"] == stack.inbox_bucket
-        assert env["CLAIMS_TABLE_NAME"] == stack.claims_table
-        assert env["REMITTANCES_TABLE_NAME"] == stack.remittances_table
-        assert env["FOLLOWUPS_TABLE_NAME"] == stack.followups_table
-        assert env["IDEMPOTENCY_TABLE_NAME"] == stack.idempotency_table
-        assert env["FOLLOWUP_QUEUE_URL"] == stack.followup_queue_url
+        settings = function_settings(function)  # what the settings model reads from that environment
+        assert settings.inbox_bucket_name == stack.inbox_bucket
+        assert settings.claims_table_name == stack.claims_table
+        assert settings.remittances_table_name == stack.remittances_table
+        assert settings.followups_table_name == stack.followups_table
+        assert settings.idempotency_table_name == stack.idempotency_table
+        assert settings.followup_queue_url == stack.followup_queue_url
         assert function.name == stack.outputs[f"{logical_id}FunctionName"]
 
 
@@ -292,49 +303,3 @@ def test_code_and_layer_are_zipped_without_build_leftovers(stack: LocalStack) ->
         "python/requirements.txt",
     ]
     assert stack.missing_code == ()
-
-
-# ---------------------------------------------------------------------------- deploying
-
-
-def test_missing_function_folders_deploy_as_empty_zips(mocked: None, tmp_path: Path) -> None:
-    stack = deploy_local_stack(make_project(tmp_path, with_functions=False))
-
-    assert set(stack.missing_code) == set(SERVICE_NAMES)
-    assert zip_names(stack.staging_bucket, "remitflow/FollowupWorker/") == []
-    assert stack.functions["FollowupWorker"].handler_path == tmp_path / "functions/followup_worker/app.py"
-
-
-def test_parameters_override_the_template_defaults(mocked: None, project: Path) -> None:
-    stack = deploy_local_stack(project, stack_name="other", parameters={"LogLevel": "DEBUG"})
-
-    assert stack.functions["RemittanceIngest"].environment["LOG_LEVEL"] == "DEBUG"
-    assert stack.inbox_bucket == f"other-inbox-{ACCOUNT}-{REGION}"
-    table = client("dynamodb").describe_table(TableName=stack.claims_table)["Table"]
-    assert table["DeletionProtectionEnabled"] is False  # off locally unless asked for
-
-
-def test_unknown_parameters_are_refused_with_the_known_ones(mocked: None, project: Path) -> None:
-    with pytest.raises(LocalStackError, match=r"LogLevl.*declares .*LogLevel"):
-        deploy_local_stack(project, parameters={"LogLevl": "DEBUG"})
-
-
-def test_deploying_the_same_stack_twice_says_so(mocked: None, project: Path) -> None:
-    deploy_local_stack(project)
-    with pytest.raises(LocalStackError, match="creating stack 'remitflow'"):
-        deploy_local_stack(project)
-
-
-def test_deploys_against_a_moto_server(aws_env: None, project: Path) -> None:
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    try:
-        host, port = server.get_host_and_port()
-        endpoint = f"http://{host}:{port}"
-        stack = deploy_local_stack(project, endpoint_url=endpoint)
-
-        ddb = boto3.client("dynamodb", region_name=REGION, endpoint_url=endpoint)
-        assert ddb.describe_table(TableName=stack.claims_table)["Table"]["TableStatus"] == "ACTIVE"
-        assert [f.logical_id for f in stack.functions_for_s3(stack.inbox_bucket, "claims/c.csv")] == ["ReferenceImport"]
-    finally:
-        server.stop()

@@ -6,12 +6,12 @@ are asserted here on the template itself, before and after SAM's translation.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.support.settings_env import settings_variables
 
 from remitflow_local import load_template, translate_template
 
@@ -176,18 +176,43 @@ def test_reserved_concurrency_is_a_parameter(sam: dict[str, Any], function: str)
     assert concurrency["Ref"] in sam["Parameters"]
 
 
+# Read by Powertools (and the Lambda runtime), not by the settings model.
+POWERTOOLS_VARIABLES = {"LOG_LEVEL", "POWERTOOLS_LOG_LEVEL", "POWERTOOLS_METRICS_NAMESPACE", "POWERTOOLS_SERVICE_NAME"}
+# Read by one function itself: the page's sign-in link (functions/worklist_api/app.py).
+FUNCTION_VARIABLES = {"WorklistApi": {"SIGN_IN_DOMAIN", "SIGN_IN_CLIENT_ID"}}
+
+
+def stack_name_for(sam: dict[str, Any], variable: str) -> Any:
+    """What the template must set a required name setting to, from the setting's own name."""
+    words = variable.split("_")
+    logical_id = "".join(word.capitalize() for word in words[:-1])  # CLAIMS_TABLE_NAME -> ClaimsTable
+    if variable.endswith(("_TABLE_NAME", "_QUEUE_URL")):
+        assert logical_id in sam["Resources"], f"{variable}: the template has no {logical_id}"
+        return {"Ref": logical_id}
+    if variable.endswith("_BUCKET_NAME"):
+        # The bucket by its computed name: a !Ref would close a dependency cycle through the S3 event.
+        return sub_text(props(sam, logical_id)["BucketName"])
+    pytest.fail(f"setting {variable}: no rule says what the template must set it to; add one here")
+
+
 @pytest.mark.parametrize("function", FUNCTIONS)
 def test_functions_get_the_names_the_settings_need(sam: dict[str, Any], function: str) -> None:
     variables = function_props(sam, function)["Environment"]["Variables"]
     assert variables["POWERTOOLS_METRICS_NAMESPACE"] == "remitflow"
-    assert variables["POWERTOOLS_SERVICE_NAME"]
-    assert variables["LOG_LEVEL"] == {"Ref": "LogLevel"}
-    assert variables["FOLLOWUP_QUEUE_URL"] == {"Ref": "FollowupQueue"}
-    for table in TABLES:
-        name = re.sub(r"(?<!^)(?=[A-Z])", "_", table).upper() + "_NAME"  # ClaimsTable -> CLAIMS_TABLE_NAME
-        assert variables[name] == {"Ref": table}
-    # The bucket by its computed name: a !Ref would close a dependency cycle through the S3 event.
-    assert sub_text(variables["INBOX_BUCKET_NAME"]) == sub_text(props(sam, "InboxBucket")["BucketName"])
+    assert variables["POWERTOOLS_SERVICE_NAME"] == FUNCTIONS[function].split("/")[1].replace("_", "-")
+    assert variables["LOG_LEVEL"] == variables["POWERTOOLS_LOG_LEVEL"] == {"Ref": "LogLevel"}
+    settings = settings_variables()
+    required = sorted(v for v, setting in settings.items() if setting.required)
+    assert required, "the settings model names no required setting"
+    assert [v for v in required if v not in variables] == []
+    for variable in required:
+        value = variables[variable]
+        assert (sub_text(value) if variable.endswith("_BUCKET_NAME") else value) == stack_name_for(sam, variable)
+    # Every other variable is a setting (tuned per deployment by a parameter) or named above: a
+    # misspelt name would otherwise be ignored by the settings model without a word.
+    for variable in set(variables) - set(required) - POWERTOOLS_VARIABLES - FUNCTION_VARIABLES.get(function, set()):
+        assert variable in settings, f"{function}: {variable} is read by nothing"
+        assert variables[variable]["Ref"] in sam["Parameters"], variable
 
 
 def test_s3_events_route_each_prefix_to_its_function(sam: dict[str, Any]) -> None:
@@ -262,7 +287,11 @@ def test_buckets_are_private_versioned_and_encrypted(sam: dict[str, Any], bucket
         ["BlockPublicAcls", "BlockPublicPolicy", "IgnorePublicAcls", "RestrictPublicBuckets"], True
     )
     assert properties["VersioningConfiguration"] == {"Status": "Enabled"}
-    assert properties["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+    (rule,) = properties["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+    # S3 cannot deliver access logs to a bucket encrypted with a KMS key: that one uses S3's own keys.
+    kms = {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": KEY}
+    expected = {"SSEAlgorithm": "AES256"} if bucket == "AccessLogBucket" else kms
+    assert rule["ServerSideEncryptionByDefault"] == expected
     assert properties["OwnershipControls"]["Rules"] == [{"ObjectOwnership": "BucketOwnerEnforced"}]
 
 
@@ -274,7 +303,10 @@ def test_inbox_is_encrypted_with_our_key_logged_and_keeps_old_versions_for_a_whi
     assert rule["ServerSideEncryptionByDefault"] == {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": KEY}
     assert inbox["LoggingConfiguration"]["DestinationBucketName"] == {"Ref": "AccessLogBucket"}
     lifecycle = {r["Id"]: r for r in inbox["LifecycleConfiguration"]["Rules"]}
-    assert lifecycle["expire-noncurrent-versions"]["NoncurrentVersionExpiration"]
+    assert lifecycle["expire-noncurrent-versions"]["Status"] == "Enabled"
+    assert lifecycle["expire-noncurrent-versions"]["NoncurrentVersionExpiration"] == {
+        "NoncurrentDays": {"Ref": "NoncurrentVersionRetentionDays"}
+    }
     assert not any("ExpirationInDays" in r for r in lifecycle.values())  # current inputs are kept
 
 
