@@ -38,8 +38,8 @@ from remitflow.services.clock import utc_now
 from remitflow.services.ports import ClaimStorage, FollowupSender, InboxFiles, RemittanceKey, RemittanceStorage
 from remitflow.values import ZERO, cents, money_text
 from remitflow.x12.errors import Problem, Severity
-from remitflow.x12.models import BrokenClaim, ClaimPayment, TransactionHeader
-from remitflow.x12.parser import RemittanceParser, TransactionEnd
+from remitflow.x12.models import BrokenClaim, ClaimPayment, TransactionEnd, TransactionHeader
+from remitflow.x12.parser import RemittanceParser
 
 if TYPE_CHECKING:
     from remitflow.services.reconciliation import Reconciliation

@@ -561,6 +561,10 @@ class TransactionEnd(X12Model):
     totals: TransactionTotals
 
 
+# What RemittanceParser yields, in file order.
+Event = TransactionHeader | ClaimPayment | BrokenClaim | TransactionEnd
+
+
 class Transaction(X12Model):
     """A whole transaction set, for callers that want it in memory (tests, small files, the CLI)."""
 
