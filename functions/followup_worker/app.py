@@ -41,6 +41,9 @@ def service() -> WorklistIntake:
 )
 def open_followup(followup: dict[str, Any]) -> dict[str, Any]:
     added = service().receive(Followup.model_validate(followup))
+    # Counted here, not by the caller: a redelivery replays this result without running the body again.
+    if added:
+        metrics.add_metric(name="FollowupsOpened", unit=MetricUnit.Count, value=1)
     return {"id": followup["id"], "added": added}
 
 
@@ -49,8 +52,6 @@ def record_handler(record: SQSRecord) -> dict[str, Any]:
     # A body that is not a follow-up raises: the record fails alone and ends in the dead-letter queue.
     followup = Followup.model_validate_json(record.body)
     result: dict[str, Any] = open_followup(followup=followup.model_dump(mode="json"))
-    if result["added"]:
-        metrics.add_metric(name="FollowupsOpened", unit=MetricUnit.Count, value=1)
     return result
 
 

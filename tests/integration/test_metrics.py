@@ -166,11 +166,6 @@ def test_followup_worker_counts_the_follow_ups_it_opened(emf: Emf) -> None:
     assert metrics == {"FollowupsOpened": ("Count", (1.0,))}  # the failed record opened nothing
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a redelivered follow-up is counted again: the idempotent open_followup replays its first result, "
-    "added=True, and record_handler counts it (functions/followup_worker/app.py)",
-)
 def test_followup_worker_does_not_count_a_redelivered_follow_up_again(emf: Emf) -> None:
     _, first = emf.invoke("FollowupWorker", event("followup_worker.json"))
     _, again = emf.invoke("FollowupWorker", event("followup_worker.json"))
