@@ -3,7 +3,8 @@
 Pure: no boto3, no environment; readers take bytes, text, a stream or lines and stream transactions.
 """
 
-from remitflow.bank.bai2 import Bai2Reader, classify_type_code, read_bai2
+from remitflow.bank.bai2 import Bai2Reader, read_bai2
+from remitflow.bank.bai2_codes import classify_type_code
 from remitflow.bank.camt import CamtReader, read_camt
 from remitflow.bank.csv_export import DEFAULT_LAYOUT, CsvLayout, CsvReader, read_csv
 from remitflow.bank.files import deposit_reader, read_deposit_file, sniff_format

@@ -13,18 +13,18 @@ continuation text with a space.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal
 
+from remitflow.bank.bai2_codes import classify_type_code
+from remitflow.bank.bai2_records import Fields, Record, money, parse_cents, parse_count, yymmdd
 from remitflow.bank.models import (
     AccountSummary,
     BankFileError,
     BankFormat,
     BankStatement,
     BankTransaction,
-    Direction,
     SummaryAmount,
     mask_account,
     shown,
@@ -41,99 +41,10 @@ FUNDS_TYPES = "Z, 0, 1, 2, S, V or D"
 # characters at most; past 64 KiB the continuations are counted, no longer held.
 MAX_RECORD_LENGTH = 1 << 16
 
-# Returned items and reversals: recorded, never matched as payments. Credits (money back in) ...
-CREDIT_RETURNS = frozenset({"123", "168", "252", "257", "258", "266", "268"})
-# ... and debits (a deposit taken back: 555 deposited item returned, 557 ACH return, 694 deposit reversal).
-DEBIT_RETURNS = frozenset({"423", "468", "552", "555", "557", "558", "566", "568", "694", "695"})
-
-
-@dataclass(frozen=True, slots=True)
-class TypeCodeMeaning:
-    direction: Direction
-    credit: bool | None
-    note: str | None = None  # set when the code is not a standard BAI2 transaction code
-
-
-def classify_type_code(code: str) -> TypeCodeMeaning:
-    """Which way a 16 record's money went, from its type code's range.
-
-    100-399 credits, 400-699 debits (standard); 920-959 and 960-999 are the ranges BAI leaves to banks
-    for their own credit and debit codes. Anything else does not say, and is recorded as unknown.
-    """
-    if len(code) == 3 and code.isascii() and code.isdigit():
-        number = int(code)
-        if 100 <= number <= 399:
-            return TypeCodeMeaning(Direction.RETURN if code in CREDIT_RETURNS else Direction.CREDIT, True)
-        if 400 <= number <= 699:
-            return TypeCodeMeaning(Direction.RETURN if code in DEBIT_RETURNS else Direction.DEBIT, False)
-        if 920 <= number <= 959:
-            return TypeCodeMeaning(Direction.CREDIT, True, "is a bank-specific credit code (920-959): read as a credit")
-        if 960 <= number <= 999:
-            return TypeCodeMeaning(Direction.DEBIT, False, "is a bank-specific debit code (960-999): read as a debit")
-    return TypeCodeMeaning(
-        Direction.UNKNOWN,
-        None,
-        "is not a BAI2 transaction code (100-699) nor a bank credit/debit code (920-999): direction unknown, "
-        "the transaction is recorded but not matched",
-    )
-
 
 def read_bai2(source_name: str, source: DepositSource) -> BankStatement:
     """Read a whole BAI2 file (raises `BankFileError` if it cannot be read at all)."""
     return Bai2Reader(source_name, source).read()
-
-
-@dataclass(slots=True)
-class _Record:
-    """One logical record: its physical line and the lines of the 88 records that continue it."""
-
-    code: str
-    line: int
-    pieces: list[tuple[int, str]]  # (line number, raw text after "NN,")
-    size: int = 0  # characters in `pieces`
-    dropped_lines: int = 0  # 88 lines past MAX_RECORD_LENGTH, or the one line too long to hold
-    overflow_line: int = 0  # where the record outgrew its bound
-    long_line: int | None = None  # a line too long to hold: its length in bytes
-
-    @property
-    def lines(self) -> int:
-        return len(self.pieces) + self.dropped_lines
-
-
-class _Fields:
-    """The comma-separated fields of a logical record, read in order across its continuation lines."""
-
-    def __init__(self, pieces: Sequence[tuple[int, str]]) -> None:
-        self._pieces = pieces
-        self._index = 0
-        self._pos = 0
-        self.line = pieces[0][0] if pieces else 0
-
-    def take(self) -> str | None:
-        """The next field, stripped; None when the record has no more fields."""
-        while self._index < len(self._pieces):
-            line, text = self._pieces[self._index]
-            if self._pos > len(text):
-                self._index += 1
-                self._pos = 0
-                continue
-            self.line = line
-            end = text.find(",", self._pos)
-            if end < 0:
-                value, self._pos = text[self._pos :], len(text) + 1
-            else:
-                value, self._pos = text[self._pos : end], end + 1
-            return value.strip()
-        return None
-
-    def rest(self) -> str:
-        """Everything after the fields taken so far, continuation lines joined with nothing between them."""
-        if self._index >= len(self._pieces):
-            return ""
-        parts = [self._pieces[self._index][1][self._pos :]]
-        parts.extend(text for _, text in self._pieces[self._index + 1 :])
-        self._index = len(self._pieces)
-        return "".join(parts)
 
 
 @dataclass(slots=True)
@@ -185,15 +96,15 @@ class Bai2Reader(DepositReader):
 
     # -- reading -----------------------------------------------------------------------------------
 
-    def _records(self) -> Iterator[_Record]:
-        pending: _Record | None = None
+    def _records(self) -> Iterator[Record]:
+        pending: Record | None = None
         for number, text in enumerate(iter_lines(iter_chunks(self._input)), start=1):
             self._last_line = number
             if isinstance(text, LongLine):
                 if pending is not None:
                     yield pending
                 pending = None
-                yield _Record("", number, [], dropped_lines=1, long_line=text.length)
+                yield Record("", number, [], dropped_lines=1, long_line=text.length)
                 continue
             if not text.strip():
                 continue
@@ -209,7 +120,7 @@ class Bai2Reader(DepositReader):
                 continue
             if pending is not None:
                 yield pending
-            pending = _Record(code, number, [(number, rest)], size=len(rest))
+            pending = Record(code, number, [(number, rest)], size=len(rest))
         if pending is not None:
             yield pending
 
@@ -242,7 +153,7 @@ class Bai2Reader(DepositReader):
                 yield transaction
         self._end_of_input()
 
-    def _record(self, record: _Record) -> BankTransaction | None:
+    def _record(self, record: Record) -> BankTransaction | None:
         if self._closed:
             if not self._after_end_reported:
                 self._after_end_reported = True
@@ -283,7 +194,7 @@ class Bai2Reader(DepositReader):
             )
         return None
 
-    def _too_long(self, record: _Record) -> None:
+    def _too_long(self, record: Record) -> None:
         """A record too long to hold: an error, and the totals it is part of go unchecked."""
         self._mark_broken()
         if record.long_line is not None:
@@ -319,8 +230,8 @@ class Bai2Reader(DepositReader):
 
     # -- headers -----------------------------------------------------------------------------------
 
-    def _file_header(self, record: _Record) -> None:
-        fields = _Fields(self._content(record))
+    def _file_header(self, record: Record) -> None:
+        fields = Fields(self._content(record))
         values = [fields.take() or "" for _ in range(8)]
         sender, receiver, created_date, created_time, file_number, record_length, _block, version = values
         self._padded = record_length.isascii() and record_length.isdigit()
@@ -334,7 +245,7 @@ class Bai2Reader(DepositReader):
         self._file = _File(identity=identity, records=len(record.pieces))
         self._file_id = stable_id("bai2", *identity)
 
-    def _group_header(self, record: _Record) -> None:
+    def _group_header(self, record: Record) -> None:
         assert self._file is not None
         if self._group is not None:
             self.error(
@@ -343,9 +254,9 @@ class Bai2Reader(DepositReader):
                 **_at(record),
             )
             self._close_group(checked=False)
-        fields = _Fields(self._content(record))
+        fields = Fields(self._content(record))
         _receiver, _originator, _status, as_of_text, _time, currency = (fields.take() or "" for _ in range(6))
-        as_of = _yymmdd(as_of_text)
+        as_of = yymmdd(as_of_text)
         if as_of is None:
             # Every transaction of the group takes this date: without it none can be placed in time.
             raise BankFileError(
@@ -364,7 +275,7 @@ class Bai2Reader(DepositReader):
             records=len(record.pieces),
         )
 
-    def _account_header(self, record: _Record) -> None:
+    def _account_header(self, record: Record) -> None:
         group = self._group
         if group is None:
             self.error(self._where(record), "expected an 02 group header before an 03 account", **_at(record))
@@ -376,7 +287,7 @@ class Bai2Reader(DepositReader):
                 **_at(record),
             )
             self._close_account(None)
-        fields = _Fields(self._content(record))
+        fields = Fields(self._content(record))
         number = fields.take() or ""
         if not number:
             self.error(self._where(record, "account number"), "expected an account number", **_at(record, "account"))
@@ -399,7 +310,7 @@ class Bai2Reader(DepositReader):
                     self._mark_broken()
                 else:
                     account.total += amount
-            count = _count(count_text)
+            count = parse_count(count_text)
             if count_text and count is None:
                 self.error(
                     self._where_field(record, fields, "item count"),
@@ -411,7 +322,7 @@ class Bai2Reader(DepositReader):
             amounts.append(
                 SummaryAmount(
                     type_code=code,
-                    amount=None if amount is None else _money(amount),
+                    amount=None if amount is None else money(amount),
                     item_count=count,
                 )
             )
@@ -423,13 +334,13 @@ class Bai2Reader(DepositReader):
 
     # -- detail ------------------------------------------------------------------------------------
 
-    def _detail(self, record: _Record) -> BankTransaction | None:
+    def _detail(self, record: Record) -> BankTransaction | None:
         account, group, file = self._account, self._group, self._file
         if account is None or group is None or file is None:
             self.error(self._where(record), "expected an 03 account record before a 16 transaction", **_at(record))
             return None
         account.details += 1
-        fields = _Fields(self._content(record))
+        fields = Fields(self._content(record))
         code = fields.take() or ""
         amount_text = fields.take() or ""
         funds_ok, value_date = self._funds(record, fields, fields.take() or "")
@@ -484,7 +395,7 @@ class Bai2Reader(DepositReader):
             format=BankFormat.BAI2,
             account_number=account.number or None,
             currency=account.currency,
-            amount=_money(amount),
+            amount=money(amount),
             direction=meaning.direction,
             credit=meaning.credit,
             booking_date=group.as_of,
@@ -498,7 +409,7 @@ class Bai2Reader(DepositReader):
             line=record.line,
         )
 
-    def _funds(self, record: _Record, fields: _Fields, funds_type: str) -> tuple[bool, date | None]:
+    def _funds(self, record: Record, fields: Fields, funds_type: str) -> tuple[bool, date | None]:
         """Consume the fields a funds type brings with it; (readable, value date of a 'V')."""
         kind = funds_type.upper()
         if kind in ("", "Z", "0", "1", "2"):
@@ -508,7 +419,7 @@ class Bai2Reader(DepositReader):
             return all(self._funds_amount(record, fields, name) for name in names), None
         if kind == "V":  # value date and time
             date_text, _time = fields.take(), fields.take()
-            value_date = _yymmdd(date_text or "")
+            value_date = yymmdd(date_text or "")
             if value_date is None:
                 self.error(
                     self._where_field(record, fields, "value date"),
@@ -519,7 +430,7 @@ class Bai2Reader(DepositReader):
             return True, value_date
         if kind == "D":  # a count, then that many (days, amount) pairs
             count_text = fields.take() or ""
-            count = _count(count_text)
+            count = parse_count(count_text)
             if count is None:
                 self.error(
                     self._where_field(record, fields, "number of distributions"),
@@ -529,7 +440,7 @@ class Bai2Reader(DepositReader):
                 return False, None
             for index in range(1, count + 1):
                 days = fields.take() or ""
-                if _count(days) is None:
+                if parse_count(days) is None:
                     self.error(
                         self._where_field(record, fields, f"distribution {index} days"),
                         f"expected a number of days, found {shown(days, 12)}",
@@ -546,7 +457,7 @@ class Bai2Reader(DepositReader):
         )
         return False, None
 
-    def _funds_amount(self, record: _Record, fields: _Fields, name: str) -> bool:
+    def _funds_amount(self, record: Record, fields: Fields, name: str) -> bool:
         text = fields.take()
         if text is None:
             self.error(
@@ -561,17 +472,17 @@ class Bai2Reader(DepositReader):
 
     # -- trailers ----------------------------------------------------------------------------------
 
-    def _account_trailer(self, record: _Record) -> None:
+    def _account_trailer(self, record: Record) -> None:
         if self._account is None:
             self.error(self._where(record), "expected an 03 account record before a 49 account trailer", **_at(record))
             return
         self._close_account(record)
 
-    def _close_account(self, record: _Record | None) -> None:
+    def _close_account(self, record: Record | None) -> None:
         account, group = self._account, self._group
         assert account is not None and group is not None
         if record is not None:
-            fields = _Fields(self._content(record))
+            fields = Fields(self._content(record))
             whose = f"of account {mask_account(account.number)}"
             self._check_total(record, fields, "account control total", account.total, account.broken, whose)
             self._check_count(record, fields, "number of records", account.records, f"03 to 49 {whose}")
@@ -580,7 +491,7 @@ class Bai2Reader(DepositReader):
         group.broken |= account.broken
         self._account = None
 
-    def _group_trailer(self, record: _Record) -> None:
+    def _group_trailer(self, record: Record) -> None:
         if self._group is None:
             self.error(self._where(record), "expected an 02 group header before a 98 group trailer", **_at(record))
             return
@@ -593,13 +504,13 @@ class Bai2Reader(DepositReader):
             self._close_account(None)
         self._close_group(checked=True, record=record)
 
-    def _close_group(self, *, checked: bool, record: _Record | None = None) -> None:
+    def _close_group(self, *, checked: bool, record: Record | None = None) -> None:
         group, file = self._group, self._file
         assert group is not None and file is not None
         if self._account is not None:
             self._close_account(None)
         if checked and record is not None:
-            fields = _Fields(self._content(record))
+            fields = Fields(self._content(record))
             whose = f"of the group at line {group.line}"
             self._check_total(record, fields, "group control total", group.total, group.broken, whose)
             self._check_count(record, fields, "number of accounts", group.accounts, f"03 records {whose}")
@@ -608,7 +519,7 @@ class Bai2Reader(DepositReader):
         file.broken |= group.broken
         self._group = None
 
-    def _file_trailer(self, record: _Record) -> None:
+    def _file_trailer(self, record: Record) -> None:
         file = self._file
         assert file is not None
         if self._group is not None:
@@ -618,15 +529,13 @@ class Bai2Reader(DepositReader):
                 **_at(record),
             )
             self._close_group(checked=False)
-        fields = _Fields(self._content(record))
+        fields = Fields(self._content(record))
         self._check_total(record, fields, "file control total", file.total, file.broken, "of the file")
         self._check_count(record, fields, "number of groups", file.groups, "02 records in the file")
         self._check_count(record, fields, "number of records", file.records, "records in the file, 01 to 99")
         self._closed = True
 
-    def _check_total(
-        self, record: _Record, fields: _Fields, name: str, computed: int, broken: bool, whose: str
-    ) -> None:
+    def _check_total(self, record: Record, fields: Fields, name: str, computed: int, broken: bool, whose: str) -> None:
         text = fields.take() or ""
         where = self._where_field(record, fields, name)
         if not text:
@@ -636,16 +545,16 @@ class Bai2Reader(DepositReader):
         if declared is not None and not broken and declared != computed:
             self.error(
                 where,
-                f"expected {computed} ({_money(computed):,}), the sum of the amounts {whose}, found {shown(text, 20)}",
+                f"expected {computed} ({money(computed):,}), the sum of the amounts {whose}, found {shown(text, 20)}",
                 **_at_line(fields.line, record.code, name),
             )
 
-    def _check_count(self, record: _Record, fields: _Fields, name: str, computed: int, what: str) -> None:
+    def _check_count(self, record: Record, fields: Fields, name: str, computed: int, what: str) -> None:
         text = fields.take() or ""
         where = self._where_field(record, fields, name)
         if not text:
             return
-        declared = _count(text)
+        declared = parse_count(text)
         if declared is None:
             self.error(where, f"expected a count, found {shown(text, 12)}", **_at_line(fields.line, record.code, name))
         elif declared != computed:
@@ -657,7 +566,7 @@ class Bai2Reader(DepositReader):
 
     # -- helpers -----------------------------------------------------------------------------------
 
-    def _content(self, record: _Record) -> list[tuple[int, str]]:
+    def _content(self, record: Record) -> list[tuple[int, str]]:
         """The record's lines without their '/' terminator (and without padding when the file is padded)."""
         pieces = []
         for line, raw in record.pieces:
@@ -670,7 +579,7 @@ class Bai2Reader(DepositReader):
         return pieces
 
     def _cents(self, text: str, where: str, position: dict[str, str | int | None], *, signed: bool) -> int | None:
-        value = _parse_cents(text, signed=signed)
+        value = parse_cents(text, signed=signed)
         if value is None:
             expected = "a signed amount in cents" if signed else "an amount in cents"
             self.error(
@@ -684,46 +593,20 @@ class Bai2Reader(DepositReader):
                 scope.broken = True
 
     @staticmethod
-    def _where(record: _Record, field_name: str | None = None) -> str:
+    def _where(record: Record, field_name: str | None = None) -> str:
         text = f"line {record.line} ({record.code} record)"
         return f"{text}, field {field_name}" if field_name else text
 
     @staticmethod
-    def _where_field(record: _Record, fields: _Fields, field_name: str) -> str:
+    def _where_field(record: Record, fields: Fields, field_name: str) -> str:
         line = fields.line or record.line
         suffix = f", continuing the {record.code} at line {record.line}" if line != record.line else ""
         return f"line {line} ({record.code} record{suffix}), field {field_name}"
 
 
-def _at(record: _Record, field_name: str | None = None) -> dict[str, str | int | None]:
+def _at(record: Record, field_name: str | None = None) -> dict[str, str | int | None]:
     return {"line": record.line, "record": record.code, "field": field_name}
 
 
 def _at_line(line: int, code: str, field_name: str) -> dict[str, str | int | None]:
     return {"line": line, "record": code, "field": field_name}
-
-
-def _parse_cents(text: str, *, signed: bool) -> int | None:
-    digits = text[1:] if signed and text[:1] in ("+", "-") else text
-    if not digits or not (digits.isascii() and digits.isdigit()):
-        return None
-    value = int(digits)
-    return -value if text.startswith("-") else value
-
-
-def _count(text: str) -> int | None:
-    return int(text) if text and text.isascii() and text.isdigit() else None
-
-
-def _money(cents_value: int) -> Decimal:
-    return Decimal(cents_value).scaleb(-2)
-
-
-def _yymmdd(text: str) -> date | None:
-    if len(text) != 6 or not (text.isascii() and text.isdigit()):
-        return None
-    year = int(text[:2])
-    try:
-        return date(2000 + year if year < 80 else 1900 + year, int(text[2:4]), int(text[4:6]))
-    except ValueError:
-        return None
