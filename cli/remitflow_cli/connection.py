@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from datetime import date
 from typing import Any
 
 import boto3
@@ -35,6 +36,31 @@ OUTPUTS = {
 
 class CommandError(Exception):
     """A failure the user can act on; printed as one line, never as a traceback."""
+
+
+def whole_number(text: str) -> int:
+    """An argparse type: ASCII digits only (int() would also take full-width and Arabic-Indic digits)."""
+    if not (text.isascii() and text.isdigit()):
+        raise argparse.ArgumentTypeError(f"expected a whole number in digits 0-9, found {text!r}")
+    return int(text)
+
+
+def seconds(text: str) -> float:
+    """An argparse type: a number of seconds such as 60 or 2.5, in ASCII digits."""
+    whole, _, fraction = text.partition(".")
+    if not (text.isascii() and whole.isdigit() and (fraction == "" or fraction.isdigit())):
+        raise argparse.ArgumentTypeError(f"expected a number of seconds such as 60 or 2.5, found {text!r}")
+    return float(text)
+
+
+def iso_date(text: str) -> date:
+    """An argparse type: YYYY-MM-DD in ASCII digits."""
+    try:
+        if not text.isascii():
+            raise ValueError(text)
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a date as YYYY-MM-DD, found {text!r}") from None
 
 
 def add_stack_options(command: argparse.ArgumentParser) -> None:

@@ -37,7 +37,15 @@ from remitflow.services.worklist_models import (
     ResolveResult,
     UnassignRequest,
 )
-from remitflow_cli.connection import EXIT_FAILED, CommandError, add_stack_options, caller_arn, connect, fail
+from remitflow_cli.connection import (
+    EXIT_FAILED,
+    CommandError,
+    add_stack_options,
+    caller_arn,
+    connect,
+    fail,
+    whole_number,
+)
 
 EXIT_NOT_FOUND = 3
 EXIT_CONFLICT = 4
@@ -53,11 +61,11 @@ def register(commands: Any) -> None:
     listing.add_argument("--payer-id")
     listing.add_argument("--claim-id")
     listing.add_argument("--assignee")
-    listing.add_argument("--min-age-days", type=int)
-    listing.add_argument("--max-age-days", type=int)
+    listing.add_argument("--min-age-days", type=whole_number)
+    listing.add_argument("--max-age-days", type=whole_number)
     listing.add_argument("--min-amount", help='e.g. "10.00"')
     listing.add_argument("--max-amount", help='e.g. "500.00"')
-    listing.add_argument("--limit", type=int, help="at most this many (default: all)")
+    listing.add_argument("--limit", type=whole_number, help="at most this many (default: all)")
     listing.set_defaults(run=run_list)
 
     show = actions.add_parser("show", help="one follow-up with its history, claim and 835 claim payment")
@@ -84,7 +92,9 @@ def register(commands: Any) -> None:
     resolve.set_defaults(run=run_resolve)
 
     for command in (assign, unassign, resolve):
-        command.add_argument("--expected-version", type=int, help="act only if the follow-up is still at this version")
+        command.add_argument(
+            "--expected-version", type=whole_number, help="act only if the follow-up is still at this version"
+        )
         command.add_argument("--as", dest="identity", help="who is acting (default: the AWS caller's ARN)")
     for command in (listing, show, assign, unassign, resolve):
         command.add_argument("--json", action="store_true")

@@ -27,7 +27,7 @@ from remitflow.domain.followups import FollowupStatus
 from remitflow.runtime import Clients, Stores
 from remitflow.services.reconciliation import REPORT_PREFIX
 from remitflow.values import money_text
-from remitflow_cli.connection import DEFAULT_REGION, DEFAULT_STACK
+from remitflow_cli.connection import DEFAULT_REGION, DEFAULT_STACK, whole_number
 from remitflow_cli.recon import print_report
 
 if TYPE_CHECKING:
@@ -61,9 +61,9 @@ def register(commands: Any) -> None:
     local = commands.add_parser("local", help="the embedded AWS for interactive use")
     actions = local.add_subparsers(dest="action", required=True, metavar="ACTION")
     up = actions.add_parser("up", help="serve the stack on 127.0.0.1:PORT and run the functions on uploads")
-    up.add_argument("--port", type=int, default=4566)
+    up.add_argument("--port", type=whole_number, default=4566)
     up.add_argument("--with-samples", action="store_true", help="load the sample files first")
-    up.add_argument("--api-port", type=int, help="port of the billers' page and API (default: PORT + 1)")
+    up.add_argument("--api-port", type=whole_number, help="port of the billers' page and API (default: PORT + 1)")
     up.add_argument(
         "--dev-identity",
         default=DEFAULT_DEV_IDENTITY,

@@ -9,13 +9,13 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from remitflow import runtime
-from remitflow_cli.connection import CommandError, add_stack_options, connect, fail
+from remitflow_cli.connection import CommandError, add_stack_options, connect, fail, iso_date
 
 
 def register(commands: Any) -> None:
@@ -26,7 +26,7 @@ def register(commands: Any) -> None:
         ("report", "matched and unmatched ERAs and deposits as of a day"),
     ):
         parser = actions.add_parser(action, help=help_text)
-        parser.add_argument("--as-of", type=date.fromisoformat, default=None, help="YYYY-MM-DD (default: today, UTC)")
+        parser.add_argument("--as-of", type=iso_date, default=None, help="YYYY-MM-DD (default: today, UTC)")
         parser.add_argument("--json", action="store_true")
         add_stack_options(parser)
         parser.set_defaults(run=run_recon)

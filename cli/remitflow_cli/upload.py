@@ -14,7 +14,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from remitflow.adapters.s3 import Inbox, summary_key
-from remitflow_cli.connection import CommandError, add_stack_options, connect, fail
+from remitflow_cli.connection import CommandError, add_stack_options, connect, fail, seconds
 
 PREFIXES = {
     "remittance": "remittances/",
@@ -29,7 +29,7 @@ def register(commands: Any) -> None:
     command.add_argument("file", type=Path)
     command.add_argument("--kind", required=True, choices=sorted(PREFIXES))
     command.add_argument("--key", help="object key (default: the kind's prefix + the file name)")
-    command.add_argument("--wait", type=float, default=60, help="seconds to wait for the summary (0: do not wait)")
+    command.add_argument("--wait", type=seconds, default=60, help="seconds to wait for the summary (0: do not wait)")
     command.add_argument("--json", action="store_true", help="print the processing summary as JSON")
     add_stack_options(command)
     command.set_defaults(run=run)

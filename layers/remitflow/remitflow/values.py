@@ -25,14 +25,17 @@ def money_text(amount: Decimal) -> str:
     return str(cents(amount))
 
 
-def _no_float(value: object) -> object:
+def _money_input(value: object) -> object:
     # pydantic would accept 0.1 and carry its binary error into the ledger.
     if isinstance(value, float):
         raise ValueError(f"money must be a Decimal or a string, not the float {value!r}")
+    # Decimal() reads any Unicode digit; money is written in ASCII digits only.
+    if isinstance(value, str) and not value.isascii():
+        raise ValueError(f"money must be written in digits 0-9, not {value!r}")
     return value
 
 
-Money = Annotated[Decimal, BeforeValidator(_no_float), AfterValidator(cents)]
+Money = Annotated[Decimal, BeforeValidator(_money_input), AfterValidator(cents)]
 
 
 def stable_id(*parts: str | int | None) -> str:
