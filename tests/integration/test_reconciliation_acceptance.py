@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from tests.integration.conftest import SAMPLES, Harness
 from tests.support import match_shapes, same_deposit
+from tests.unit.bank.bai2_files import Detail, bai2
 
 from remitflow.adapters.dynamodb import keys
 from remitflow.adapters.dynamodb.shared import plain, to_dynamo
@@ -197,6 +198,16 @@ def test_one_bank_transaction_across_a_bai2_and_a_camt053(harness: Harness) -> N
     detail = followup["detail"]
     assert (detail["kept_source"], detail["kept_amount"]) == (same_deposit.BAI_KEY, "842.15")
     assert (detail["source"], detail["amount"]) == ("deposits/riverbank/corrected.xml", "842.51")
+
+
+def test_two_transactions_of_one_file_under_one_reference_are_both_kept(harness: Harness) -> None:
+    twins = bai2(Detail(amount=4000, bank_reference="LBX0117"), Detail(amount=4000, bank_reference="LBX0117"))
+
+    summary = ingest_deposits(harness, "deposits/lockbox.bai", twins.encode())
+    again = ingest_deposits(harness, "deposits/lockbox-again.bai", twins.encode())
+
+    assert (summary.new_transactions, again.new_transactions) == (2, 0)
+    assert [d.amount for d in harness.stores.reconciliation.open_items()[1]] == [Decimal("40.00")] * 2
 
 
 # --- 13 ----------------------------------------------------------------------------------------------

@@ -204,10 +204,11 @@ class FakeReconciliation:
         identity = bank_reference_identity(transaction)
         if transaction.transaction_id in self.transactions:
             return RecordedTransaction(new=False, identity=identity)
-        if identity is not None and identity in self.references:
-            return RecordedTransaction(new=False, identity=identity, same_reference=dict(self.references[identity]))
+        kept = self.references.get(identity) if identity is not None else None
+        if kept is not None and kept["source"] != transaction.source:  # within one file, two are two
+            return RecordedTransaction(new=False, identity=identity, same_reference=dict(kept))
         self.transactions[transaction.transaction_id] = transaction
-        if identity is not None:
+        if identity is not None and kept is None:
             self.references[identity] = {
                 "transaction_id": transaction.transaction_id,
                 "source": transaction.source,

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 from tests.support import match_shapes, same_deposit
+from tests.unit.bank.bai2_files import Detail, bai2
 from tests.unit.services.practice import ACME, BAI_FILE, Practice
 
 from remitflow.bank.models import BankTransaction
@@ -187,6 +188,16 @@ def test_the_same_bank_reference_with_another_amount_is_a_follow_up_naming_both_
     report = practice.reconciler().sweep(date(2025, 3, 31))
     assert report["deposits_without_era"] == [] and report["counts"]["deposits"] == 1
     assert [m["deposit_amount"] for m in report["matched"]] == ["842.15"]
+
+
+def test_two_transactions_of_one_file_under_one_reference_are_both_kept(practice: Practice) -> None:
+    twins = bai2(Detail(amount=4000, bank_reference="LBX0117"), Detail(amount=4000, bank_reference="LBX0117"))
+
+    summary = practice.deposit("deposits/lockbox.bai", twins.encode())
+
+    assert (summary.new_transactions, summary.reported_by_another_file) == (2, 0)
+    assert [d.amount for d in practice.reconciliation.open_items()[1]] == [Decimal("40.00")] * 2
+    assert practice.queue.sent == []
 
 
 # --- 13: resolved items ------------------------------------------------------------------------------

@@ -61,7 +61,8 @@ class ReconciliationStore:
     def record_deposit(self, transaction: BankTransaction, deposit: Deposit | None) -> RecordedTransaction:
         """Keep a bank transaction once by its id and once by its bank-reference identity; a credit
         also waits for its ERA. Not new (nothing written, nothing re-opened) when the same file comes
-        again, or when another file or format reported the same transaction (then with that one)."""
+        again, or when another file or format reported the same transaction (then with that one).
+        Two transactions of the same file under one reference are both kept: identity is across files."""
         identity = bank_reference_identity(transaction)
         record = plain(transaction.model_dump(exclude={"text", "account_number"}))
         record |= keys.bank_transaction(transaction.transaction_id) | {"kind": "bank_transaction"}
@@ -105,8 +106,12 @@ class ReconciliationStore:
         if codes and codes[0] == CONDITION_FAILED:  # this very transaction is kept: the same file again
             return RecordedTransaction(new=False, identity=identity)
         if identity is not None and len(codes) > 1 and codes[1] == CONDITION_FAILED:
-            kept = self._get(keys.bank_reference(identity))
-            return RecordedTransaction(new=False, identity=identity, same_reference=kept or {})
+            kept = self._get(keys.bank_reference(identity)) or {}
+            if kept.get("source") == transaction.source:
+                # Two transactions of one file under one reference: the bank's file says they are two.
+                del actions[1]
+                return RecordedTransaction(new=self._transact(actions), identity=identity)
+            return RecordedTransaction(new=False, identity=identity, same_reference=kept)
         return RecordedTransaction(new=False, identity=identity)
 
     def open_era(self, era: EraPayment, posted_payment: Any) -> bool:
