@@ -73,3 +73,10 @@ def print_report(report: dict[str, Any], title: str) -> None:
     for deposit in report["deposits_without_era"]:
         trace = deposit["trace_number"] or "-"
         print(f"  deposit without ERA  trace {trace:<12} {'':13}  deposit {deposit['amount']:>9}")
+    # Unmatched, but a biller resolved its follow-up: no longer waiting for anyone.
+    for item in report.get("resolved", ()):
+        trace = item["trace_number"] or "-"
+        era_side = item["side"] == "era"
+        amount = f"ERA {item['amount']:>9}  {'':16}" if era_side else f"{'':13}  deposit {item['amount']:>9}"
+        by = f" by {item['resolved_by']}" if item.get("resolved_by") else ""
+        print(f"  resolved {item['side']:<11} trace {trace:<12} {amount}  {item['resolution']}{by}")

@@ -18,7 +18,7 @@ from remitflow.bank.models import BankTransaction
 from remitflow.domain.claims import Claim, FeeSchedule, FeeScheduleEntry, modifier_key
 from remitflow.domain.errors import AlreadyPosted, ClaimChanged, Conflict, NotFound
 from remitflow.domain.followups import Followup, FollowupStatus
-from remitflow.domain.matching import Deposit, EraPayment, Match
+from remitflow.domain.matching import Deposit, EraPayment, Match, bank_reference_identity
 from remitflow.domain.posting import PostingDecision
 from remitflow.domain.provider_adjustments import ProviderLedgerEntry
 from remitflow.domain.resolutions import WorkItem
@@ -26,6 +26,7 @@ from remitflow.services.ports import (
     BadCursor,
     CashRelease,
     FollowupChange,
+    RecordedTransaction,
     RemittanceKey,
     StoredPosting,
     WorklistFilter,
@@ -76,10 +77,11 @@ class FakeRemittances:
 
     def claim_remittance(self, key: RemittanceKey, attributes: Mapping[str, Any]) -> dict[str, Any] | None:
         existing = self.records.get(key.era_id)
-        if existing is not None and existing.get("source_key") != attributes["source_key"]:
-            return dict(existing)
-        self.records[key.era_id] = dict(attributes)  # the same file again replaces its record
-        return None
+        if existing is None:
+            self.records[key.era_id] = dict(attributes)
+            return None
+        # The same file again keeps the record as it is (posting and reconciliation wrote to it since).
+        return None if existing.get("source_key") == attributes["source_key"] else dict(existing)
 
     def finish_remittance(
         self, key: RemittanceKey, totals: Mapping[str, Any], provider_entries: Sequence[ProviderLedgerEntry]
@@ -185,30 +187,50 @@ class FakeClaims:
 
 
 class FakeReconciliation:
-    """Bank transactions, waiting items and matches; an ERA opens on its remittance's record."""
+    """Bank transactions, waiting items and matches; an ERA opens on its remittance's record, and once
+    per era id (its reconciliation item), and is matched once. Matches are kept as DynamoDB keeps them:
+    without the fields that have no value."""
 
     def __init__(self, remittances: FakeRemittances) -> None:
         self.remittances = remittances
         self.transactions: dict[str, BankTransaction] = {}
+        self.references: dict[str, dict[str, Any]] = {}  # bank-reference identity -> the transaction kept
+        self.era_items: dict[str, dict[str, Any]] = {}  # era id -> its reconciliation item
         self.open_eras: dict[str, tuple[EraPayment, Any]] = {}
         self.open_deposits: dict[str, Deposit] = {}
         self.match_records: dict[str, dict[str, Any]] = {}
 
-    def record_deposit(self, transaction: BankTransaction, deposit: Deposit | None) -> bool:
+    def record_deposit(self, transaction: BankTransaction, deposit: Deposit | None) -> RecordedTransaction:
+        identity = bank_reference_identity(transaction)
         if transaction.transaction_id in self.transactions:
-            return False
+            return RecordedTransaction(new=False, identity=identity)
+        kept = self.references.get(identity) if identity is not None else None
+        if kept is not None and kept["source"] != transaction.source:  # within one file, two are two
+            return RecordedTransaction(new=False, identity=identity, same_reference=dict(kept))
         self.transactions[transaction.transaction_id] = transaction
+        if identity is not None and kept is None:
+            self.references[identity] = {
+                "transaction_id": transaction.transaction_id,
+                "source": transaction.source,
+                "format": transaction.format.value,
+                "amount": transaction.amount,
+                "direction": transaction.direction.value,
+            }
         if deposit is not None:
             self.open_deposits[deposit.deposit_id] = deposit
-        return True
+        return RecordedTransaction(new=True, identity=identity)
 
     def open_era(self, era: EraPayment, posted_payment: Any) -> bool:
         record = self.remittances.records.get(era.era_id)
-        if record is None or record.get("recon_opened"):
+        if record is None or record.get("recon_opened") or era.era_id in self.era_items:
             return False
         record["recon_opened"] = True
+        self.era_items[era.era_id] = {"source": era.source}
         self.open_eras[era.era_id] = (era, posted_payment)
         return True
+
+    def drop_open_era(self, era_id: str) -> bool:
+        return self.open_eras.pop(era_id, None) is not None
 
     def open_items(self) -> tuple[list[EraPayment], list[Deposit], dict[str, Any]]:
         eras = [self.open_eras[era_id][0] for era_id in sorted(self.open_eras)]
@@ -223,18 +245,30 @@ class FakeReconciliation:
     ) -> bool:
         still_waiting = all(e in self.open_eras for e in match.era_ids)
         still_waiting &= all(d in self.open_deposits for d in match.deposit_ids)
-        if match.match_id in self.match_records or not still_waiting:
+        matched_before = any("matched_by" in self.era_items.get(e, {}) for e in match.era_ids)
+        if match.match_id in self.match_records or not still_waiting or matched_before:
             return False
         for era_id in match.era_ids:
             del self.open_eras[era_id]
+            self.era_items.setdefault(era_id, {})["matched_by"] = match.match_id
         for deposit_id in match.deposit_ids:
             del self.open_deposits[deposit_id]
-        self.match_records[match.match_id] = match.model_dump() | {
+        record = match.model_dump() | {
             "eras": [e.model_dump() for e in eras],
             "deposits": [d.model_dump(exclude={"text_hint"}) for d in deposits],
             "posted": {e.era_id: posted[e.era_id] for e in eras if posted.get(e.era_id) is not None},
         }
+        self.match_records[match.match_id] = _without_none(record)
         return True
+
+
+def _without_none(value: Any) -> Any:
+    """What DynamoDB keeps of a record: fields without a value are not written."""
+    if isinstance(value, dict):
+        return {key: _without_none(item) for key, item in value.items() if item is not None}
+    if isinstance(value, list | tuple):
+        return [_without_none(item) for item in value]
+    return value
 
 
 class FakeWorklist:

@@ -28,6 +28,8 @@ class FollowupType(StrEnum):
     AMOUNT_MISMATCH = "amount_mismatch"  # ERA and deposit share a trace, not an amount
     ERA_WITHOUT_DEPOSIT = "era_without_deposit"  # no deposit past the CORE 370 window
     DEPOSIT_WITHOUT_ERA = "deposit_without_era"  # money in the bank that no ERA explains
+    # Two bank files (or formats) report the same bank reference, account and day with other amounts.
+    DUPLICATE_BANK_REFERENCE = "duplicate_bank_reference"
     # A service line that fits several of our claim lines equally (modifiers dropped or added by the
     # payer): posted at claim level until a person says which line it pays.
     LINE_NOT_MATCHED = "line_not_matched"

@@ -30,7 +30,7 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Literal, TypeVar
 
-from pydantic import Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from remitflow.bank.models import BankTransaction
 from remitflow.domain.calendar import business_days_between, business_days_text
@@ -144,6 +144,32 @@ class Match(DomainModel):
     deposit_amount: Money
 
 
+class StoredMatch(BaseModel):
+    """A match as the store keeps it, with what it joined: the one way a stored match is read back.
+
+    Stores leave out fields without a value (a consolidated or split match without a trace has no
+    `trace_number`), older records may lack what later ones carry, and the record carries the store's
+    own keys: absent optional fields take their defaults and unknown fields are ignored."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    match_id: str
+    era_ids: tuple[str, ...]
+    deposit_ids: tuple[str, ...]
+    confidence: Confidence
+    rule: str = ""
+    trace_number: str | None = None
+    era_amount: Money
+    deposit_amount: Money
+    eras: tuple[EraPayment, ...] = ()  # the ERA payments as they were matched
+    deposits: tuple[Deposit, ...] = ()
+    posted: dict[str, Money] = Field(default_factory=dict)  # era id -> amount posted from it
+
+    @property
+    def match(self) -> Match:
+        return Match.model_validate(self.model_dump(include=set(Match.model_fields)))
+
+
 def match_id(era_ids: Iterable[str], deposit_ids: Iterable[str]) -> str:
     eras = sorted(era_ids)
     # The count keeps ("a", "b") + ("c",) apart from ("a",) + ("b", "c").
@@ -177,6 +203,18 @@ def normalize_trace(text: str) -> str:
     """Bank noise off a trace or payer id: all whitespace, trailing backslashes/tildes (the TRN segment
     terminator copied into the addenda), case."""
     return "".join(text.split()).rstrip("\\~").upper()
+
+
+def bank_reference_identity(tx: BankTransaction) -> str | None:
+    """What makes two bank transactions the same one whatever file or format reported it (a BAI2 and
+    a camt.053 of the same day): the account (letters and digits only, case and leading zeros
+    ignored), the booking date and the bank's reference (whitespace and case ignored). None without
+    a bank reference: such a transaction is known only by its place in its file."""
+    reference = "".join((tx.bank_reference or "").split()).upper()
+    if not reference:
+        return None
+    account = "".join(ch for ch in (tx.account_number or "").upper() if ch.isascii() and ch.isalnum()).lstrip("0")
+    return stable_id("bank-reference", account, tx.booking_date.isoformat(), reference)
 
 
 def strip_zeros(text: str) -> str:

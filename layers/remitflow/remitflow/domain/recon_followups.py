@@ -7,16 +7,18 @@ sweep). Ids depend only on the items, so running either again finds the same fol
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from pydantic import AwareDatetime
 
+from remitflow.bank.models import BankTransaction
 from remitflow.domain.calendar import business_days_between, business_days_text
 from remitflow.domain.followups import Followup, FollowupType, new_followup
 from remitflow.domain.matching import DEFAULT_WINDOW, AmountMismatch, Deposit, EraPayment, MatchResult
-from remitflow.values import ZERO, money_text
+from remitflow.values import ZERO, money_text, stable_id
 
 
 def overdue(
@@ -91,6 +93,19 @@ def overdue(
     return followups
 
 
+def _waiting_kind(item: EraPayment | Deposit) -> tuple[FollowupType, str, str]:
+    if isinstance(item, EraPayment):
+        return FollowupType.ERA_WITHOUT_DEPOSIT, "era", item.era_id
+    return FollowupType.DEPOSIT_WITHOUT_ERA, "deposit", item.deposit_id
+
+
+def waiting_followup_id(item: EraPayment | Deposit) -> str:
+    """The id of the ERA_WITHOUT_DEPOSIT or DEPOSIT_WITHOUT_ERA that `overdue` raises (or raised) for
+    the item: what the report and the sweep look up on the worklist."""
+    type_, side, item_id = _waiting_kind(item)
+    return stable_id("followup", type_.value, side, item_id)  # as new_followup derives it from the key
+
+
 def _waiting_followup(
     item: EraPayment | Deposit,
     own_fields: dict[str, Any],
@@ -103,10 +118,7 @@ def _waiting_followup(
 ) -> Followup:
     """ERA_WITHOUT_DEPOSIT or DEPOSIT_WITHOUT_ERA for one item, with what only its side has (`own_fields`:
     the ERA's payment date and method, the deposit's booking date) between the shared fields."""
-    if isinstance(item, EraPayment):
-        type_, side, item_id = FollowupType.ERA_WITHOUT_DEPOSIT, "era", item.era_id
-    else:
-        type_, side, item_id = FollowupType.DEPOSIT_WITHOUT_ERA, "deposit", item.deposit_id
+    type_, side, item_id = _waiting_kind(item)
     return new_followup(
         type_,
         key=(side, item_id),  # the item alone: tomorrow's sweep must find today's follow-up
@@ -155,3 +167,49 @@ def amount_mismatch_followups(mismatches: Iterable[AmountMismatch], now: AwareDa
             )
         )
     return followups
+
+
+def duplicate_bank_reference(
+    transaction: BankTransaction,
+    kept: Mapping[str, Any],
+    *,
+    identity: str,
+    now: AwareDatetime,
+) -> Followup:
+    """DUPLICATE_BANK_REFERENCE: `transaction` has the bank reference, account and booking date of a
+    transaction already kept (`kept`: its transaction_id, source, amount, direction) but another
+    amount or direction. It is not kept or matched: a person decides which file is right. Names both
+    files and amounts; the account only masked, and no bank text (it may name a person)."""
+    kept_amount = kept.get("amount")
+    kept_text = money_text(Decimal(str(kept_amount))) if kept_amount is not None else "an unknown amount"
+    kept_source = str(kept.get("source", "another bank file"))
+    reason = (
+        f"bank reference {transaction.bank_reference} on account {transaction.masked_account or '(none)'} booked "
+        f"{transaction.booking_date} is {money_text(transaction.amount)} ({transaction.direction.value}) in "
+        f"{transaction.source} but {kept_text} ({kept.get('direction', 'unknown')}) in {kept_source}, which was "
+        "kept; this one was not kept or matched: check which file is right"
+    )
+    return new_followup(
+        FollowupType.DUPLICATE_BANK_REFERENCE,
+        key=("bank_reference", identity, transaction.transaction_id),
+        created_at=now,
+        source=transaction.source,
+        payer_id=transaction.payer_id,
+        amount=transaction.amount,
+        detail={
+            "reason": reason,
+            "bank_reference": transaction.bank_reference,
+            "account": transaction.masked_account,
+            "booking_date": transaction.booking_date.isoformat(),
+            "transaction_id": transaction.transaction_id,
+            "source": transaction.source,
+            "format": transaction.format.value,
+            "amount": money_text(transaction.amount),
+            "direction": transaction.direction.value,
+            "kept_transaction_id": kept.get("transaction_id"),
+            "kept_source": kept_source,
+            "kept_format": kept.get("format"),
+            "kept_amount": None if kept_amount is None else kept_text,
+            "kept_direction": kept.get("direction"),
+        },
+    )

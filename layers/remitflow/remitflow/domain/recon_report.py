@@ -10,13 +10,24 @@ import csv
 import io
 import re
 from collections.abc import Iterable, Mapping
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 from remitflow.domain.calendar import business_days_between
 from remitflow.domain.matching import DEFAULT_WINDOW, Deposit, EraPayment, MatchResult
-from remitflow.values import ZERO, cents, money_text
+from remitflow.values import ZERO, DomainModel, cents, money_text
+
+
+class ResolvedItem(DomainModel):
+    """A biller's resolution of the ERA_WITHOUT_DEPOSIT or DEPOSIT_WITHOUT_ERA of a still unmatched
+    item. (The resolution's note stays on the worklist: free text may name a patient.)"""
+
+    followup_id: str
+    followup_type: str
+    resolution: str
+    resolved_by: str | None = None
+    resolved_at: datetime | None = None
 
 
 def _total(amounts: Iterable[Decimal]) -> Decimal:
@@ -31,13 +42,23 @@ def reconciliation_report(
     as_of: date,
     posted: Mapping[str, Decimal | None] | None = None,
     window_business_days: int = DEFAULT_WINDOW,
+    resolved: Mapping[str, ResolvedItem] | None = None,
 ) -> dict[str, Any]:
     """The day's reconciliation as JSON-ready data (money as strings, dates ISO).
 
     `eras`/`deposits` are everything the report covers (matched or not); `posted` maps an era id to the
     amount posted to claims from it. `deposited_total` is the cash matched to ERAs, set against
     `posted_total`; `posted_total` is None when no posted amounts were given.
+
+    `resolved` maps the id of an unmatched ERA or deposit to the resolution of its waiting follow-up:
+    such an item leaves the unmatched lists and totals for the `resolved` section (with
+    `resolved_era_total` and `resolved_deposit_total`, given only when `resolved` is).
     """
+    done = dict(resolved or {})
+    waiting_eras = [e for e in result.unmatched_eras if e.era_id not in done]
+    waiting_deposits = [d for d in result.unmatched_deposits if d.deposit_id not in done]
+    resolved_eras = [e for e in result.unmatched_eras if e.era_id in done]
+    resolved_deposits = [d for d in result.unmatched_deposits if d.deposit_id in done]
     era_list = sorted((e for e in eras if e.needs_deposit), key=lambda e: e.era_id)
     deposit_list = sorted(deposits, key=lambda d: d.deposit_id)
     by_era = {e.era_id: e for e in [*era_list, *result.unmatched_eras]}
@@ -62,7 +83,7 @@ def reconciliation_report(
         for m in result.matches
     ]
     eras_without_deposit = []
-    for era in result.unmatched_eras:
+    for era in waiting_eras:
         days = waiting(era.payment_date)
         eras_without_deposit.append(
             {
@@ -78,7 +99,7 @@ def reconciliation_report(
             }
         )
     deposits_without_era = []
-    for deposit in result.unmatched_deposits:
+    for deposit in waiting_deposits:
         days = business_days_between(deposit.booking_date, as_of)
         deposits_without_era.append(
             {
@@ -92,6 +113,13 @@ def reconciliation_report(
                 "amount_mismatch": deposit.deposit_id in mismatched_deposits,
             }
         )
+    resolved_items = [
+        _resolved_row("era", era.era_id, era.trace_number, era.amount, era.payer_id, era.payment_date, done[era.era_id])
+        for era in resolved_eras
+    ] + [
+        _resolved_row("deposit", d.deposit_id, d.trace_number, d.amount, d.payer_id, d.booking_date, done[d.deposit_id])
+        for d in resolved_deposits
+    ]
     mismatches = [
         {
             "era_id": m.era_id,
@@ -111,12 +139,15 @@ def reconciliation_report(
         "era_total": _total(e.amount for e in era_list),
         "matched_era_total": _total(m.era_amount for m in result.matches),
         "matched_deposit_total": matched_deposit_total,
-        "unmatched_era_total": _total(e.amount for e in result.unmatched_eras),
-        "unmatched_deposit_total": _total(d.amount for d in result.unmatched_deposits),
+        "unmatched_era_total": _total(e.amount for e in waiting_eras),
+        "unmatched_deposit_total": _total(d.amount for d in waiting_deposits),
         "amount_mismatch_total": _total(m.difference for m in result.amount_mismatches),
         "posted_total": posted_total,
         "deposited_total": matched_deposit_total,
     }
+    if resolved is not None:
+        totals["resolved_era_total"] = _total(e.amount for e in resolved_eras)
+        totals["resolved_deposit_total"] = _total(d.amount for d in resolved_deposits)
     return {
         "as_of": as_of.isoformat(),
         "window_business_days": window_business_days,
@@ -124,6 +155,7 @@ def reconciliation_report(
         "eras_without_deposit": eras_without_deposit,
         "deposits_without_era": deposits_without_era,
         "amount_mismatches": mismatches,
+        "resolved": resolved_items,
         "totals": {name: None if value is None else money_text(value) for name, value in totals.items()},
         "counts": {
             "eras": len(era_list),
@@ -132,7 +164,32 @@ def reconciliation_report(
             "eras_without_deposit": len(eras_without_deposit),
             "deposits_without_era": len(deposits_without_era),
             "amount_mismatches": len(mismatches),
+            "resolved": len(resolved_items),
         },
+    }
+
+
+def _resolved_row(
+    side: str,
+    item_id: str,
+    trace: str | None,
+    amount: Decimal,
+    payer_id: str | None,
+    day: date | None,
+    resolved: ResolvedItem,
+) -> dict[str, Any]:
+    return {
+        "side": side,
+        f"{side}_id": item_id,
+        "trace_number": trace,
+        "amount": money_text(amount),
+        "payer_id": payer_id,
+        "date": day.isoformat() if day else None,
+        "followup_id": resolved.followup_id,
+        "followup_type": resolved.followup_type,
+        "resolution": resolved.resolution,
+        "resolved_by": resolved.resolved_by,
+        "resolved_at": resolved.resolved_at.isoformat() if resolved.resolved_at else None,
     }
 
 
@@ -151,6 +208,9 @@ CSV_COLUMNS = (
     "confidence",
     "business_days_waiting",
     "rule",
+    "resolution",
+    "resolved_by",
+    "followup_id",
 )
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _NUMBER = re.compile(r"-?\d+(\.\d+)?")
@@ -221,6 +281,22 @@ def report_csv(report: Mapping[str, Any]) -> str:
             "difference": m["difference"],
         }
         for m in report["amount_mismatches"]
+    )
+    rows.extend(
+        {
+            "kind": f"resolved_{r['side']}",
+            "trace_number": r["trace_number"],
+            "era_ids": [r["era_id"]] if r["side"] == "era" else None,
+            "deposit_ids": [r["deposit_id"]] if r["side"] == "deposit" else None,
+            "payer_id": r["payer_id"],
+            "date": r["date"],
+            "era_amount" if r["side"] == "era" else "deposit_amount": r["amount"],
+            "amount": r["amount"],
+            "resolution": r["resolution"],
+            "resolved_by": r["resolved_by"],
+            "followup_id": r["followup_id"],
+        }
+        for r in report.get("resolved", ())
     )
     rows.extend({"kind": "total", "name": name, "amount": value} for name, value in report["totals"].items())
     out = io.StringIO()

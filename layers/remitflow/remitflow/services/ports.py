@@ -51,6 +51,17 @@ class RemittanceKey:
 
 
 @dataclass(frozen=True)
+class RecordedTransaction:
+    """What keeping one bank transaction did (ReconciliationStorage.record_deposit)."""
+
+    new: bool  # kept now, and its deposit (if any) put on the waiting list
+    identity: str | None = None  # its account + booking date + bank reference (bank_reference_identity)
+    # Not new because another file or format already reported this identity: that transaction as
+    # kept (transaction_id, source, format, amount, direction). None for the same transaction again.
+    same_reference: Mapping[str, Any] | None = None
+
+
+@dataclass(frozen=True)
 class WorklistFilter:
     """Which follow-ups to list. A status picks the by_status index, else a type picks by_type; both
     are sorted by created_at, so the age range is part of the key condition and the rest are filters."""
@@ -181,14 +192,22 @@ class RemittanceStorage(Protocol):
 class ReconciliationStorage(Protocol):
     """Bank transactions, the ERAs and deposits waiting for their other half, and the matches."""
 
-    def record_deposit(self, transaction: BankTransaction, deposit: Deposit | None) -> bool:
-        """Keep a bank transaction once, and a deposit from it on the waiting list; False (and nothing
-        written) when the transaction is already kept."""
+    def record_deposit(self, transaction: BankTransaction, deposit: Deposit | None) -> RecordedTransaction:
+        """Keep a bank transaction once, and a deposit from it on the waiting list. Once means once by
+        its transaction id (the same file again) and once by its bank-reference identity (the same
+        transaction in another file or format). Not new (and nothing written) when either is kept
+        already; for the identity, with the transaction kept under it."""
         ...
 
     def open_era(self, era: EraPayment, posted_payment: Any) -> bool:
         """Put the ERA of a claimed remittance (RemittanceStorage.claim_remittance, under its era id) on
-        the waiting list, once ever: False when it is already there or was matched."""
+        the waiting list, once ever per era id, even if its remittance record is written again: False
+        when it is already there or was matched."""
+        ...
+
+    def drop_open_era(self, era_id: str) -> bool:
+        """Take an ERA off the waiting list (one that a recorded match already joined); False when it
+        was not there."""
         ...
 
     def open_items(self) -> tuple[list[EraPayment], list[Deposit], dict[str, Any]]:
@@ -203,7 +222,7 @@ class ReconciliationStorage(Protocol):
         self, match: Match, eras: list[EraPayment], deposits: list[Deposit], posted: Mapping[str, Any]
     ) -> bool:
         """Record the match and take its items off the waiting list, all or nothing; False when one of
-        them is no longer waiting (another matcher took it)."""
+        them is no longer waiting (another matcher took it) or one of its ERAs is in another match."""
         ...
 
 

@@ -7,10 +7,14 @@ ClaimsTable       pk "CLAIM#<claim id>"  sk "META"                 the claim, it
 
 RemittancesTable  pk "<era id>"                  sk "META"   one 835 transaction set; the era id is
                      (RemittanceKey.era_id: "ERA#<payer>#<trace>#<amount>#<date>")
+                  pk "<era id>"                  sk "RECON"  the ERA on the reconciliation side: written
+                                                             once when it opens, then `matched_by`
                   pk "UNAPPLIED#<hold id>"       sk "CASH"   money held for a person
                   pk "PROVIDER#<provider id>"    sk "PLB#<entry id>"
                   pk "FEE#<payer id>"            sk "<procedure>#<modifiers>"
                   pk "DEPOSIT#<transaction id>"  sk "META"   a bank transaction as read
+                  pk "BANKREF#<identity>"        sk "META"   the one transaction kept for an account,
+                     (matching.bank_reference_identity)      booking date and bank reference, any format
                   pk "RECON#OPEN"     sk "ERA#<era id>" | "DEPOSIT#<id>"   waiting to be matched
                   pk "RECON#MATCHED"  sk "<match id>"                      a match and what it joined
 
@@ -78,8 +82,18 @@ def fee(payer_id: str, procedure_code: str, modifiers: Iterable[str]) -> Key:
     return {"pk": fee_schedule(payer_id), "sk": "#".join([procedure_code.upper(), *modifier_key(modifiers)])}
 
 
+def era_reconciliation(era_id: str) -> Key:
+    """Beside the ERA's record, under its id: whatever rewrites that record, an ERA opens once."""
+    return {"pk": era_id, "sk": "RECON"}
+
+
 def bank_transaction(transaction_id: str) -> Key:
     return {"pk": f"DEPOSIT#{transaction_id}", "sk": META}
+
+
+def bank_reference(identity: str) -> Key:
+    """`identity` is a hash (bank_reference_identity): no account number is spelled out in a key."""
+    return {"pk": f"BANKREF#{identity}", "sk": META}
 
 
 def open_era(era_id: str) -> Key:

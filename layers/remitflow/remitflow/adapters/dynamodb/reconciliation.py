@@ -5,27 +5,52 @@ Both sides write their open item first and read the other side after, with consi
 ERA and its deposit arrive at the same moment, at least one of the two sees the other. A match takes
 the open items away in the transaction that records it, conditional on their still being there, so
 two matchers racing for the same items cannot both win.
+
+An ERA opens once per era id (an item beside its remittance record, written only if absent) and is
+matched once (the same item takes the match id, only if it has none). A bank transaction is kept once
+per transaction id and once per bank-reference identity (account, booking date, bank reference), so
+the same transaction in a BAI2 and a camt.053 is one deposit.
 """
 
 from __future__ import annotations
 
+import random
+import time
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
 from remitflow.adapters.dynamodb import keys
-from remitflow.adapters.dynamodb.shared import Item, error_code, plain, query, to_dynamo
+from remitflow.adapters.dynamodb.shared import (
+    CONDITION_FAILED,
+    Item,
+    cancellation_codes,
+    error_code,
+    from_dynamo,
+    plain,
+    query,
+    to_dynamo,
+)
 from remitflow.bank.models import BankTransaction
-from remitflow.domain.matching import Deposit, EraPayment, Match
+from remitflow.domain.matching import Deposit, EraPayment, Match, bank_reference_identity
+from remitflow.services.ports import RecordedTransaction
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
     from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef
 
 
+MAX_ATTEMPTS = 5  # a transaction cancelled only by another transaction on its items is tried again
+
+
 def _cancelled(error: ClientError) -> bool:
     return error_code(error) in ("TransactionCanceledException", "ConditionalCheckFailedException")
+
+
+def _conflict_only(codes: list[str] | None) -> bool:
+    """Cancelled because another transaction held an item, no condition failed: worth another try."""
+    return bool(codes) and CONDITION_FAILED not in (codes or []) and "TransactionConflict" in (codes or [])
 
 
 class ReconciliationStore:
@@ -33,12 +58,17 @@ class ReconciliationStore:
         self.client = client
         self.table = table
 
-    def record_deposit(self, transaction: BankTransaction, deposit: Deposit | None) -> bool:
-        """Keep a bank transaction once; a credit also waits for its ERA. False when already kept
-        (the same bank file again), and then nothing is re-opened."""
+    def record_deposit(self, transaction: BankTransaction, deposit: Deposit | None) -> RecordedTransaction:
+        """Keep a bank transaction once by its id and once by its bank-reference identity; a credit
+        also waits for its ERA. Not new (nothing written, nothing re-opened) when the same file comes
+        again, or when another file or format reported the same transaction (then with that one).
+        Two transactions of the same file under one reference are both kept: identity is across files."""
+        identity = bank_reference_identity(transaction)
         record = plain(transaction.model_dump(exclude={"text", "account_number"}))
         record |= keys.bank_transaction(transaction.transaction_id) | {"kind": "bank_transaction"}
         record["account"] = transaction.masked_account
+        if identity is not None:
+            record["bank_reference_identity"] = identity
         actions: list[TransactWriteItemTypeDef] = [
             {
                 "Put": {
@@ -48,15 +78,50 @@ class ReconciliationStore:
                 }
             }
         ]
+        if identity is not None:
+            reference = keys.bank_reference(identity) | {
+                "kind": "bank_reference",
+                "transaction_id": transaction.transaction_id,
+                "source": transaction.source,
+                "format": transaction.format.value,
+                "amount": transaction.amount,
+                "direction": transaction.direction.value,
+                "booking_date": transaction.booking_date.isoformat(),
+                "account": transaction.masked_account,
+            }
+            actions.append(
+                {
+                    "Put": {
+                        "TableName": self.table,
+                        "Item": to_dynamo(plain(reference)),
+                        "ConditionExpression": "attribute_not_exists(pk)",
+                    }
+                }
+            )
         if deposit is not None:
             actions.append({"Put": {"TableName": self.table, "Item": to_dynamo(_open_deposit(deposit))}})
-        return self._transact(actions)
+        codes = self._transact_codes(actions)
+        if codes is None:
+            return RecordedTransaction(new=True, identity=identity)
+        if codes and codes[0] == CONDITION_FAILED:  # this very transaction is kept: the same file again
+            return RecordedTransaction(new=False, identity=identity)
+        if identity is not None and len(codes) > 1 and codes[1] == CONDITION_FAILED:
+            kept = self._get(keys.bank_reference(identity)) or {}
+            if kept.get("source") == transaction.source:
+                # Two transactions of one file under one reference: the bank's file says they are two.
+                del actions[1]
+                return RecordedTransaction(new=self._transact(actions), identity=identity)
+            return RecordedTransaction(new=False, identity=identity, same_reference=kept)
+        return RecordedTransaction(new=False, identity=identity)
 
     def open_era(self, era: EraPayment, posted_payment: Any) -> bool:
-        """Put a posted ERA on the waiting list, once: a re-processed file must not re-open a matched ERA.
-        Its remittance record (stored under the era id) says whether it was opened already."""
+        """Put a posted ERA on the waiting list, once per era id ever: a re-processed file must not
+        re-open a matched ERA. The item beside its remittance record (keys.era_reconciliation) is
+        written only if absent, so even a rewritten remittance record cannot open it again; the
+        remittance record must exist (the ERA was claimed) and is marked `recon_opened`."""
         item = keys.open_era(era.era_id) | {"side": "era", "posted_payment": posted_payment}
         item |= plain(era.model_dump())
+        marker = keys.era_reconciliation(era.era_id) | {"kind": "era_reconciliation", "source": era.source}
         actions: list[TransactWriteItemTypeDef] = [
             {
                 "Update": {
@@ -67,9 +132,29 @@ class ReconciliationStore:
                     "ExpressionAttributeValues": {":yes": {"BOOL": True}},
                 }
             },
+            {
+                "Put": {
+                    "TableName": self.table,
+                    "Item": to_dynamo(marker),
+                    "ConditionExpression": "attribute_not_exists(pk)",
+                }
+            },
             {"Put": {"TableName": self.table, "Item": to_dynamo(item)}},
         ]
         return self._transact(actions)
+
+    def drop_open_era(self, era_id: str) -> bool:
+        try:
+            self.client.delete_item(
+                TableName=self.table,
+                Key=to_dynamo(keys.open_era(era_id)),
+                ConditionExpression="attribute_exists(pk)",
+            )
+        except ClientError as error:
+            if error_code(error) == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
 
     def open_items(self) -> tuple[list[EraPayment], list[Deposit], dict[str, Any]]:
         """Everything waiting, both sides, and the posted amount of each waiting ERA."""
@@ -119,17 +204,48 @@ class ReconciliationStore:
             }
             for key in taken
         )
+        # Each ERA is matched once: its reconciliation item takes the match id only if it has none
+        # (created here for an ERA opened before that item existed).
+        actions.extend(
+            {
+                "Update": {
+                    "TableName": self.table,
+                    "Key": to_dynamo(keys.era_reconciliation(era_id)),
+                    "UpdateExpression": "SET matched_by = :match",
+                    "ConditionExpression": "attribute_not_exists(matched_by)",
+                    "ExpressionAttributeValues": to_dynamo({":match": match.match_id}),
+                }
+            }
+            for era_id in match.era_ids
+        )
         return self._transact(actions)
 
     def _transact(self, actions: list[TransactWriteItemTypeDef]) -> bool:
         """All or nothing; False when a condition failed (someone got there first)."""
-        try:
-            self.client.transact_write_items(TransactItems=actions)
-        except ClientError as error:
-            if _cancelled(error):
-                return False
-            raise
-        return True
+        return self._transact_codes(actions) is None
+
+    def _transact_codes(self, actions: list[TransactWriteItemTypeDef]) -> list[str] | None:
+        """All or nothing: None when written, else each item's cancellation reason ([] when DynamoDB
+        gave none). Cancelled only by other transactions holding its items, it is tried again."""
+        for attempt in range(MAX_ATTEMPTS):
+            try:
+                self.client.transact_write_items(TransactItems=actions)
+            except ClientError as error:
+                if not _cancelled(error):
+                    raise
+                codes = cancellation_codes(error)
+                if not _conflict_only(codes):
+                    return codes if codes is not None else [CONDITION_FAILED]
+                if attempt + 1 == MAX_ATTEMPTS:
+                    raise  # still contended: fail, and the invocation is retried
+                time.sleep(random.uniform(0, 0.05 * 2**attempt))  # noqa: S311 - jitter, not secrecy
+                continue
+            return None
+        return []  # pragma: no cover - the loop returns or raises
+
+    def _get(self, key: Mapping[str, str]) -> Item | None:
+        response = self.client.get_item(TableName=self.table, Key=to_dynamo(key), ConsistentRead=True)
+        return from_dynamo(response["Item"]) if "Item" in response else None
 
     def _query(self, pk: str) -> Iterator[Item]:
         return query(self.client, self.table, "pk = :pk", {":pk": pk}, consistent=True)

@@ -67,21 +67,24 @@ class RemittancesStore:
 
     def claim_remittance(self, key: RemittanceKey, attributes: Mapping[str, Any]) -> Item | None:
         """Record that `attributes["source_key"]` posts this remittance. Returns None when it is ours
-        to post (first time, or the same file again), else the record of the file that posted it."""
+        to post (first time, or the same file again), else the record of the file that posted it.
+
+        Written only the first time: the same file again (a redelivery, another version under the same
+        key) leaves the record as it is, with what posting and reconciliation added to it since."""
         item = keys.remittance(key.era_id) | {"kind": "remittance"} | plain(dict(attributes))
         try:
             self.client.put_item(
                 TableName=self.table,
                 Item=to_dynamo(item),
-                ConditionExpression="attribute_not_exists(pk) OR source_key = :source",
-                ExpressionAttributeValues={":source": {"S": attributes["source_key"]}},
+                ConditionExpression="attribute_not_exists(pk)",
                 ReturnValuesOnConditionCheckFailure="ALL_OLD",
             )
         except ClientError as error:
             if error_code(error) != "ConditionalCheckFailedException":
                 raise
             old: Any = error.response.get("Item")
-            return from_dynamo(old) if old else self.get(key) or keys.remittance(key.era_id)
+            existing = from_dynamo(old) if old else self.get(key) or keys.remittance(key.era_id)
+            return None if existing.get("source_key") == attributes["source_key"] else existing
         return None
 
     def get(self, key: RemittanceKey) -> Item | None:
