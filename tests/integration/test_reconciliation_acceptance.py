@@ -17,7 +17,7 @@ from tests.unit.bank.bai2_files import Detail, bai2
 from remitflow.adapters.dynamodb import keys
 from remitflow.adapters.dynamodb.shared import plain, to_dynamo
 from remitflow.bank.models import BankTransaction
-from remitflow.domain.matching import Deposit, EraPayment, Match, match_id
+from remitflow.domain.recon_models import Deposit, EraPayment, Match, match_id
 from remitflow.runtime import deposit_ingest, reconciliation, remittance_ingest, worklist
 from remitflow.services.ports import RemittanceKey
 from remitflow.services.worklist_models import ResolveRequest

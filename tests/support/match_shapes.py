@@ -12,7 +12,7 @@ from datetime import date
 from decimal import Decimal
 
 from remitflow.bank.models import BankFormat, BankTransaction, Direction
-from remitflow.domain.matching import Deposit, EraPayment
+from remitflow.domain.recon_models import Deposit, EraPayment
 
 PAYER = "1521900441"
 PAID = date(2025, 6, 10)  # a Tuesday

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from remitflow.domain.matching import Deposit, EraPayment
+from remitflow.domain.recon_models import Deposit, EraPayment
 
 PAYER = "1411289245"
 OTHER_PAYER = "1999999999"

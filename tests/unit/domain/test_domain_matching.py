@@ -14,8 +14,9 @@ from tests.unit.domain.builders import transaction
 from tests.unit.domain.recon_items import NOW, OTHER_PAYER, PAYER, THU, dep, era
 
 from remitflow.bank.models import BankFormat, BankTransaction, Direction
-from remitflow.domain.matching import Deposit, EraPayment, MatchResult, match, match_id
+from remitflow.domain.matching import match
 from remitflow.domain.recon_followups import overdue
+from remitflow.domain.recon_models import Deposit, EraPayment, MatchResult, match_id
 from remitflow.domain.recon_report import reconciliation_report
 
 

@@ -9,8 +9,9 @@ import pytest
 from tests.unit.domain.recon_items import NOW, PAYER, THU, dep, era
 
 from remitflow.domain.followups import Followup, FollowupType
-from remitflow.domain.matching import AmountMismatch, match
+from remitflow.domain.matching import match
 from remitflow.domain.recon_followups import amount_mismatch_followups, overdue
+from remitflow.domain.recon_models import AmountMismatch
 
 
 def test_amount_mismatch_followups() -> None:

@@ -10,8 +10,9 @@ from decimal import Decimal
 from tests.unit.domain.recon_items import NOW, THU, dep, era
 
 from remitflow.bank.models import BankFormat, BankTransaction, Direction
-from remitflow.domain.matching import StoredMatch, bank_reference_identity, match
+from remitflow.domain.matching import match
 from remitflow.domain.recon_followups import overdue, waiting_followup_id
+from remitflow.domain.recon_models import StoredMatch, bank_reference_identity
 from remitflow.domain.recon_report import ResolvedItem, reconciliation_report, report_csv
 
 

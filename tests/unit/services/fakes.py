@@ -18,9 +18,9 @@ from remitflow.bank.models import BankTransaction
 from remitflow.domain.claims import Claim, FeeSchedule, FeeScheduleEntry, modifier_key
 from remitflow.domain.errors import AlreadyPosted, ClaimChanged, Conflict, NotFound
 from remitflow.domain.followups import Followup, FollowupStatus
-from remitflow.domain.matching import Deposit, EraPayment, Match, bank_reference_identity
 from remitflow.domain.posting import PostingDecision
 from remitflow.domain.provider_adjustments import ProviderLedgerEntry
+from remitflow.domain.recon_models import Deposit, EraPayment, Match, bank_reference_identity
 from remitflow.domain.resolutions import WorkItem
 from remitflow.services.ports import (
     BadCursor,

@@ -13,7 +13,7 @@ from tests.unit.services.fakes import FakeReconciliation, FakeWorklist
 from tests.unit.services.practice import BAI_FILE, Practice
 
 from remitflow.bank import CsvLayout
-from remitflow.domain.matching import Deposit, EraPayment, Match
+from remitflow.domain.recon_models import Deposit, EraPayment, Match
 from remitflow.domain.resolutions import AuditEntry, WorkItem
 from remitflow.services.ports import FollowupChange
 

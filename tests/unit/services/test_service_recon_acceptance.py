@@ -18,7 +18,7 @@ from tests.unit.bank.bai2_files import Detail, bai2
 from tests.unit.services.practice import ACME, BAI_FILE, Practice
 
 from remitflow.bank.models import BankTransaction
-from remitflow.domain.matching import Deposit, EraPayment
+from remitflow.domain.recon_models import Deposit, EraPayment
 from remitflow.services.ports import RemittanceKey
 from remitflow.services.worklist_models import ResolveRequest
 from remitflow_cli.recon import show_report

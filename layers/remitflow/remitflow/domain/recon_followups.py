@@ -17,7 +17,8 @@ from pydantic import AwareDatetime
 from remitflow.bank.models import BankTransaction
 from remitflow.domain.calendar import business_days_between, business_days_text
 from remitflow.domain.followups import Followup, FollowupType, new_followup
-from remitflow.domain.matching import DEFAULT_WINDOW, AmountMismatch, Deposit, EraPayment, MatchResult
+from remitflow.domain.matching import DEFAULT_WINDOW
+from remitflow.domain.recon_models import AmountMismatch, Deposit, EraPayment, MatchResult
 from remitflow.values import ZERO, money_text, stable_id
 
 

@@ -15,7 +15,8 @@ from decimal import Decimal
 from typing import Any
 
 from remitflow.domain.calendar import business_days_between
-from remitflow.domain.matching import DEFAULT_WINDOW, Deposit, EraPayment, MatchResult
+from remitflow.domain.matching import DEFAULT_WINDOW
+from remitflow.domain.recon_models import Deposit, EraPayment, MatchResult
 from remitflow.values import ZERO, DomainModel, cents, money_text
 
 

@@ -20,8 +20,8 @@ from aws_lambda_powertools import Logger
 from remitflow.bank import DEFAULT_LAYOUT, BankFileError, CsvLayout, deposit_reader
 from remitflow.bank.models import BankProblem, BankTransaction, Direction
 from remitflow.domain.followups import Followup, unreadable_file
-from remitflow.domain.matching import Deposit
 from remitflow.domain.recon_followups import duplicate_bank_reference
+from remitflow.domain.recon_models import Deposit
 from remitflow.services.clock import utc_now
 from remitflow.services.ports import FollowupSender, InboxFiles, ReconciliationStorage, RecordedTransaction
 from remitflow.services.reconciliation import ReconcileSummary, Reconciliation

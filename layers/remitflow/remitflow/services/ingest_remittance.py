@@ -22,7 +22,6 @@ from pydantic import ValidationError
 from remitflow.domain.claims import Claim, FeeSchedule
 from remitflow.domain.errors import AlreadyPosted, Conflict
 from remitflow.domain.followups import Followup, FollowupType, new_followup, unreadable_file
-from remitflow.domain.matching import EraPayment
 from remitflow.domain.posting import (
     STATUS_REVERSAL,
     Outcome,
@@ -32,6 +31,7 @@ from remitflow.domain.posting import (
     posting_id,
 )
 from remitflow.domain.provider_adjustments import decide_provider_adjustments
+from remitflow.domain.recon_models import EraPayment
 from remitflow.domain.remittance_balance import unbalanced_transaction
 from remitflow.domain.underpayment import UnderpaymentTolerance
 from remitflow.services.clock import utc_now

@@ -16,9 +16,9 @@ from typing import Any, Protocol
 from remitflow.bank.models import BankTransaction
 from remitflow.domain.claims import Claim, FeeSchedule, FeeScheduleEntry
 from remitflow.domain.followups import Followup, FollowupStatus
-from remitflow.domain.matching import Deposit, EraPayment, Match
 from remitflow.domain.posting import PostingDecision, PostingRecord
 from remitflow.domain.provider_adjustments import ProviderLedgerEntry
+from remitflow.domain.recon_models import Deposit, EraPayment, Match
 from remitflow.domain.resolutions import AuditEntry, WorkItem
 
 # ---------------------------------------------------------------------------------------- values

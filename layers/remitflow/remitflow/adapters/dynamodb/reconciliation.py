@@ -33,7 +33,7 @@ from remitflow.adapters.dynamodb.shared import (
     to_dynamo,
 )
 from remitflow.bank.models import BankTransaction
-from remitflow.domain.matching import Deposit, EraPayment, Match, bank_reference_identity
+from remitflow.domain.recon_models import Deposit, EraPayment, Match, bank_reference_identity
 from remitflow.services.ports import RecordedTransaction
 
 if TYPE_CHECKING:
