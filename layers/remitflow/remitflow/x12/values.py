@@ -10,6 +10,11 @@ from decimal import Decimal
 # would also accept exponents, NaN, Infinity, underscores and surrounding spaces.
 _NUMBER = re.compile(r"-?(?:\d+\.?\d*|\.\d+)").fullmatch
 CACHE_LIMIT = 50_000
+# The TR3's longest decimal element is a monetary amount (element 782): at most 18 digits, its sign
+# and decimal point not counted (quantities, 380, are at most 15). Anything longer is not an 835
+# value, and could not be kept exactly (DynamoDB holds 38 digits, Python's default context 28).
+MAX_NUMBER_DIGITS = 18
+TOO_LONG = f"a decimal number of at most {MAX_NUMBER_DIGITS} digits (X12 element 782, a monetary amount)"
 
 # Amounts and dates repeat heavily in remittances; Decimal and date are immutable, so share them.
 # The parser looks NUMBER_CACHE and DATE_CACHE up directly on its hot path.
@@ -29,8 +34,12 @@ class ElementError(ValueError):
 def number(value: str) -> Decimal:
     result = number_or_none(value)
     if result is None:
-        raise ElementError("a decimal number", value)
+        raise ElementError(TOO_LONG if _too_long(value) else "a decimal number", value)
     return result
+
+
+def _too_long(value: str) -> bool:
+    return len(value) > MAX_NUMBER_DIGITS and len(value) - value.count("-") - value.count(".") > MAX_NUMBER_DIGITS
 
 
 def number_or_none(value: str) -> Decimal | None:
@@ -38,7 +47,7 @@ def number_or_none(value: str) -> Decimal | None:
     cached = NUMBER_CACHE.get(value)
     if cached is not None:
         return cached
-    if not value:
+    if not value or _too_long(value):
         return None
     # Most amounts are digits with at most one point; isdecimal() accepts exactly what \d does, so
     # only the others (a minus sign, or not a number) need the regular expression.

@@ -15,17 +15,21 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import ClientError
 
 from remitflow.adapters.dynamodb import keys
-from remitflow.adapters.dynamodb.shared import Item, error_code, plain, query, to_dynamo
+from remitflow.adapters.dynamodb.shared import (
+    CONDITION_FAILED,
+    Item,
+    cancellation_codes,
+    plain,
+    query,
+    to_dynamo,
+    transact_write,
+)
 from remitflow.bank.models import BankTransaction
 from remitflow.domain.matching import Deposit, EraPayment, Match
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
     from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef
-
-
-def _cancelled(error: ClientError) -> bool:
-    return error_code(error) in ("TransactionCanceledException", "ConditionalCheckFailedException")
 
 
 class ReconciliationStore:
@@ -50,7 +54,7 @@ class ReconciliationStore:
         ]
         if deposit is not None:
             actions.append({"Put": {"TableName": self.table, "Item": to_dynamo(_open_deposit(deposit))}})
-        return self._transact(actions)
+        return self._transact(actions, f"bank transaction {transaction.transaction_id}")
 
     def open_era(self, era: EraPayment, posted_payment: Any) -> bool:
         """Put a posted ERA on the waiting list, once: a re-processed file must not re-open a matched ERA.
@@ -69,7 +73,7 @@ class ReconciliationStore:
             },
             {"Put": {"TableName": self.table, "Item": to_dynamo(item)}},
         ]
-        return self._transact(actions)
+        return self._transact(actions, f"open ERA {era.era_id}")
 
     def open_items(self) -> tuple[list[EraPayment], list[Deposit], dict[str, Any]]:
         """Everything waiting, both sides, and the posted amount of each waiting ERA."""
@@ -119,14 +123,16 @@ class ReconciliationStore:
             }
             for key in taken
         )
-        return self._transact(actions)
+        return self._transact(actions, f"match {match.match_id}")
 
-    def _transact(self, actions: list[TransactWriteItemTypeDef]) -> bool:
-        """All or nothing; False when a condition failed (someone got there first)."""
+    def _transact(self, actions: list[TransactWriteItemTypeDef], what: str) -> bool:
+        """All or nothing; False when a condition failed (someone got there first). A transaction
+        only held up by another (TransactionConflict) is retried (shared.transact_write), never taken
+        for "someone got there first": that would leave an ERA off the waiting list for good."""
         try:
-            self.client.transact_write_items(TransactItems=actions)
+            transact_write(self.client, actions, what=what)
         except ClientError as error:
-            if _cancelled(error):
+            if CONDITION_FAILED in (cancellation_codes(error) or []):
                 return False
             raise
         return True
