@@ -19,11 +19,13 @@ import pytest
 from botocore.awsrequest import AWSResponse
 from tests.integration.conftest import REGION, SAMPLES, Harness
 
+from remitflow import runtime
 from remitflow.adapters.dynamodb.shared import TRANSACT_BACKOFF
-from remitflow.domain.errors import StoreBusy
+from remitflow.domain.errors import Conflict, StoreBusy
 from remitflow.domain.matching import EraPayment
 from remitflow.runtime import Clients, Stores, remittance_ingest
 from remitflow.services.ports import RemittanceKey
+from remitflow.services.worklist_models import ResolveRequest
 
 ACME = "remittances/acme-ach-2025-01-16.835"
 ACME_FILE = SAMPLES / "remittances" / "acme-ach-2025-01-16.835"
@@ -226,3 +228,31 @@ def test_an_era_held_up_by_another_transaction_still_goes_on_the_waiting_list(in
     assert summary.eras_opened == 1
     eras, _, _ = harness.stores.reconciliation.open_items()
     assert [type(era) for era in eras] == [EraPayment]
+
+
+WRITE_OFF = {"resolution": "written_off", "note": "timely filing missed", "write_off_reason": "timely_filing"}
+
+
+@pytest.mark.parametrize(("times", "resolved"), [(2, True), (10_000, False)])
+def test_a_write_off_held_up_by_other_transactions_is_retried_then_reported_as_a_conflict(
+    injected: Injected, times: int, resolved: bool
+) -> None:
+    harness = injected.harness
+    harness.load_sample_reference_data()
+    harness.deliver(ACME, ACME_FILE)
+    (denied,) = [f for f in harness.followups() if f["type"] == "denied"]
+    service = runtime.worklist(harness.settings, harness.stores)
+    hook = injected.inject("transaction_conflict", times=times, matching=denied["pk"])
+    request = ResolveRequest.model_validate(WRITE_OFF)
+
+    if resolved:
+        service.resolve(denied["pk"], request, caller="ana@example.com")
+    else:
+        with pytest.raises(Conflict, match="reload and try again"):
+            service.resolve(denied["pk"], request, caller="ana@example.com")
+
+    claim = harness.claims.get("PCN1002")
+    assert claim is not None
+    assert claim.other_adjustment == (Decimal("120.00") if resolved else Decimal(0))  # written off once, or not
+    assert len(harness.claims.postings("PCN1002")) == (2 if resolved else 1)
+    assert hook.calls == (times + 1 if resolved else TRANSACT_BACKOFF.attempts)

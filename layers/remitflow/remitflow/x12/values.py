@@ -39,7 +39,8 @@ def number(value: str) -> Decimal:
 
 
 def _too_long(value: str) -> bool:
-    return len(value) > MAX_NUMBER_DIGITS and len(value) - value.count("-") - value.count(".") > MAX_NUMBER_DIGITS
+    """More digits than MAX_NUMBER_DIGITS, the sign and the decimal point not counted."""
+    return len(value) - value.count("-") - value.count(".") > MAX_NUMBER_DIGITS
 
 
 def number_or_none(value: str) -> Decimal | None:
@@ -47,7 +48,7 @@ def number_or_none(value: str) -> Decimal | None:
     cached = NUMBER_CACHE.get(value)
     if cached is not None:
         return cached
-    if not value or _too_long(value):
+    if not value or (len(value) > MAX_NUMBER_DIGITS and _too_long(value)):
         return None
     # Most amounts are digits with at most one point; isdecimal() accepts exactly what \d does, so
     # only the others (a minus sign, or not a number) need the regular expression.
