@@ -47,6 +47,7 @@ def client_error(code: str, status: int = 400, reasons: list[str] | None = None,
     [
         (client_error("TransactionCanceledException", reasons=["None", "TransactionConflict"]), StoreBusy),
         (client_error("ThrottlingException"), StoreBusy),
+        (client_error("TransactionConflictException"), StoreBusy),
         (client_error("ProvisionedThroughputExceededException"), StoreBusy),
         (client_error("InternalServerError", status=500), StoreBusy),
         (client_error("ServiceUnavailable", status=503), StoreBusy),

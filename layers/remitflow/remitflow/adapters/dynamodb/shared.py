@@ -216,7 +216,8 @@ def refusal(error: ClientError, what: str, *, attempts: int = 1) -> Exception:
     codes = cancellation_codes(error) or []
     message = str(error.response.get("Error", {}).get("Message", ""))
     status = int(error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) or 0)
-    if TRANSACTION_CONFLICT in codes:
+    # TransactionConflictException: a single-item write on an item a transaction holds (also a 400).
+    if TRANSACTION_CONFLICT in codes or code == "TransactionConflictException":
         message = f"{what}: other transactions kept holding its items; gave up after {attempts} attempts"
         return StoreBusy(message, held_by_others=True)
     if code in BUSY_CODES or status >= 500:
