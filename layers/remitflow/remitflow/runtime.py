@@ -29,8 +29,16 @@ if TYPE_CHECKING:
     from mypy_boto3_s3.client import S3Client
     from mypy_boto3_sqs.client import SQSClient
 
-# Standard retry mode backs off on throttling; a Lambda must not hang on a connection either.
-CLIENT_CONFIG = Config(retries={"mode": "standard", "max_attempts": 5}, connect_timeout=5, read_timeout=30)
+# botocore's standard retry mode retries, with jittered exponential backoff (random up to 1 s, 2 s,
+# 4 s for throttling; 25, 50, 100 ms for DynamoDB's 5xx) and a retry quota per client:
+# ThrottlingException, ProvisionedThroughputExceededException, RequestLimitExceeded,
+# TransactionInProgressException, every 5xx (InternalServerError) and connection errors, on every
+# call including TransactWriteItems. It does not retry a TransactionCanceledException (a 400), even
+# with reason TransactionConflict: adapters/dynamodb/shared.transact_write does. Four attempts in all
+# (total_max_attempts; "max_attempts" would count the retries only) wait at most 7 s per call, so an
+# invocation keeps time to fail cleanly and be retried. "adaptive" mode would add a client-side rate
+# limiter, which buys nothing in a short-lived Lambda. A Lambda must not hang on a connection either.
+CLIENT_CONFIG = Config(retries={"mode": "standard", "total_max_attempts": 4}, connect_timeout=5, read_timeout=30)
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,6 @@
 """What can come of writing a decision, whoever stores it: someone got there first, it is already
-done, or there is nothing there. The stores raise these (never a ClientError); services decide."""
+done, there is nothing there, the store stays busy past its retries, or the record is beyond what it
+can hold. The stores raise these (never a ClientError); services decide."""
 
 from __future__ import annotations
 
@@ -18,3 +19,20 @@ class AlreadyPosted(Exception):
 
 class NotFound(LookupError):
     """No item with this key."""
+
+
+class StoreBusy(Exception):
+    """The store kept refusing a write (throttled, failing with 5xx, or cancelled by transactions on the
+    same items) after its bounded retries. Nothing of the write was stored; the caller fails and its
+    idempotent work is retried later (for an ingest: by Lambda, then the failure queue).
+    `held_by_others`: it was other transactions on the same items, not DynamoDB's capacity."""
+
+    def __init__(self, message: str, *, held_by_others: bool = False) -> None:
+        super().__init__(message)
+        self.held_by_others = held_by_others
+
+
+class Unstorable(Exception):
+    """A record the store cannot keep whatever the retries: an item over DynamoDB's 400 KB, a
+    transaction over 100 items or 4 MB, a number of more than 38 digits. The message says which record
+    and which limit (never its content: it may hold PHI). The caller holds the money for a person."""

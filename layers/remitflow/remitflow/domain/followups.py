@@ -128,13 +128,39 @@ PATIENT_ENTITIES = frozenset({"patient", "insured", "corrected_patient", "other_
 PATIENT_REFERENCES = frozenset({"1L", "1W", "28", "EA", "IG", "SY"})
 
 
+# No 835 element a biller reads is longer (PER04 is at most 256; names 60, REF02 50, CLP01 38): longer
+# text is cut here with a marker, so a name of 500 KB cannot push the follow-up, the posting that
+# keeps it or its queue message past a size limit. It is PHI anyway: keep only what a person needs.
+FREE_TEXT_LIMIT = 256
+
+
+def truncated(text: str, limit: int = FREE_TEXT_LIMIT) -> str:
+    """`text`, or its first `limit` characters and a marker saying how long it was."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}...[truncated: {len(text)} characters]"
+
+
+def _bounded(value: Any) -> Any:
+    if isinstance(value, str):
+        return truncated(value)
+    if isinstance(value, dict):
+        return {key: _bounded(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_bounded(item) for item in value]
+    return value
+
+
 def claim_payment_detail(claim_payment: ClaimPayment, *, identify_patient: bool) -> dict[str, Any]:
-    """The 835 claim payment as JSON for the worklist; without patient identifiers unless asked for."""
+    """The 835 claim payment as JSON for the worklist; without patient identifiers unless asked for;
+    free text beyond FREE_TEXT_LIMIT cut with a marker (it still reads back as a claim payment)."""
     if identify_patient:
-        return claim_payment.model_dump(mode="json")
-    detail = claim_payment.model_dump(mode="json", exclude=set(PATIENT_ENTITIES))
-    detail["references"] = [r for r in detail["references"] if r["qualifier"] not in PATIENT_REFERENCES]
-    return detail
+        detail: dict[str, Any] = claim_payment.model_dump(mode="json")
+    else:
+        detail = claim_payment.model_dump(mode="json", exclude=set(PATIENT_ENTITIES))
+        detail["references"] = [r for r in detail["references"] if r["qualifier"] not in PATIENT_REFERENCES]
+    bounded: dict[str, Any] = _bounded(detail)
+    return bounded
 
 
 def adjustment_codes(adjustments: Iterable[Adjustment]) -> list[str]:

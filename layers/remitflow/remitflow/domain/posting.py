@@ -483,3 +483,33 @@ def hold_broken_claim(broken: BrokenClaim, remittance: RemittanceRef, now: datet
             "problems": [problem.model_dump(mode="json") for problem in broken.problems],
         },
     )
+
+
+def hold_unstorable(
+    claim_payment: ClaimPayment, remittance: RemittanceRef, pid: str, now: datetime, why: str
+) -> Followup:
+    """A claim payment whose posting the ledger cannot keep (beyond DynamoDB's limits even split into
+    parts): an IMPORT_ERROR whose CLP04 is held as unapplied cash, so the rest of the file posts.
+    Keyed on the posting id: a retry decides the same and holds the money once. `why` names the record
+    and the limit (ids and sizes only); the follow-up carries no patient identifiers."""
+    cp = claim_payment
+    return new_followup(
+        FollowupType.IMPORT_ERROR,
+        key=("unstorable", pid),
+        created_at=now,
+        source=remittance.source_key,
+        claim_id=cp.patient_control_number,
+        payer_id=remittance.payer_id,
+        amount=cp.paid_amount,
+        detail={
+            "reason": f"the claim payment could not be posted: {why}; its payment is held for a person",
+            "posting_id": pid,
+            "segments": [cp.segment_number],
+            "trace_number": remittance.trace_number,
+            "status_code": cp.status_code,
+            "payer_claim_control_number": cp.payer_claim_control_number,
+            "charge_amount": money_text(cp.charge_amount),
+            "paid_amount": money_text(cp.paid_amount),
+            "service_lines": len(cp.service_lines),
+        },
+    )

@@ -20,7 +20,7 @@ from aws_lambda_powertools import Logger
 from pydantic import ValidationError
 
 from remitflow.domain.claims import Claim, FeeSchedule
-from remitflow.domain.errors import AlreadyPosted, Conflict
+from remitflow.domain.errors import AlreadyPosted, Conflict, Unstorable
 from remitflow.domain.followups import Followup, FollowupType, new_followup, unreadable_file
 from remitflow.domain.posting import (
     STATUS_REVERSAL,
@@ -28,6 +28,7 @@ from remitflow.domain.posting import (
     RemittanceRef,
     decide,
     hold_broken_claim,
+    hold_unstorable,
     posting_id,
 )
 from remitflow.domain.provider_adjustments import decide_provider_adjustments
@@ -352,6 +353,8 @@ class _TransactionRun:
                 record = stored[pid]
                 self._count(record.record.outcome, record.record.posted_payment, record.unapplied_cash)
                 return record.followups
+            except Unstorable as error:  # beyond DynamoDB's limits: hold this claim's money, post the rest
+                return self._unstorable(cp, pid, error)
             except Conflict:
                 logger.info("claim changed while posting; deciding again", extra={"claim_id": claim_id})
                 claim = claims.get(claim_id)
@@ -362,6 +365,16 @@ class _TransactionRun:
             self._count(decision.outcome, decision.posted_payment, decision.unapplied_cash)
             return decision.followups
         raise Conflict(f"claim {claim_id} kept changing; gave up after {MAX_CONFLICT_RETRIES} attempts")
+
+    def _unstorable(self, cp: ClaimPayment, pid: str, error: Unstorable) -> list[Followup]:
+        followup = hold_unstorable(cp, self.remittance, pid, self.now, str(error))
+        if cp.paid_amount:
+            self.ingest.remittances.hold_cash(followup.id, cp.paid_amount, followup)
+        self.totals.claim_payments += 1
+        self.totals.outcomes["unstorable"] += 1
+        self.totals.unapplied_cash += cp.paid_amount
+        logger.warning("claim payment beyond the store's limits; its money is held", extra={"posting_id": pid})
+        return [followup]
 
     def _count(self, outcome: Outcome, posted: Decimal, unapplied: Decimal) -> None:
         self.totals.claim_payments += 1

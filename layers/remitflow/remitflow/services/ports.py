@@ -146,7 +146,9 @@ class ClaimStorage(Protocol):
     def commit(self, decision: PostingDecision, *, unapplied_table: str, recorded_at: datetime) -> None:
         """All or nothing: the posting, the claim (only at the version before the decision's; when the
         decision has no claim, only while there is none) and its held money, in `unapplied_table`
-        (RemittanceStorage.table). Raises AlreadyPosted (the posting id is stored) before Conflict."""
+        (RemittanceStorage.table). Raises AlreadyPosted (the posting id is stored) before Conflict;
+        StoreBusy when the store stays busy past its own retries; Unstorable when the posting is beyond
+        what the store can keep (nothing is written then: the caller holds the money for a person)."""
         ...
 
     def import_claim(self, claim: Claim) -> None:

@@ -10,11 +10,13 @@ from decimal import Decimal
 # alone would also accept exponents, NaN, Infinity, underscores, surrounding spaces and the digits of
 # every other script (full-width U+FF10-U+FF19, Arabic-Indic U+0660-U+0669, ...): not money in an 835.
 _NUMBER = re.compile(r"-?(?:[0-9]+\.?[0-9]*|\.[0-9]+)").fullmatch
-# Element 782 (monetary amount) is at most 18 digits, the longest R element an 835 has; its minus sign
-# and decimal point are not counted in that length.
-MAX_NUMBER_DIGITS = 18
-_MAX_NUMBER_LENGTH = MAX_NUMBER_DIGITS + 2
 CACHE_LIMIT = 50_000
+# The TR3's longest decimal element is a monetary amount (element 782): at most 18 digits, its sign
+# and decimal point not counted (quantities, 380, are at most 15). Anything longer is not an 835
+# value, and could not be kept exactly (DynamoDB holds 38 digits, Python's default context 28).
+MAX_NUMBER_DIGITS = 18
+_MAX_NUMBER_LENGTH = MAX_NUMBER_DIGITS + 2  # with a minus sign and a decimal point
+TOO_LONG = f"a decimal number of at most {MAX_NUMBER_DIGITS} digits (X12 element 782, a monetary amount)"
 
 # Amounts and dates repeat heavily in remittances; Decimal and date are immutable, so share them.
 # The parser looks NUMBER_CACHE and DATE_CACHE up directly on its hot path.
@@ -36,10 +38,13 @@ def number(value: str) -> Decimal:
     if result is None:
         if not value.isascii():
             raise ElementError("a decimal number in ASCII digits 0-9", value)
-        if _NUMBER(value) is not None:
-            raise ElementError(f"a decimal number of at most {MAX_NUMBER_DIGITS} digits", value)
-        raise ElementError("a decimal number", value)
+        raise ElementError(TOO_LONG if _NUMBER(value) is not None and _too_long(value) else "a decimal number", value)
     return result
+
+
+def _too_long(value: str) -> bool:
+    """More digits than MAX_NUMBER_DIGITS, the sign and the decimal point not counted."""
+    return len(value) - value.count("-") - value.count(".") > MAX_NUMBER_DIGITS
 
 
 def number_or_none(value: str) -> Decimal | None:
@@ -54,7 +59,7 @@ def number_or_none(value: str) -> Decimal | None:
     # need the regular expression.
     if not value.replace(".", "", 1).isdigit() and _NUMBER(value) is None:
         return None
-    if len(value) > MAX_NUMBER_DIGITS and len(value) - value.startswith("-") - ("." in value) > MAX_NUMBER_DIGITS:
+    if len(value) > MAX_NUMBER_DIGITS and _too_long(value):
         return None
     result = Decimal(value)
     if len(NUMBER_CACHE) < CACHE_LIMIT:

@@ -1,12 +1,17 @@
 """ClaimsTable: each claim with its balances and version, and every posting decided on it.
 
 Failed conditions come back as domain errors (`Conflict`, `AlreadyPosted`), never as a
-`ClientError` the caller must pick apart.
+`ClientError` the caller must pick apart; so do a store that stays busy past its retries
+(`StoreBusy`) and a posting beyond DynamoDB's limits (`Unstorable`).
+
+A posting too big for one 400 KB item (a claim of a thousand service lines) keeps its entries, and
+long follow-ups, in parts (`POSTING#<id>#PART#<n>`) written in the same transaction; every read
+reassembles it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -18,17 +23,21 @@ from remitflow.adapters.dynamodb import keys
 from remitflow.adapters.dynamodb.remittances import cash_item
 from remitflow.adapters.dynamodb.shared import (
     CONDITION_FAILED,
+    ITEM_SIZE_LIMIT,
     Item,
     batch_get,
     cancellation_codes,
     from_dynamo,
+    item_size,
     plain,
     query,
     restore_ints,
     to_dynamo,
+    transact_write,
+    value_size,
 )
 from remitflow.domain.claims import Claim
-from remitflow.domain.errors import AlreadyPosted, Conflict
+from remitflow.domain.errors import AlreadyPosted, Conflict, Unstorable
 from remitflow.domain.followups import Followup
 from remitflow.domain.posting import PostingDecision, PostingRecord
 from remitflow.services.ports import StoredPosting
@@ -38,6 +47,13 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef
 
 _followups = TypeAdapter(list[Followup])
+
+# A posting item up to this size is written whole; past it, its entries go into parts of at most
+# this size. Well under 400 KB: item_size rounds up, and the keys and names come on top.
+POSTING_ITEM_BUDGET = ITEM_SIZE_LIMIT * 3 // 4
+FOLLOWUPS_INLINE = 64 * 1024  # longer follow-ups text moves into parts too
+FOLLOWUPS_CHUNK = POSTING_ITEM_BUDGET // 4  # characters: at most 4 bytes each in UTF-8
+PART_KIND = "posting_part"
 
 
 def _claim_from(item: Item) -> Claim:
@@ -49,8 +65,29 @@ def _claim_item(claim: Claim) -> Item:
     return keys.claim(claim.claim_id) | {"kind": "claim"} | fields
 
 
+def _whole(item: Item, parts: Iterable[Item] = ()) -> Item:
+    """A posting item with its parts (any order) put back: entries and follow-ups as if written whole."""
+    ordered = sorted(parts, key=lambda part: int(part["part"]))
+    expected = int(item.get("parts", 0))
+    if expected != len(ordered):  # written in one transaction: a missing part is a defect, not a race
+        raise RuntimeError(f"posting {item.get('posting_id')} has {len(ordered)} of its {expected} parts")
+    if not ordered:
+        return item
+    whole = {name: value for name, value in item.items() if name != "parts"}
+    whole["entries"] = [entry for part in ordered for entry in part.get("entries", [])]
+    whole["followups_json"] = item.get("followups_json") or "".join(p.get("followups_json", "") for p in ordered)
+    return whole
+
+
+def _parts_by_posting(items: Iterable[Item]) -> dict[str, list[Item]]:
+    parts: dict[str, list[Item]] = {}
+    for item in items:
+        parts.setdefault(str(item["posting_id"]), []).append(item)
+    return parts
+
+
 def _posting_from(item: Item) -> StoredPosting:
-    followups = _followups.validate_json(item.get("followups_json", "[]"))
+    followups = _followups.validate_json(item.get("followups_json") or "[]")
     fields = {name: item[name] for name in PostingRecord.model_fields if name in item}
     # plain() stores no None: a posting without CLP07 (a write-off, a claim payment without one) has none.
     fields.setdefault("payer_claim_control_number", None)
@@ -68,14 +105,24 @@ class ClaimsStore:
         wanted_keys = [keys.claim(claim_id) for claim_id, _ in wanted]
         wanted_keys += [keys.posting(claim_id, pid) for claim_id, pid in wanted]
         claims: dict[str, Claim] = {}
-        postings: dict[str, StoredPosting] = {}
+        found: list[Item] = []
         for item in batch_get(self.client, self.table, wanted_keys):
             if keys.is_claim(item):
                 claim = _claim_from(item)
                 claims[claim.claim_id] = claim
             else:
-                posting = _posting_from(item)
-                postings[posting.record.posting_id] = posting
+                found.append(item)
+        # Postings written in parts (rare: very long claims) need a second round trip for the parts.
+        part_keys = [
+            keys.posting_part(str(item["claim_id"]), str(item["posting_id"]), n)
+            for item in found
+            for n in range(1, int(item.get("parts", 0)) + 1)
+        ]
+        parts = _parts_by_posting(batch_get(self.client, self.table, part_keys)) if part_keys else {}
+        postings: dict[str, StoredPosting] = {}
+        for item in found:
+            posting = _posting_from(_whole(item, parts.get(str(item["posting_id"]), [])))
+            postings[posting.record.posting_id] = posting
         return claims, postings
 
     def get(self, claim_id: str) -> Claim | None:
@@ -87,23 +134,52 @@ class ClaimsStore:
         return [_posting_from(item) for item in self.ledger(claim_id)]
 
     def ledger(self, claim_id: str) -> list[Item]:
-        """The claim's posting items as stored, in the order they were written."""
-        items = query(
-            self.client,
-            self.table,
-            "pk = :pk AND begins_with(sk, :prefix)",
-            {":pk": keys.claim_partition(claim_id), ":prefix": keys.POSTING_PREFIX},
-            consistent=True,
+        """The claim's posting items, in the order they were written; a posting written in parts
+        comes back whole (its parts' entries and follow-ups in its item)."""
+        items = list(
+            query(
+                self.client,
+                self.table,
+                "pk = :pk AND begins_with(sk, :prefix)",
+                {":pk": keys.claim_partition(claim_id), ":prefix": keys.POSTING_PREFIX},
+                consistent=True,
+            )
         )
-        return sorted(items, key=lambda item: (str(item.get("recorded_at", "")), item["sk"]))
+        parts = _parts_by_posting(item for item in items if item.get("kind") == PART_KIND)
+        postings = [item for item in items if item.get("kind") != PART_KIND]
+        whole = [_whole(item, parts.get(str(item["posting_id"]), [])) for item in postings]
+        return sorted(whole, key=lambda item: (str(item.get("recorded_at", "")), item["sk"]))
 
     def commit(self, decision: PostingDecision, *, unapplied_table: str, recorded_at: datetime) -> None:
         """One transaction: the claim (if the decision changes it), the posting, the held money
         (in `unapplied_table`, the remittances table).
 
         Raises AlreadyPosted when the posting id is already recorded, Conflict when the claim moved
-        on (or appeared) since it was read.
+        on (or appeared) since it was read, StoreBusy when DynamoDB stays throttled, failing or held
+        by other transactions past the retries (shared.transact_write), Unstorable when the posting
+        is beyond DynamoDB's limits even in parts (nothing is written then either).
         """
+        what = f"posting {decision.posting_id} on claim {decision.claim_id}"
+        try:
+            actions = self._commit_actions(decision, unapplied_table=unapplied_table, recorded_at=recorded_at)
+        except Unstorable as error:
+            raise Unstorable(f"{what}: {error}") from None
+        try:
+            transact_write(self.client, actions, what=what)
+        except ClientError as error:
+            codes = cancellation_codes(error)
+            if codes is None:
+                raise
+            failed = [code == CONDITION_FAILED for code in codes]
+            if failed and failed[0]:
+                raise AlreadyPosted(decision.posting_id) from None
+            if any(failed):
+                raise Conflict(decision.claim_id) from None
+            raise
+
+    def _commit_actions(
+        self, decision: PostingDecision, *, unapplied_table: str, recorded_at: datetime
+    ) -> list[TransactWriteItemTypeDef]:
         actions = self.posting_actions(decision, recorded_at=recorded_at)
         if decision.unapplied_cash:
             cash = cash_item(
@@ -126,38 +202,19 @@ class ClaimsStore:
                     }
                 }
             )
-        try:
-            self.client.transact_write_items(TransactItems=actions)
-        except ClientError as error:
-            codes = cancellation_codes(error)
-            if codes is None:
-                raise
-            failed = [code == CONDITION_FAILED for code in codes]
-            if failed and failed[0]:
-                raise AlreadyPosted(decision.posting_id) from None
-            if any(failed):
-                raise Conflict(decision.claim_id) from None
-            raise
+        return actions
 
     def posting_actions(self, decision: PostingDecision, *, recorded_at: datetime) -> list[TransactWriteItemTypeDef]:
-        """The posting (first: conditional on its id being new) and the claim (conditional on its version,
-        or, when the decision leaves no claim, on there still being none) as transaction items."""
-        record = plain(decision.record().model_dump())
-        posting_item = (
-            keys.posting(decision.claim_id, decision.posting_id)
-            | {"kind": "posting"}
-            | record
-            | {
-                "followups_json": _followups.dump_json(decision.followups).decode(),
-                "unapplied_cash": decision.unapplied_cash,
-                "recorded_at": recorded_at.isoformat(),
-            }
-        )
+        """The posting (first: conditional on its id being new), the claim (second: conditional on its
+        version, or, when the decision leaves no claim, on there still being none), then the posting's
+        parts when it is too big for one item, as transaction items. Raises Unstorable for a number
+        DynamoDB cannot hold."""
+        posting, *parts = self._posting_items(decision, recorded_at)
         actions: list[TransactWriteItemTypeDef] = [
             {
                 "Put": {
                     "TableName": self.table,
-                    "Item": to_dynamo(posting_item),
+                    "Item": posting,
                     "ConditionExpression": "attribute_not_exists(pk)",
                 }
             }
@@ -185,7 +242,53 @@ class ClaimsStore:
                     }
                 }
             )
+        # The posting item's own condition keeps the parts exactly once: they need none of their own.
+        actions.extend({"Put": {"TableName": self.table, "Item": part}} for part in parts)
         return actions
+
+    def _posting_items(self, decision: PostingDecision, recorded_at: datetime) -> list[dict[str, Any]]:
+        """The posting as encoded items: one when it fits POSTING_ITEM_BUDGET, else the posting
+        (everything but its entries, and its follow-ups when they are long) and its parts."""
+        followups_json = _followups.dump_json(decision.followups).decode()
+        posting: Item = (
+            keys.posting(decision.claim_id, decision.posting_id)
+            | {"kind": "posting"}
+            | plain(decision.record().model_dump())
+            | {
+                "followups_json": followups_json,
+                "unapplied_cash": decision.unapplied_cash,
+                "recorded_at": recorded_at.isoformat(),
+            }
+        )
+        whole = to_dynamo(posting)
+        if item_size(whole) <= POSTING_ITEM_BUDGET:
+            return [whole]
+        entries = whole.pop("entries", {"L": []})["L"]
+        pieces: list[tuple[str, Any]] = []
+        budget, used = POSTING_ITEM_BUDGET, 0
+        chunk: list[Any] = []
+        for entry in entries:
+            size = 1 + value_size(entry)
+            if chunk and used + size > budget:
+                pieces.append(("entries", {"L": chunk}))
+                chunk, used = [], 0
+            chunk.append(entry)
+            used += size
+        if chunk:
+            pieces.append(("entries", {"L": chunk}))
+        if len(followups_json.encode()) > FOLLOWUPS_INLINE:
+            whole["followups_json"] = {"S": ""}
+            pieces.extend(
+                ("followups_json", {"S": followups_json[start : start + FOLLOWUPS_CHUNK]})
+                for start in range(0, len(followups_json), FOLLOWUPS_CHUNK)
+            )
+        whole["parts"] = {"N": str(len(pieces))}
+        items = [whole]
+        for number, (name, value) in enumerate(pieces, start=1):
+            part = keys.posting_part(decision.claim_id, decision.posting_id, number)
+            about = {"kind": PART_KIND, "posting_id": decision.posting_id, "part": number}
+            items.append(to_dynamo(part | about) | {name: value})
+        return items
 
     def import_claim(self, claim: Claim) -> None:
         """Create or refresh a claim from the billing system: charges and expectations change, the

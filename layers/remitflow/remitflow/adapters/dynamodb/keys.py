@@ -4,6 +4,8 @@ Keys are plain strings here ({"pk": ..., "sk": ...}); `to_dynamo` encodes them f
 
 ClaimsTable       pk "CLAIM#<claim id>"  sk "META"                 the claim, its balances and version
                                          sk "POSTING#<posting id>" one decision: entries + follow-ups
+                                         sk "POSTING#<posting id>#PART#<n>"  the rest of a decision
+                                            too big for one item (written in the same transaction)
 
 RemittancesTable  pk "<era id>"                  sk "META"   one 835 transaction set; the era id is
                      (RemittanceKey.era_id: "ERA#<payer>#<trace>#<amount>#<date>")
@@ -43,6 +45,11 @@ def claim(claim_id: str) -> Key:
 
 def posting(claim_id: str, posting_id: str) -> Key:
     return {"pk": f"CLAIM#{claim_id}", "sk": f"{POSTING_PREFIX}{posting_id}"}
+
+
+def posting_part(claim_id: str, posting_id: str, part: int) -> Key:
+    """One part of a posting too big for one 400 KB item; sorts right after its posting."""
+    return {"pk": f"CLAIM#{claim_id}", "sk": f"{POSTING_PREFIX}{posting_id}#PART#{part:03d}"}
 
 
 def claim_partition(claim_id: str) -> str:

@@ -14,8 +14,6 @@ the same transaction in a BAI2 and a camt.053 is one deposit.
 
 from __future__ import annotations
 
-import random
-import time
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -31,6 +29,7 @@ from remitflow.adapters.dynamodb.shared import (
     plain,
     query,
     to_dynamo,
+    transact_write,
 )
 from remitflow.bank.models import BankTransaction
 from remitflow.domain.recon_models import Deposit, EraPayment, Match, bank_reference_identity
@@ -39,18 +38,6 @@ from remitflow.services.ports import RecordedTransaction
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
     from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef
-
-
-MAX_ATTEMPTS = 5  # a transaction cancelled only by another transaction on its items is tried again
-
-
-def _cancelled(error: ClientError) -> bool:
-    return error_code(error) in ("TransactionCanceledException", "ConditionalCheckFailedException")
-
-
-def _conflict_only(codes: list[str] | None) -> bool:
-    """Cancelled because another transaction held an item, no condition failed: worth another try."""
-    return bool(codes) and CONDITION_FAILED not in (codes or []) and "TransactionConflict" in (codes or [])
 
 
 class ReconciliationStore:
@@ -100,7 +87,7 @@ class ReconciliationStore:
             )
         if deposit is not None:
             actions.append({"Put": {"TableName": self.table, "Item": to_dynamo(_open_deposit(deposit))}})
-        codes = self._transact_codes(actions)
+        codes = self._transact_codes(actions, f"bank transaction {transaction.transaction_id}")
         if codes is None:
             return RecordedTransaction(new=True, identity=identity)
         if codes and codes[0] == CONDITION_FAILED:  # this very transaction is kept: the same file again
@@ -110,7 +97,9 @@ class ReconciliationStore:
             if kept.get("source") == transaction.source:
                 # Two transactions of one file under one reference: the bank's file says they are two.
                 del actions[1]
-                return RecordedTransaction(new=self._transact(actions), identity=identity)
+                return RecordedTransaction(
+                    new=self._transact(actions, f"bank transaction {transaction.transaction_id}"), identity=identity
+                )
             return RecordedTransaction(new=False, identity=identity, same_reference=kept)
         return RecordedTransaction(new=False, identity=identity)
 
@@ -141,7 +130,7 @@ class ReconciliationStore:
             },
             {"Put": {"TableName": self.table, "Item": to_dynamo(item)}},
         ]
-        return self._transact(actions)
+        return self._transact(actions, f"open ERA {era.era_id}")
 
     def drop_open_era(self, era_id: str) -> bool:
         try:
@@ -218,30 +207,25 @@ class ReconciliationStore:
             }
             for era_id in match.era_ids
         )
-        return self._transact(actions)
+        return self._transact(actions, f"match {match.match_id}")
 
-    def _transact(self, actions: list[TransactWriteItemTypeDef]) -> bool:
+    def _transact(self, actions: list[TransactWriteItemTypeDef], what: str) -> bool:
         """All or nothing; False when a condition failed (someone got there first)."""
-        return self._transact_codes(actions) is None
+        return self._transact_codes(actions, what) is None
 
-    def _transact_codes(self, actions: list[TransactWriteItemTypeDef]) -> list[str] | None:
-        """All or nothing: None when written, else each item's cancellation reason ([] when DynamoDB
-        gave none). Cancelled only by other transactions holding its items, it is tried again."""
-        for attempt in range(MAX_ATTEMPTS):
-            try:
-                self.client.transact_write_items(TransactItems=actions)
-            except ClientError as error:
-                if not _cancelled(error):
-                    raise
-                codes = cancellation_codes(error)
-                if not _conflict_only(codes):
-                    return codes if codes is not None else [CONDITION_FAILED]
-                if attempt + 1 == MAX_ATTEMPTS:
-                    raise  # still contended: fail, and the invocation is retried
-                time.sleep(random.uniform(0, 0.05 * 2**attempt))  # noqa: S311 - jitter, not secrecy
-                continue
-            return None
-        return []  # pragma: no cover - the loop returns or raises
+    def _transact_codes(self, actions: list[TransactWriteItemTypeDef], what: str) -> list[str] | None:
+        """All or nothing: None when written, else each item's cancellation reason when a condition
+        failed. A transaction only held up by another (TransactionConflict) is retried by
+        shared.transact_write, never taken for "someone got there first": that would leave an ERA off
+        the waiting list for good."""
+        try:
+            transact_write(self.client, actions, what=what)
+        except ClientError as error:
+            codes = cancellation_codes(error)
+            if codes is not None and CONDITION_FAILED in codes:
+                return codes
+            raise
+        return None
 
     def _get(self, key: Mapping[str, str]) -> Item | None:
         response = self.client.get_item(TableName=self.table, Key=to_dynamo(key), ConsistentRead=True)

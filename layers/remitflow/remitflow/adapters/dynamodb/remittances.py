@@ -22,7 +22,9 @@ from remitflow.adapters.dynamodb.shared import (
     from_dynamo,
     plain,
     query,
+    refusal,
     to_dynamo,
+    transact_write,
 )
 from remitflow.domain.claims import FeeSchedule, FeeScheduleEntry
 from remitflow.domain.followups import Followup
@@ -115,7 +117,8 @@ class RemittancesStore:
             item = keys.provider_entry(entry.provider_id, entry.entry_id) | {"kind": "provider_entry"}
             actions.append({"Put": {"TableName": self.table, "Item": to_dynamo(item | plain(entry.model_dump()))}})
         for start in range(0, len(actions), TRANSACTION_LIMIT):
-            self.client.transact_write_items(TransactItems=actions[start : start + TRANSACTION_LIMIT])
+            chunk = actions[start : start + TRANSACTION_LIMIT]
+            transact_write(self.client, chunk, what=f"totals and provider entries of {key.era_id}")
 
     def fee_schedule(self, payer_id: str) -> FeeSchedule:
         items = query(self.client, self.table, "pk = :pk", {":pk": keys.fee_schedule(payer_id)})
@@ -143,7 +146,10 @@ class RemittancesStore:
             followup_id=followup.id,
         )
         # Same id, same content: a retry rewrites it unchanged.
-        self.client.put_item(TableName=self.table, Item=to_dynamo(plain(item)))
+        try:
+            self.client.put_item(TableName=self.table, Item=to_dynamo(plain(item)))
+        except ClientError as error:
+            raise refusal(error, f"held cash {hold_id}") from None
 
     def unapplied(self, posting_id: str) -> Item | None:
         response = self.client.get_item(

@@ -1,10 +1,14 @@
-"""What every table's store shares: encoding items, batched reads and writes, reading why a
-transaction was cancelled, and the one paginated query they all run."""
+"""What every table's store shares: encoding items, batched reads and writes, the one transaction
+call with its bounded retries, reading why a transaction was cancelled, the size rules, and the one
+paginated query they all run."""
 
 from __future__ import annotations
 
+import decimal
+import random
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
@@ -13,8 +17,11 @@ from typing import TYPE_CHECKING, Any
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
+from remitflow.domain.errors import StoreBusy, Unstorable
+
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
+    from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef
 
 Item = dict[str, Any]
 
@@ -22,6 +29,26 @@ BATCH_GET_LIMIT = 100
 BATCH_WRITE_LIMIT = 25
 TRANSACTION_LIMIT = 100
 CONDITION_FAILED = "ConditionalCheckFailed"  # a cancellation reason's code
+TRANSACTION_CONFLICT = "TransactionConflict"  # a cancellation reason: another transaction held the item
+VALIDATION_ERROR = "ValidationError"  # a cancellation reason: e.g. the item would grow past 400 KB
+
+# DynamoDB's limits (DESIGN.md): an item, a transaction's items and bytes, a number's digits.
+ITEM_SIZE_LIMIT = 400 * 1024
+TRANSACTION_SIZE_LIMIT = 4 * 1024 * 1024
+NUMBER_DIGITS_LIMIT = 38
+
+# What botocore (runtime.CLIENT_CONFIG, standard mode) retries with its own jittered backoff: these
+# codes and every 5xx. Still refused after its attempts, they are the store being busy, not a bug.
+BUSY_CODES = frozenset(
+    {
+        "ThrottlingException",
+        "ProvisionedThroughputExceededException",
+        "RequestLimitExceeded",
+        "TransactionInProgressException",
+        "InternalServerError",
+        "ServiceUnavailable",
+    }
+)
 
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
@@ -45,7 +72,18 @@ def plain(value: Any) -> Any:
 
 
 def to_dynamo(item: Mapping[str, Any]) -> dict[str, Any]:
-    return {key: _serializer.serialize(value) for key, value in item.items()}
+    """Encoded for a request. A number DynamoDB cannot hold exactly (more than 38 digits: boto3's
+    serializer traps Inexact and Rounded) is Unstorable, named by its attribute, never shown."""
+    encoded = {}
+    for key, value in item.items():
+        try:
+            encoded[key] = _serializer.serialize(value)
+        except decimal.DecimalException:
+            raise Unstorable(
+                f"attribute {key!r} holds a number DynamoDB cannot store exactly "
+                f"(at most {NUMBER_DIGITS_LIMIT} significant digits)"
+            ) from None
+    return encoded
 
 
 def from_dynamo(item: Mapping[str, Any]) -> Item:
@@ -76,6 +114,122 @@ def cancellation_codes(error: ClientError) -> list[str] | None:
     if error_code(error) != "TransactionCanceledException":
         return None
     return [str(reason.get("Code", "None")) for reason in error.response.get("CancellationReasons", [])]
+
+
+def item_size(item: Mapping[str, Any]) -> int:
+    """An encoded item's size as DynamoDB counts it against 400 KB (attribute names plus values, in
+    UTF-8 bytes), rounded up: numbers count one byte per digit, lists and maps three bytes each plus
+    one per element."""
+    return sum(len(name.encode()) + value_size(value) for name, value in item.items())
+
+
+def value_size(value: Mapping[str, Any]) -> int:
+    ((kind, content),) = value.items()
+    if kind == "S":
+        return len(str(content).encode())
+    if kind == "N":
+        return len(str(content)) + 1
+    if kind == "B":
+        return len(content)
+    if kind in ("BOOL", "NULL"):
+        return 1
+    if kind == "L":
+        return 3 + sum(1 + value_size(element) for element in content)
+    if kind == "M":
+        return 3 + sum(1 + len(name.encode()) + value_size(element) for name, element in content.items())
+    return sum(len(str(element).encode()) + 1 for element in content)  # SS, NS, BS
+
+
+# --------------------------------------------------------------------------------------- retries
+
+
+@dataclass(frozen=True)
+class Backoff:
+    """Bounded exponential backoff with full jitter: before attempt n + 1 (n from 1) wait a uniform
+    random time in [0, min(cap, base * 2 ** (n - 1))]. Four attempts wait at most 0.05 + 0.1 + 0.2 s:
+    a posting Lambda (300 s) always has time left to fail cleanly and be retried."""
+
+    attempts: int = 4
+    base: float = 0.05
+    cap: float = 0.5
+
+    def delay(self, attempt: int) -> float:
+        return random.uniform(0, min(self.cap, self.base * 2 ** (attempt - 1)))  # noqa: S311 - jitter, not a secret
+
+
+TRANSACT_BACKOFF = Backoff()
+
+
+def transact_write(
+    client: DynamoDBClient,
+    actions: Sequence[TransactWriteItemTypeDef],
+    *,
+    what: str,
+    backoff: Backoff = TRANSACT_BACKOFF,
+) -> None:
+    """One TransactWriteItems, all or nothing, with the retries that belong to the store.
+
+    `what` names the record for errors (ids we assign only: it may be logged).
+
+    - Throttling and 5xx: botocore already retried them (standard mode, jittered); still refused,
+      they raise StoreBusy.
+    - Cancelled with TransactionConflict (another transaction held one of the items) and no failed
+      condition: botocore does not retry that (it is a 400), so the same request is sent again after
+      a jittered wait, up to `backoff.attempts` in all, then StoreBusy. Sending it again is exactly
+      once: DynamoDB evaluates every condition again, so if the other transaction changed one of our
+      items the retry fails on that condition, and the caller re-reads and decides again.
+    - A failed condition is re-raised as the ClientError: only the caller knows what each item means.
+    - An item over 400 KB, a request over 4 MB or 100 items (ValidationException or a ValidationError
+      reason): Unstorable, whatever the retries.
+    """
+    _check_limits(actions, what)
+    for attempt in range(1, backoff.attempts + 1):
+        try:
+            client.transact_write_items(TransactItems=list(actions))
+            return
+        except ClientError as error:
+            codes = cancellation_codes(error) or []
+            if CONDITION_FAILED in codes:
+                raise
+            if TRANSACTION_CONFLICT in codes and attempt < backoff.attempts:
+                time.sleep(backoff.delay(attempt))
+                continue
+            raise refusal(error, what, attempts=attempt) from None
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _check_limits(actions: Sequence[TransactWriteItemTypeDef], what: str) -> None:
+    """Refuse, before sending, what DynamoDB would refuse for its size: the same answer on AWS and moto."""
+    sizes = [item_size(action["Put"]["Item"]) if "Put" in action else 1024 for action in actions]
+    if len(actions) > TRANSACTION_LIMIT:
+        raise Unstorable(f"{what}: {len(actions)} items, more than one transaction holds ({TRANSACTION_LIMIT})")
+    if sizes and max(sizes) > ITEM_SIZE_LIMIT:
+        raise Unstorable(f"{what}: an item of {max(sizes)} bytes, over DynamoDB's {ITEM_SIZE_LIMIT} bytes")
+    if sum(sizes) > TRANSACTION_SIZE_LIMIT:
+        raise Unstorable(f"{what}: {sum(sizes)} bytes, more than one transaction holds ({TRANSACTION_SIZE_LIMIT})")
+
+
+def refusal(error: ClientError, what: str, *, attempts: int = 1) -> Exception:
+    """A ClientError as the domain error it means: StoreBusy (throttled, 5xx, conflicts past the
+    retries), Unstorable (a size limit), else the ClientError itself (a defect in the request)."""
+    code = error_code(error)
+    codes = cancellation_codes(error) or []
+    message = str(error.response.get("Error", {}).get("Message", ""))
+    status = int(error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) or 0)
+    # TransactionConflictException: a single-item write on an item a transaction holds (also a 400).
+    if TRANSACTION_CONFLICT in codes or code == "TransactionConflictException":
+        message = f"{what}: other transactions kept holding its items; gave up after {attempts} attempts"
+        return StoreBusy(message, held_by_others=True)
+    if code in BUSY_CODES or status >= 500:
+        return StoreBusy(f"{what}: DynamoDB kept refusing ({code or status}) after botocore's retries")
+    if VALIDATION_ERROR in codes or (code == "ValidationException" and _size_limit(message)):
+        return Unstorable(f"{what}: beyond DynamoDB's limits (an item over 400 KB or a transaction over 4 MB)")
+    return error
+
+
+def _size_limit(message: str) -> bool:
+    text = message.lower()
+    return "size" in text or "larger than" in text or "length less than or equal to 100" in text
 
 
 # ---------------------------------------------------------------------------------------- reads

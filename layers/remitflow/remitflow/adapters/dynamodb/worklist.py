@@ -27,8 +27,9 @@ from remitflow.adapters.dynamodb.shared import (
     query,
     restore_ints,
     to_dynamo,
+    transact_write,
 )
-from remitflow.domain.errors import AlreadyPosted, ClaimChanged, Conflict, NotFound
+from remitflow.domain.errors import AlreadyPosted, ClaimChanged, Conflict, NotFound, StoreBusy
 from remitflow.domain.followups import Followup, FollowupStatus
 from remitflow.domain.posting import PostingDecision
 from remitflow.domain.resolutions import AuditEntry, WorkItem
@@ -300,7 +301,7 @@ class WorklistStore:
         follow-ups the posting raises. Raises AlreadyPosted, ClaimChanged, Conflict or NotFound;
         whatever is raised, nothing was written."""
         actions = self.claims.posting_actions(decision, recorded_at=recorded_at)
-        what = ["posting", "claim"]
+        what = ["posting", "claim"] + ["posting part"] * (len(actions) - 2)
         if release is not None:
             names = {"#status": "status"} | {f"#f{i}": name for i, name in enumerate(release.fields)}
             values = {":held": "held", ":applied": "applied"}
@@ -334,7 +335,14 @@ class WorklistStore:
             )
             what.append("new followup")
         try:
-            self.client.transact_write_items(TransactItems=actions)
+            transact_write(self.client, actions, what=f"resolution of follow-up {change.followup_id}")
+        except StoreBusy as busy:
+            if not busy.held_by_others:
+                raise
+            raise Conflict(
+                f"follow-up {change.followup_id} or claim {decision.claim_id} was being changed by someone "
+                "else at the same moment; reload and try again"
+            ) from None
         except ClientError as error:
             reasons = cancellation_codes(error)
             if reasons is None:
