@@ -36,6 +36,8 @@ from samtranslator.parser.parser import Parser  # type: ignore[import-untyped]
 from samtranslator.translator.translator import Translator  # type: ignore[import-untyped]
 from samtranslator.yaml_helper import yaml_parse  # type: ignore[import-untyped]
 
+from remitflow_local import moto_dynamodb, moto_sqs
+
 __all__ = [
     "DEFAULT_LOCAL_PARAMETERS",
     "LocalFunction",
@@ -251,7 +253,13 @@ def deploy_local_stack(
     ``parameters`` override the template's defaults (and ``DEFAULT_LOCAL_PARAMETERS``).
     Use ``session``/``endpoint_url`` to talk to a moto server; by default boto3's default
     credentials chain is used, which ``mock_aws`` patches.
+    Installs the local stack's fixes into this process's moto (``moto_dynamodb``, ``moto_sqs``):
+    they reach ``mock_aws`` and a ``ThreadedMotoServer`` of this process, not a server elsewhere.
     """
+    # Before the first request: moto as shipped costs O(table) per DynamoDB transaction, O(queue)
+    # per SQS message received.
+    moto_dynamodb.install()
+    moto_sqs.install()
     template_path = template_path.resolve()
     project_root = template_path.parent
     session = session or boto3.Session(region_name=region)
