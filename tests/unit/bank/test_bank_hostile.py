@@ -14,7 +14,7 @@ import pytest
 from tests.unit.bank.bai2_files import FIRST_DETAIL, Detail, bai2, bai2_lines
 from tests.unit.bank.test_bank_camt import camt, entry
 
-from remitflow.bank import BankFileError, BankStatement, read_bai2, read_camt, read_csv
+from remitflow.bank import BankFileError, BankStatement, find_trace, read_bai2, read_camt, read_csv
 from remitflow.bank.reader import MAX_PROBLEMS
 
 FOREIGN_AMOUNTS = ("１２０.００", "٣.٠٠", "१२०.००", "12٠.00")
@@ -200,3 +200,18 @@ def test_a_csv_quote_never_closed_is_an_error_at_its_row_and_the_rows_before_are
     assert error.line == 5
     assert error.message.startswith("quote.csv line 5: expected a row of at most 65,536 characters, found one running")
     assert [t.bank_reference for t in statement.transactions] == ["R0", "R1", "R2"]
+
+
+# -- the trace in bank text ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("trace", ["12\u017f45", "\u0131234", "\u212a9999"])  # long s, dotless i, Kelvin sign
+def test_a_trace_is_ascii_letters_and_digits_not_what_upper_makes_of_others(trace: str) -> None:
+    found = find_trace(f"TRN*1*{trace}*1512345678\\")
+    # At most the ASCII part before the odd letter, as for any other character a trace cannot hold.
+    assert found is None or (found.trace_number.isascii() and trace.startswith(found.trace_number))
+
+
+def test_a_trace_in_lower_case_ascii_still_reads() -> None:
+    found = find_trace("trn * 1 * ab-123 * 1512345678 ref*tn*x")
+    assert found is not None and (found.trace_number, found.payer_id) == ("AB-123", "1512345678")
