@@ -30,13 +30,16 @@ from remitflow.bank.models import (
     shown,
 )
 from remitflow.bank.reader import DepositReader
-from remitflow.bank.source import DepositSource, iter_chunks, iter_lines
+from remitflow.bank.source import MAX_LINE_LENGTH, DepositSource, LongLine, iter_chunks, iter_lines
 from remitflow.bank.trace import find_trace
 from remitflow.values import stable_id
 
 RECORD_CODES = ("01", "02", "03", "16", "88", "49", "98", "99")
 NON_MONETARY = "890"  # a 16 that carries only text
 FUNDS_TYPES = "Z, 0, 1, 2, S, V or D"
+# A record with all its 88 continuations: a 16's text is the addenda of one payment, a few hundred
+# characters at most; past 64 KiB the continuations are counted, no longer held.
+MAX_RECORD_LENGTH = 1 << 16
 
 # Returned items and reversals: recorded, never matched as payments. Credits (money back in) ...
 CREDIT_RETURNS = frozenset({"123", "168", "252", "257", "258", "266", "268"})
@@ -87,6 +90,14 @@ class _Record:
     code: str
     line: int
     pieces: list[tuple[int, str]]  # (line number, raw text after "NN,")
+    size: int = 0  # characters in `pieces`
+    dropped_lines: int = 0  # 88 lines past MAX_RECORD_LENGTH, or the one line too long to hold
+    overflow_line: int = 0  # where the record outgrew its bound
+    long_line: int | None = None  # a line too long to hold: its length in bytes
+
+    @property
+    def lines(self) -> int:
+        return len(self.pieces) + self.dropped_lines
 
 
 class _Fields:
@@ -178,16 +189,27 @@ class Bai2Reader(DepositReader):
         pending: _Record | None = None
         for number, text in enumerate(iter_lines(iter_chunks(self._input)), start=1):
             self._last_line = number
+            if isinstance(text, LongLine):
+                if pending is not None:
+                    yield pending
+                pending = None
+                yield _Record("", number, [], dropped_lines=1, long_line=text.length)
+                continue
             if not text.strip():
                 continue
             code, _, rest = text.partition(",")
             code = code.strip()
             if code == "88" and pending is not None:
-                pending.pieces.append((number, rest))
+                if pending.dropped_lines or pending.size + len(rest) > MAX_RECORD_LENGTH:
+                    pending.dropped_lines += 1
+                    pending.overflow_line = pending.overflow_line or number
+                else:
+                    pending.pieces.append((number, rest))
+                    pending.size += len(rest)
                 continue
             if pending is not None:
                 yield pending
-            pending = _Record(code, number, [(number, rest)])
+            pending = _Record(code, number, [(number, rest)], size=len(rest))
         if pending is not None:
             yield pending
 
@@ -198,6 +220,13 @@ class Bai2Reader(DepositReader):
             raise BankFileError(
                 f"{self.source}: the file is empty; expected a BAI2 file starting with an 01 file header",
                 source=self.source,
+            )
+        if first.long_line is not None:
+            raise BankFileError(
+                f"{self.source} line {first.line}: expected a BAI2 file header (01) first, found a line of "
+                f"{first.long_line:,} characters",
+                source=self.source,
+                line=first.line,
             )
         if first.code != "01":
             raise BankFileError(
@@ -219,7 +248,7 @@ class Bai2Reader(DepositReader):
                 self._after_end_reported = True
                 self.error(self._where(record), "expected the end of the file after the 99 file trailer", **_at(record))
             return None
-        count = len(record.pieces)
+        count = record.lines
         assert self._file is not None
         self._file.records += count
         if self._group is not None:
@@ -233,6 +262,9 @@ class Bai2Reader(DepositReader):
             "98": self._group_trailer,
             "99": self._file_trailer,
         }.get(record.code)
+        if record.long_line is not None or record.dropped_lines:
+            self._too_long(record)
+            return None
         if handler is not None:
             handler(record)
             return None
@@ -250,6 +282,25 @@ class Bai2Reader(DepositReader):
                 field="record code",
             )
         return None
+
+    def _too_long(self, record: _Record) -> None:
+        """A record too long to hold: an error, and the totals it is part of go unchecked."""
+        self._mark_broken()
+        if record.long_line is not None:
+            self.error(
+                f"line {record.line}",
+                f"expected a BAI2 record of at most {MAX_LINE_LENGTH:,} characters, found one of "
+                f"{record.long_line:,}; the record is not read and the control totals that include it are not checked",
+                line=record.line,
+            )
+            return
+        self.error(
+            self._where(record),
+            f"expected the record and its 88 continuations to hold at most {MAX_RECORD_LENGTH:,} characters, "
+            f"found more by line {record.overflow_line} ({record.lines} lines); the record is not read and "
+            "the control totals that include it are not checked",
+            **_at(record),
+        )
 
     def _end_of_input(self) -> None:
         if self._closed:

@@ -6,11 +6,13 @@ An entry with several `TxDtls` whose amounts add up to it gives one transaction 
 booking of several ACH credits); otherwise the entry is one transaction.
 
 XML with a DOCTYPE or an entity declaration is refused before the parser sees it: entities can blow up
-(billion laughs) or reach outside the file, and a bank statement never needs one.
+(billion laughs) or reach outside the file, and a bank statement never needs one. So is nesting deeper
+than MAX_DEPTH levels: a camt document nests about 15, and each level costs the reader memory.
 """
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -31,6 +33,11 @@ MESSAGES = {
 STATEMENTS = frozenset({"Stmt", "Ntfctn", "Rpt"})
 _NUMBERED = STATEMENTS | {"Ntry", "TxDtls"}  # repeated elements: their path carries an index
 _REFUSED = (b"<!DOCTYPE", b"<!ENTITY")
+# camt.053 nests about 15 levels (Document/BkToCstmrStmt/Stmt/Ntry/NtryDtls/TxDtls/RltdPties/Dbtr/Pty/Id/
+# OrgId/Othr/SchmeNm/Cd): 100 leaves room for any version and extension, and refuses a hostile file early.
+MAX_DEPTH = 100
+# xs:decimal in ASCII digits: Decimal() alone would take exponents, NaN, underscores and other scripts' digits.
+_AMOUNT = re.compile(r"\+?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)", re.ASCII).fullmatch
 # ISO bank transaction sub-families that mean the money is going back: ACH return, reversal due to a
 # return, reversal due to a cancellation request.
 RETURN_SUBFAMILIES = frozenset({"ARET", "RRTN", "RPCR"})
@@ -159,11 +166,14 @@ class CamtReader(DepositReader):
                     path.append(f"{name}[{number}]" if name in _NUMBERED else name)
                     counters.append({})
                     stack.append(element)
+                    if len(stack) > MAX_DEPTH:
+                        self._too_deep(path)
                     self._check_root(stack, name)
                     if name in STATEMENTS and len(stack) == 3:
                         statement = _Statement(path="/".join(path))
                     continue
-                here = "/".join(path)
+                # Only an entry needs its path: joining it at every end tag made deep files quadratic.
+                here = "/".join(path) if name == "Ntry" else ""
                 stack.pop()
                 path.pop()
                 counters.pop()
@@ -184,6 +194,9 @@ class CamtReader(DepositReader):
                 elif name in STATEMENTS and len(stack) == 2:
                     stack[-1].remove(element)
                     statement = None
+                if 1 <= len(stack) <= 3 and name != "Ntry" and name not in STATEMENTS:
+                    # Read already, if it was needed: do not let the tree keep every element of the file.
+                    stack[-1].remove(element)
         except ET.ParseError as error:
             line, column = error.position
             raise BankFileError(
@@ -198,6 +211,15 @@ class CamtReader(DepositReader):
             ) from None
         if not self._message_id:
             self.warning("GrpHdr", "expected a GrpHdr/MsgId; the file is identified by its name", path="GrpHdr")
+
+    def _too_deep(self, path: list[str]) -> None:
+        shown_path = "/".join(part[:40] for part in path[:3])
+        raise BankFileError(
+            f"{self.source}: elements nested more than {MAX_DEPTH} levels deep (inside {shown_path}/...); "
+            f"expected a camt document, which nests about 15",
+            source=self.source,
+            path=shown_path,
+        )
 
     def _check_root(self, stack: list[ET.Element], name: str) -> None:
         if len(stack) == 1 and name != "Document":
@@ -362,10 +384,10 @@ class CamtReader(DepositReader):
                 self.error(path, "expected an Amt; entry not read", path=path, record="Ntry", field="Amt")
             return None
         try:
-            value: Decimal | None = Decimal(text)
+            value: Decimal | None = Decimal(text) if _AMOUNT(text) else None
         except InvalidOperation:
             value = None
-        if value is None or not value.is_finite() or value < 0 or value != cents(value):
+        if value is None or value != cents(value):
             self.error(
                 path,
                 f"element Amt: expected a positive amount with at most two decimals, found {shown(text, 20)}",

@@ -11,7 +11,7 @@ import csv
 import itertools
 import re
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -20,11 +20,14 @@ from pydantic import Field, field_validator
 
 from remitflow.bank.models import BankFileError, BankFormat, BankStatement, BankTransaction, Direction, shown
 from remitflow.bank.reader import DepositReader
-from remitflow.bank.source import DepositSource, iter_chunks, iter_lines
+from remitflow.bank.source import MAX_LINE_LENGTH, DepositSource, LongLine, iter_chunks, iter_lines
 from remitflow.bank.trace import find_trace
 from remitflow.values import DomainModel, cents, stable_id
 
 HEADER_SEARCH_LINES = 20  # how far the default layout looks for the header row past a bank's title lines
+# A row is a few hundred characters; one runs on over several lines only inside double quotes, so a
+# row past 64 KiB is a quote never closed, and what is held of it stops there.
+MAX_ROW_LENGTH = 1 << 16
 
 
 class CsvLayout(DomainModel):
@@ -131,6 +134,46 @@ class _RowError(Exception):
         self.message = message
 
 
+class _RowTooLong(Exception):
+    pass
+
+
+class _Lines:
+    """The lines csv reads, each with its line break; a line too long to hold is an error and an empty
+    line in its place, and a row (several lines when quoted) longer than MAX_ROW_LENGTH ends the reading."""
+
+    def __init__(self, lines: Iterable[str | LongLine], reader: CsvReader) -> None:
+        self._lines = iter(lines)
+        self._reader = reader
+        self.number = 0  # lines handed to csv so far
+        self.row_start = 1  # the line the current row starts on
+        self._row_size = 0
+
+    def __iter__(self) -> _Lines:
+        return self
+
+    def __next__(self) -> str:
+        line = next(self._lines)
+        self.number += 1
+        if isinstance(line, LongLine):
+            self._reader.error(
+                f"line {self.number}",
+                f"expected a line of at most {MAX_LINE_LENGTH:,} characters, found one of {line.length:,}; "
+                "line not read",
+                line=self.number,
+                record="row",
+            )
+            line = ""
+        self._row_size += len(line)
+        if self._row_size > MAX_ROW_LENGTH:
+            raise _RowTooLong
+        return line + "\n"
+
+    def row_done(self) -> None:
+        self.row_start = self.number + 1
+        self._row_size = 0
+
+
 class CsvReader(DepositReader):
     default_format = BankFormat.CSV
 
@@ -141,13 +184,15 @@ class CsvReader(DepositReader):
         self._ids: list[str] = []
 
     def _read(self) -> Iterator[BankTransaction]:
-        lines = (line + "\n" for line in iter_lines(iter_chunks(self._input)))
+        lines = self._lines = _Lines(iter_lines(iter_chunks(self._input)), self)
         reader = csv.reader(lines, delimiter=self.layout.delimiter)
         previous_line = 0
         try:
             columns = self._header(reader)
+            lines.row_done()
             previous_line = reader.line_num
             for row in reader:
+                lines.row_done()
                 line, previous_line = previous_line + 1, reader.line_num
                 if not any(cell.strip() for cell in row):
                     continue
@@ -164,6 +209,14 @@ class CsvReader(DepositReader):
                     continue
                 self._ids.append(transaction.transaction_id)
                 yield transaction
+        except _RowTooLong:
+            self.error(
+                f"line {lines.row_start}",
+                f"expected a row of at most {MAX_ROW_LENGTH:,} characters, found one running on to line "
+                f"{lines.number} (a double quote never closed?); the rest of the file is not read",
+                line=lines.row_start,
+                record="row",
+            )
         except csv.Error as error:
             raise BankFileError(
                 f"{self.source} line {reader.line_num}: cannot be read as CSV ({error})",
@@ -177,12 +230,14 @@ class CsvReader(DepositReader):
         layout = self.layout
         for _ in range(layout.skip_lines or 0):
             next(reader, None)
+            self._lines.row_done()
         if layout.header is not None:
             return self._usable(_Columns.resolve(layout.header, layout), "the layout's header")
         if layout.skip_lines is not None:
             row = next(reader, None) or []
             return self._usable(_Columns.resolve(row, layout), f"the header row at line {layout.skip_lines + 1}")
         for row in itertools.islice(reader, HEADER_SEARCH_LINES):
+            self._lines.row_done()
             columns = _Columns.resolve(row, layout)
             if columns.usable:
                 return columns
@@ -262,7 +317,8 @@ class CsvReader(DepositReader):
 
     def _date(self, columns: _Columns, row: Sequence[str], setting: str) -> date:
         text = columns.value(row, setting)
-        for pattern in self.layout.date_formats:
+        # strptime's %Y takes any script's digits: a date is ASCII, like an amount.
+        for pattern in self.layout.date_formats if text.isascii() else ():
             try:
                 return datetime.strptime(text, pattern).date()  # noqa: DTZ007 - a calendar date, no time zone
             except ValueError:

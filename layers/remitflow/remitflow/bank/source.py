@@ -8,10 +8,21 @@ iterable of `bytes` is taken as chunks of one stream, as a file opened in binary
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
 CHUNK_SIZE = 1 << 16
+# A BAI2 record is 80 characters or so (a long 16 text goes on in 88 records) and a CSV export's row a
+# few hundred: 64 KiB is far past both, and what a reader holds of one line never exceeds it.
+MAX_LINE_LENGTH = 1 << 16
 _BOM = b"\xef\xbb\xbf"
+
+
+@dataclass(frozen=True, slots=True)
+class LongLine:
+    """In place of a line longer than MAX_LINE_LENGTH, which was skipped without being held."""
+
+    length: int  # bytes, without the line break
 
 
 @runtime_checkable
@@ -24,13 +35,14 @@ DepositSource = bytes | bytearray | str | SupportsRead | Iterable[bytes] | Itera
 
 def iter_chunks(source: DepositSource) -> Iterator[bytes]:
     """The input as non-empty byte chunks."""
+    # Bytes and text in memory are handed on in chunks too: no copy of the whole input is made.
     if isinstance(source, bytes | bytearray):
-        if source:
-            yield bytes(source)
+        for start in range(0, len(source), CHUNK_SIZE):
+            yield bytes(source[start : start + CHUNK_SIZE])
         return
     if isinstance(source, str):
-        if source:
-            yield source.encode()
+        for start in range(0, len(source), CHUNK_SIZE):
+            yield source[start : start + CHUNK_SIZE].encode()
         return
     if isinstance(source, SupportsRead):
         while chunk := source.read(CHUNK_SIZE):
@@ -46,35 +58,61 @@ def iter_chunks(source: DepositSource) -> Iterator[bytes]:
             yield bytes(item)
 
 
-def iter_lines(chunks: Iterable[bytes]) -> Iterator[str]:
+def iter_lines(chunks: Iterable[bytes], max_length: int = MAX_LINE_LENGTH) -> Iterator[str | LongLine]:
     """Decoded lines without their line breaks (LF, CRLF or CR), numbered by the caller from 1.
 
     Each line is decoded on its own: UTF-8 first, then Windows-1252 and Latin-1, because bank
     exports made on Windows are seldom UTF-8 and one odd byte must not make the file unreadable.
+    A line longer than `max_length` bytes comes out as a `LongLine`: what is held of it stops there.
     """
-    pending = b""
+    pending = b""  # the start of the unfinished line; a CR at its end may be the first half of a CRLF
     waiting: list[bytes] = []  # chunks of a line longer than a chunk, joined once its end arrives
+    waiting_size = 0
+    dropped = 0  # > 0: the unfinished line is too long, and this many of its bytes were let go
     first = True
+
+    def finish(raw: bytes) -> str | LongLine:
+        nonlocal dropped, first
+        if first:
+            raw = raw.removeprefix(_BOM)
+            first = False
+        if dropped:
+            length, dropped = dropped + len(raw), 0
+            return LongLine(length)
+        return LongLine(len(raw)) if len(raw) > max_length else decode_line(raw)
+
     for chunk in chunks:
         if b"\n" not in chunk and b"\r" not in chunk:
+            if pending.endswith(b"\r"):  # a lone CR ended the line: this chunk starts the next one
+                yield finish(pending[:-1])
+                pending = b""
+            if dropped:
+                dropped += len(chunk)
+                continue
             waiting.append(chunk)
+            waiting_size += len(chunk)
+            if len(pending) + waiting_size > max_length:
+                dropped, pending, waiting_size = len(pending) + waiting_size, b"", 0
+                waiting.clear()
             continue
         data = pending + b"".join(waiting) + chunk
         waiting.clear()
+        waiting_size = 0
         # A CR at the end of a chunk may be the first half of a CRLF: wait for the next chunk.
         hold = data.endswith(b"\r")
         if hold:
             data = data[:-1]
         lines = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n").split(b"\n")
-        pending = lines.pop() + (b"\r" if hold else b"")
+        pending = lines.pop()
         for raw in lines:
-            if first:
-                raw = raw.removeprefix(_BOM)  # noqa: PLW2901
-                first = False
-            yield decode_line(raw)
+            yield finish(raw)
+        if len(pending) > max_length:
+            dropped, pending = len(pending), b""
+        if hold:
+            pending += b"\r"
     pending = (pending + b"".join(waiting)).rstrip(b"\r")
-    if pending:
-        yield decode_line(pending.removeprefix(_BOM) if first else pending)
+    if dropped or pending:
+        yield finish(pending)
 
 
 def decode_line(raw: bytes) -> str:

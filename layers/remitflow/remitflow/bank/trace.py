@@ -15,12 +15,14 @@ from remitflow.bank.models import TraceRef
 
 _SEP = r"\s*\*\s*"
 # TRN02 is 1-50 characters; letters, digits and hyphens are what payers use for check and EFT numbers.
-_TRACE = r"(?P<trace>[A-Z0-9](?:[A-Z0-9-]{0,48}[A-Z0-9])?)"
+# ASCII letters and digits only, spelt out: under IGNORECASE [A-Z] would also take U+017F (long s) and
+# U+0131 (dotless i), which upper() turns into an S or an I that was never in the bank's text.
+_TRACE = r"(?P<trace>[A-Za-z0-9](?:[A-Za-z0-9-]{0,48}[A-Za-z0-9])?)"
 # TRN03 is exactly 10 characters ('1' + EIN). Fewer are accepted only when something that cannot
 # belong to the id follows: in squashed text the next word starts right after the 10th character.
-_PAYER = r"(?P<payer>[A-Z0-9]{10}|[A-Z0-9]{1,9}(?![A-Z0-9]))"
-_TRN = re.compile(rf"TRN{_SEP}1{_SEP}{_TRACE}(?:{_SEP}{_PAYER})?", re.IGNORECASE)
-_REF_TN = re.compile(rf"REF{_SEP}TN{_SEP}{_TRACE}", re.IGNORECASE)
+_PAYER = r"(?P<payer>[A-Za-z0-9]{10}|[A-Za-z0-9]{1,9}(?![A-Za-z0-9]))"
+_TRN = re.compile(rf"(?i:TRN){_SEP}1{_SEP}{_TRACE}(?:{_SEP}{_PAYER})?")
+_REF_TN = re.compile(rf"(?i:REF){_SEP}(?i:TN){_SEP}{_TRACE}")
 
 
 def find_trace(text: str | None) -> TraceRef | None:

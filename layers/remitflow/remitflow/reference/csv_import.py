@@ -289,7 +289,8 @@ _MODIFIER = re.compile(r"[A-Z0-9]{2}")
 def modifiers(text: str) -> list[str]:
     """Colon-separated, as in 837 SV101 ("26:59"); upper-cased; an empty cell means none."""
     found = [piece.strip().upper() for piece in text.split(":")] if text.strip() else []
-    if not all(_MODIFIER.fullmatch(piece) for piece in found):
+    # isascii() first: upper() makes "SS" of U+00DF and "FF" of U+FB00, letters nobody wrote.
+    if not text.isascii() or not all(_MODIFIER.fullmatch(piece) for piece in found):
         raise _BadValue("two-character modifiers separated by colons, like 25 or 26:59")
     if len(found) > MAX_MODIFIERS:
         raise _BadValue(f"at most {MAX_MODIFIERS} modifiers separated by colons")
@@ -301,7 +302,7 @@ _PROCEDURE = re.compile(r"[A-Z0-9]{1,48}")
 
 def procedure_code(text: str) -> str:
     code = text.upper()
-    if not _PROCEDURE.fullmatch(code):
+    if not text.isascii() or not _PROCEDURE.fullmatch(code):
         raise _BadValue("a procedure code of letters and digits like 99213 (modifiers go in the modifiers column)")
     return code
 

@@ -15,14 +15,16 @@ from remitflow.domain.followups import FollowupStatus, FollowupType
 from remitflow.domain.resolutions import AuditEntry, Resolution, WorkItem
 from remitflow.values import money_text
 
-MONEY_TEXT = re.compile(r"\d{1,10}(\.\d{1,2})?")
+# [0-9], not \d: without re.ASCII \d also takes Arabic-Indic or full-width digits (U+0661, U+FF11),
+# which Decimal() reads as if they were ASCII ones.
+MONEY_TEXT = re.compile(r"[0-9]{1,10}(\.[0-9]{1,2})?")
 MAX_PAGE = 200
 
 
 def _money_text(value: object) -> object:
     # Money arrives as text: a JSON number would have gone through a float on the way.
     if not isinstance(value, str) or not MONEY_TEXT.fullmatch(value.strip()):
-        raise ValueError('money as a string with at most two decimals, e.g. "12.34"')
+        raise ValueError('money as a string of ASCII digits with at most two decimals, e.g. "12.34"')
     return Decimal(value.strip())
 
 

@@ -4,6 +4,10 @@ Reads a file object, an S3 StreamingBody or any iterable of byte chunks and yiel
 list of elements, holding only one chunk (plus one unfinished segment) in memory. Delimiters are
 taken from each ISA: the element separator is the 4th character, ISA16 is the component separator
 and the character after it ends segments; ISA11 is the repetition separator from 5010 on.
+
+Memory stays bounded whatever the input: a segment longer than MAX_SEGMENT_LENGTH, or an element
+longer than MAX_ELEMENT_LENGTH, stops the reading with a positioned X12SyntaxError as soon as it is
+seen, without the rest of it being held.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from __future__ import annotations
 import codecs
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from itertools import repeat
 from typing import IO, Protocol
 
@@ -21,6 +26,13 @@ BATCH_SIZE = 256  # segments handed over at once by SegmentReader.batches: few e
 _ISA_ELEMENTS = 16
 _ISA_MAX_LENGTH = 1024  # a trimmed ISA is about 106 characters; past this it is not an ISA
 _PREVIEW_LIMIT = 40
+# No 835 element is near 1,000 characters: the longest by the guide are free-form texts of 264 (MSG01)
+# and a composite procedure with its description stays under 200.
+MAX_ELEMENT_LENGTH = 1000
+# The longest 835 segment is a MIA: 24 elements, most of them amounts of at most 18 digits, well under
+# 1 KB. 64 KiB is far past anything legitimate (so no real file is refused) and still bounds what an
+# unfinished segment may hold to a small fraction of a Lambda's memory.
+MAX_SEGMENT_LENGTH = 1 << 16
 
 
 class _Readable(Protocol):
@@ -115,7 +127,10 @@ class SegmentReader:
     def _byte_chunks(self) -> Iterator[bytes]:
         source = self._source
         if isinstance(source, bytes | bytearray):
-            yield bytes(source)
+            # In chunks like a stream: the text decoded at once stays bounded however large the input.
+            size = self._chunk_size
+            for start in range(0, len(source), size):
+                yield bytes(source[start : start + size])
             return
         read = getattr(source, "read", None)
         if read is not None:
@@ -213,6 +228,10 @@ class SegmentReader:
                     parts, rest, error = _until_interchange_end(text, parts, delimiters)
                     if rest is not None:
                         next_interchange = rest + terminator + pending if rest else pending
+                # The unfinished segment counts only when it is this interchange's (no IEA came first).
+                overlong = _overlong(parts, separator, pending if next_interchange is None else "")
+                if overlong is not None:
+                    parts, next_interchange, error = parts[: overlong[0]], None, None
                 for start_at in range(0, len(parts), BATCH_SIZE):
                     # split() through map and filter: the per-segment work stays in C.
                     batch = list(
@@ -222,6 +241,8 @@ class SegmentReader:
                         count += len(batch)
                         self.segment_number = count
                         yield batch
+                if overlong is not None:
+                    raise overlong[1](count + 1)
                 if error is not None:
                     raise error
                 if next_interchange is not None:
@@ -236,9 +257,64 @@ class SegmentReader:
         tail = pending.strip() if next_interchange is None else ""
         if tail:
             # The last segment lacks its terminator; yield it and let the envelope checks judge.
+            elements = tail.split(separator)
+            if max(map(len, elements)) > MAX_ELEMENT_LENGTH:
+                raise _element_too_long(elements, count + 1)
             self.unterminated_tail = True
             self.segment_number = count + 1
-            yield [tail.split(separator)]
+            yield [elements]
+
+
+def _overlong(parts: list[str], separator: str, pending: str) -> tuple[int, Callable[[int], X12SyntaxError]] | None:
+    """The index in `parts` of the first segment too long to read (`len(parts)` for the unfinished
+    `pending`), and how to make its error once its segment number is known; None when all fit.
+
+    Only a segment longer than an element may be can hold an element too long, so the common case is
+    one length per segment, counted in C.
+    """
+    if parts and max(map(len, parts)) > MAX_ELEMENT_LENGTH:
+        for index, part in enumerate(parts):
+            if len(part) <= MAX_ELEMENT_LENGTH:
+                continue
+            if len(part) > MAX_SEGMENT_LENGTH:
+                return index, partial(_segment_too_long, part)
+            elements = part.split(separator)
+            if max(map(len, elements)) > MAX_ELEMENT_LENGTH:
+                return index, partial(_element_too_long, elements)
+    if len(pending) > MAX_SEGMENT_LENGTH:
+        return len(parts), partial(_segment_too_long, pending)
+    return None
+
+
+def _segment_id(text: str) -> str:
+    """The first three characters of a segment as its id, when they look like one."""
+    head = text.lstrip()[:3]
+    return head if head.isascii() and head.isalnum() else ""
+
+
+def _segment_too_long(text: str, number: int) -> X12SyntaxError:
+    segment_id = _segment_id(text) or None
+    where = f"segment {number} ({segment_id})" if segment_id else f"segment {number}"
+    return X12SyntaxError(
+        f"{where}: expected a segment terminator within {MAX_SEGMENT_LENGTH:,} characters (no 835 segment is "
+        f"near that long), found none; the file is not read past this segment",
+        segment_number=number,
+        segment_id=segment_id,
+    )
+
+
+def _element_too_long(elements: list[str], number: int) -> X12SyntaxError:
+    segment_id = _segment_id(elements[0]) or None
+    position = next(i for i, element in enumerate(elements) if len(element) > MAX_ELEMENT_LENGTH)
+    where = f"segment {number}"
+    if segment_id:
+        where += f" ({segment_id}), element {segment_id}{position:02d}"
+    return X12SyntaxError(
+        f"{where}: expected an element of at most {MAX_ELEMENT_LENGTH:,} characters (no 835 element is near "
+        f"that long), found {len(elements[position]):,}; the file is not read past this segment",
+        segment_number=number,
+        segment_id=segment_id,
+    )
 
 
 def _until_interchange_end(

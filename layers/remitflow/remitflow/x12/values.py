@@ -6,9 +6,14 @@ import re
 from datetime import date
 from decimal import Decimal
 
-# X12 "R" (decimal) values: an optional minus, digits with an optional decimal point. Decimal() alone
-# would also accept exponents, NaN, Infinity, underscores and surrounding spaces.
-_NUMBER = re.compile(r"-?(?:\d+\.?\d*|\.\d+)").fullmatch
+# X12 "R" (decimal) values: an optional minus, ASCII digits with an optional decimal point. Decimal()
+# alone would also accept exponents, NaN, Infinity, underscores, surrounding spaces and the digits of
+# every other script (full-width U+FF10-U+FF19, Arabic-Indic U+0660-U+0669, ...): not money in an 835.
+_NUMBER = re.compile(r"-?(?:[0-9]+\.?[0-9]*|\.[0-9]+)").fullmatch
+# Element 782 (monetary amount) is at most 18 digits, the longest R element an 835 has; its minus sign
+# and decimal point are not counted in that length.
+MAX_NUMBER_DIGITS = 18
+_MAX_NUMBER_LENGTH = MAX_NUMBER_DIGITS + 2
 CACHE_LIMIT = 50_000
 
 # Amounts and dates repeat heavily in remittances; Decimal and date are immutable, so share them.
@@ -29,6 +34,10 @@ class ElementError(ValueError):
 def number(value: str) -> Decimal:
     result = number_or_none(value)
     if result is None:
+        if not value.isascii():
+            raise ElementError("a decimal number in ASCII digits 0-9", value)
+        if _NUMBER(value) is not None:
+            raise ElementError(f"a decimal number of at most {MAX_NUMBER_DIGITS} digits", value)
         raise ElementError("a decimal number", value)
     return result
 
@@ -38,11 +47,14 @@ def number_or_none(value: str) -> Decimal | None:
     cached = NUMBER_CACHE.get(value)
     if cached is not None:
         return cached
-    if not value:
+    if not value or len(value) > _MAX_NUMBER_LENGTH or not value.isascii():
         return None
-    # Most amounts are digits with at most one point; isdecimal() accepts exactly what \d does, so
-    # only the others (a minus sign, or not a number) need the regular expression.
-    if not value.replace(".", "", 1).isdecimal() and _NUMBER(value) is None:
+    # Most amounts are digits with at most one point; on ASCII text isdigit() accepts exactly [0-9]
+    # (isascii() is a flag check, not a scan), so only the others (a minus sign, or not a number)
+    # need the regular expression.
+    if not value.replace(".", "", 1).isdigit() and _NUMBER(value) is None:
+        return None
+    if len(value) > MAX_NUMBER_DIGITS and len(value) - value.startswith("-") - ("." in value) > MAX_NUMBER_DIGITS:
         return None
     result = Decimal(value)
     if len(NUMBER_CACHE) < CACHE_LIMIT:
@@ -54,7 +66,7 @@ def ccyymmdd(value: str) -> date:
     cached = DATE_CACHE.get(value)
     if cached is not None:
         return cached
-    if len(value) != 8 or not value.isdigit():
+    if len(value) != 8 or not (value.isascii() and value.isdigit()):
         raise ElementError("a date CCYYMMDD", value)
     try:
         result = date(int(value[:4]), int(value[4:6]), int(value[6:]))
@@ -67,6 +79,6 @@ def ccyymmdd(value: str) -> date:
 
 def yymmdd(value: str) -> date:
     """ISA09: a two-digit year; X12 windows it into this century."""
-    if len(value) != 6 or not value.isdigit():
+    if len(value) != 6 or not (value.isascii() and value.isdigit()):
         raise ElementError("a date YYMMDD", value)
     return ccyymmdd("20" + value)
