@@ -132,7 +132,10 @@ def _unread_since(state: ReaderState, start: int) -> str:
     unread = state.unread_outside
     if unread is None or unread[0] <= start:
         return ""
-    return f"; segment {unread[0]} ({unread[1]}) was not read, not being an 835 segment: it may be the one missing"
+    return (
+        f"; segment {unread[0]} ({unread[1]}) before it is not an 835 segment and was not read: "
+        "it may be the one missing"
+    )
 
 
 def _close_group(state: ReaderState, missing: str) -> None:
