@@ -9,7 +9,8 @@ COMPILED := build/compiled
 # The reader's own tests: run again against its compiled modules.
 READER_TESTS := tests/unit/test_corpus.py tests/unit/test_bad_input.py tests/unit/test_balancing.py \
 	tests/unit/test_parser_segments.py tests/unit/test_properties.py tests/unit/test_tokenizer.py \
-	tests/unit/test_cli_parse.py tests/unit/test_compiled_reader.py tests/unit/test_fast_paths.py
+	tests/unit/test_cli_parse.py tests/unit/test_compiled_reader.py tests/unit/test_fast_paths.py \
+	tests/unit/test_wild_835.py
 
 .PHONY: demo test lint unit unit-compiled compiled e2e bench build clean
 

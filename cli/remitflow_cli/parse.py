@@ -1,6 +1,9 @@
 """`remitflow parse FILE [--json]`: read an 835 and show what it pays, or why it cannot be read.
 
 The JSON is written as the file is read (one claim at a time), so a large file never sits in memory.
+It holds everything the summary counts: a claim that could not be read is under its transaction's
+`unreadable_claims`, a service line that could not be read under its claim's `unreadable_service_lines`,
+each with its problems.
 Exit 0 when at least one transaction set was read, 2 when none could be.
 """
 

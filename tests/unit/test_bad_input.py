@@ -240,7 +240,7 @@ def test_an_invalid_date_keeps_the_money_and_flags_the_claim(value: str) -> None
 
 
 def test_money_in_exponent_or_special_form_is_refused() -> None:
-    for amount in ("8E1", "NaN", "Infinity", " 80", "80,00", "1_0"):
+    for amount in ("8E1", "NaN", "Infinity", "8 0", "80,00", "1_0"):
         remittance = read(*CLAIM, f"CLP*C2*1*50.00*{amount}")
         assert problem_at(remittance, BODY + 2, "CLP04"), amount
 

@@ -4,9 +4,26 @@ in the transaction totals and waits in `state.out` to be yielded."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from remitflow.x12.balancing import claim_balance_errors
-from remitflow.x12.models import BrokenClaim, ClaimPayment, ServiceLine, build
-from remitflow.x12.state import ReaderState
+from remitflow.x12.models import BrokenClaim, ClaimPayment, ServiceLine, UnreadableServiceLine, build
+from remitflow.x12.state import MAX_LISTED_IN_TRANSACTION, ReaderState, add_listed
+
+
+def _unreadable(line: dict[str, Any]) -> UnreadableServiceLine:
+    """An unreadable line (a service line's fields, with its SVC text and problems) as kept."""
+    return UnreadableServiceLine.trusted(
+        segment_number=line["segment_number"],
+        segment=line["segment"],
+        procedure=line["procedure"],
+        charge_amount=line["charge_amount"],
+        paid_amount=line["paid_amount"],
+        service_date=line["service_date"] or line["service_period_start"],
+        line_control_number=line["line_control_number"],
+        adjustments=line["adjustments"],
+        problems=line["problems"],
+    )
 
 
 def close_claim(state: ReaderState) -> None:
@@ -27,9 +44,11 @@ def close_claim(state: ReaderState) -> None:
         paid = claim.get("paid_amount")
         if paid is not None:
             totals["paid_total"] += paid
-        totals["balance_errors"].append(
+        add_listed(
+            totals["balance_errors"],
             f"claim {claim.get('patient_control_number')} (segment {claim['segment_number']}) could not be "
-            "read; see errors"
+            "read; see errors",
+            MAX_LISTED_IN_TRANSACTION,
         )
         state.out.append(
             BrokenClaim.model_construct(
@@ -51,17 +70,21 @@ def close_claim(state: ReaderState) -> None:
         if line["service_date"] is None:
             line["service_date"] = line["service_period_start"]
         lines[index] = build(ServiceLine, line)
+    if claim["unreadable_service_lines"]:
+        claim["unreadable_service_lines"] = [_unreadable(line) for line in claim["unreadable_service_lines"]]
     # Both dicts began as copies of their model's field template, so they hold its fields exactly.
     model = build(ClaimPayment, claim)
     errors = claim_balance_errors(model)
-    if errors:
-        totals["balance_errors"].extend(errors)
+    for error in errors:
+        add_listed(totals["balance_errors"], error, MAX_LISTED_IN_TRANSACTION)
     # `claim` is the model's __dict__: read it rather than the model's attributes, which cost more.
     if claim["errors"]:
         model.balanced = False
-        totals["balance_errors"].append(
+        add_listed(
+            totals["balance_errors"],
             f"claim {claim['patient_control_number']} (segment {claim['segment_number']}) has unreadable "
-            "segments; see its errors"
+            "segments; see its errors",
+            MAX_LISTED_IN_TRANSACTION,
         )
     state.claim_problems = []
     totals["claim_count"] += 1

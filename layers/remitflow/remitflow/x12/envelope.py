@@ -53,6 +53,7 @@ def read_isa(state: ReaderState, segment: list[str]) -> None:
     }
     state.group_count = 0
     state.legacy = False
+    state.unread_outside = None
     if version and version < "00501":
         _legacy_warning(state, segment, f"ISA12 {version}")
 
@@ -74,7 +75,11 @@ def read_gs(state: ReaderState, segment: list[str]) -> None:
         raise Unexpected("GS outside an interchange: expected ISA first")
     state.group_count += 1
     state.transaction_count = 0
-    state.group = {"control_number": optional_text(segment, 6), "implementation": optional_text(segment, 8)}
+    state.group = {
+        "control_number": optional_text(segment, 6),
+        "implementation": optional_text(segment, 8),
+        "segment_number": state.number,
+    }
     implementation = optional_text(segment, 8) or ""
     if implementation.startswith("004010"):
         _legacy_warning(state, segment, f"GS08 {implementation}")
@@ -87,7 +92,8 @@ def read_ge(state: ReaderState, segment: list[str]) -> None:
     if optional_text(segment, 1) != str(state.transaction_count):
         state.bad_segment(
             segment,
-            f"GE01 says {optional_text(segment, 1)} transaction sets but the group has {state.transaction_count}",
+            f"GE01 says {optional_text(segment, 1)} transaction sets but the group has {state.transaction_count}"
+            + _unread_since(state, state.group["segment_number"]),
             "GE01",
         )
     if optional_text(segment, 2) != state.group["control_number"]:
@@ -107,7 +113,8 @@ def read_iea(state: ReaderState, segment: list[str]) -> None:
     if optional_text(segment, 1) != str(state.group_count):
         state.bad_segment(
             segment,
-            f"IEA01 says {optional_text(segment, 1)} functional groups but the interchange has {state.group_count}",
+            f"IEA01 says {optional_text(segment, 1)} functional groups but the interchange has {state.group_count}"
+            + _unread_since(state, 0),
             "IEA01",
         )
     if optional_text(segment, 2) != state.interchange["control_number"]:
@@ -117,6 +124,18 @@ def read_iea(state: ReaderState, segment: list[str]) -> None:
             "IEA02",
         )
     state.interchange = None
+
+
+def _unread_since(state: ReaderState, start: int) -> str:
+    """For a count that does not match: the first segment after `start` that was not read for its
+    unknown id, which may be the one counted (a garbled GS or ST)."""
+    unread = state.unread_outside
+    if unread is None or unread[0] <= start:
+        return ""
+    return (
+        f"; segment {unread[0]} ({unread[1]}) before it is not an 835 segment and was not read: "
+        "it may be the one missing"
+    )
 
 
 def _close_group(state: ReaderState, missing: str) -> None:
@@ -158,6 +177,14 @@ def end_of_file(state: ReaderState) -> None:
         state.problem(Severity.WARNING, "the file is not valid UTF-8: unreadable bytes were replaced by U+FFFD")
     if state.reader.unterminated_tail:
         state.problem(Severity.WARNING, "the last segment has no segment terminator")
+    indented_at = state.reader.indented_at
+    if indented_at is not None:
+        state.problem(
+            Severity.WARNING,
+            f"segment {indented_at}: segments are indented (spaces or tabs before the segment id, "
+            "as X12 viewers write them); the 835 has none there, so they were read as layout",
+            number=indented_at,
+        )
 
 
 # --- transaction set ------------------------------------------------------------------------------

@@ -65,6 +65,7 @@ def fast_claim(segment: list[str], number: int, header_number: str | None) -> di
     claim["other_dates"] = []
     claim["unrecognized_segments"] = []
     claim["service_lines"] = []
+    claim["unreadable_service_lines"] = []
     claim["balance_errors"] = []
     claim["errors"] = []
     return claim

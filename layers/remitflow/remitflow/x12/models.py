@@ -376,6 +376,21 @@ class ServiceLine(X12Model):
     balanced: bool = True
 
 
+class UnreadableServiceLine(X12Model):
+    """A 2110 service payment whose SVC did not read (an element missing or malformed): kept with what
+    did read and its problems, never posted; its claim holds the error and is not balanced."""
+
+    segment_number: int
+    segment: str  # the SVC as written (procedure codes and amounts)
+    procedure: Procedure | None = None  # SVC01, when it read
+    charge_amount: Decimal | None = None  # SVC02, when it read
+    paid_amount: Decimal | None = None  # SVC03, when it read
+    service_date: date | None = None  # DTM*472, else the start of DTM*150
+    line_control_number: str | None = None  # REF*6R
+    adjustments: list[Adjustment] = Field(default_factory=list)
+    problems: list[Problem] = Field(default_factory=list)
+
+
 class ClaimPayment(X12Model):
     """Loop 2100 claim payment information with its service lines."""
 
@@ -414,6 +429,7 @@ class ClaimPayment(X12Model):
     other_dates: list[DateEntry] = Field(default_factory=list)
     unrecognized_segments: list[str] = Field(default_factory=list)
     service_lines: list[ServiceLine] = Field(default_factory=list)
+    unreadable_service_lines: list[UnreadableServiceLine] = Field(default_factory=list)
     balanced: bool = True
     balance_errors: list[str] = Field(default_factory=list)
     errors: list[str] = Field(default_factory=list)  # segments of this claim that could not be read

@@ -50,7 +50,8 @@ HANDLERS: dict[str, Callable[[ReaderState, list[str]], None]] = {**ENVELOPE_HAND
 
 
 class RemittanceParser:
-    """Iterate the events of one 835 file; `problems` holds every error and warning found so far.
+    """Iterate the events of one 835 file; `problems` holds the errors and warnings found so far (the
+    first MAX_PROBLEMS - 1 of a file and one counting the rest: `x12.errors.ProblemLog`).
 
     `fast_paths=False` reads every segment through its full handler, never the hot loop's fast
     paths: the result is the same, only slower (tests compare the two)."""

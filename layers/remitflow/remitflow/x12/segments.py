@@ -22,7 +22,6 @@ from remitflow.x12.elements import (
     element_name,
     optional_amount,
     optional_text,
-    required_amount,
     required_text,
 )
 from remitflow.x12.envelope import emit_header
@@ -45,8 +44,8 @@ from remitflow.x12.models import (
     QuantityEntry,
     RemittanceDelivery,
 )
-from remitflow.x12.state import ReaderState
-from remitflow.x12.values import ElementError, ccyymmdd
+from remitflow.x12.state import MAX_LISTED_IN_CLAIM, MAX_LISTED_IN_TRANSACTION, ReaderState, segment_label
+from remitflow.x12.values import ElementError, ccyymmdd, number_or_none
 
 ZERO = Decimal(0)
 
@@ -75,12 +74,35 @@ def flat_values(state: ReaderState, model: type[FlatSegment], segment: list[str]
         if isinstance(position, tuple):
             values[field] = [segment[i] for i in position if i < len(segment) and segment[i]]
         elif kind == "number":
-            values[field] = optional_amount(segment, position)
+            values[field] = amount_of(state, segment, position)
         elif kind == "date":
             values[field] = date_element(state, segment, position)
         else:
             values[field] = optional_text(segment, position)
     return values
+
+
+def amount_of(state: ReaderState, segment: list[str], index: int) -> Decimal | None:
+    """`optional_amount`, also taking a number with spaces around it (' 12.50', '1 '): the 835 allows
+    none, but files have them. It is read with a warning, one per element (CLP04, SVC05...) a file."""
+    try:
+        return optional_amount(segment, index)
+    except BadElement:
+        value = segment[index]
+        stripped = value.strip(" ")
+        result = number_or_none(stripped) if stripped != value else None
+        if result is None:
+            raise
+        state.padded_number(segment, element_name(segment, index), value, stripped)
+        return result
+
+
+def required_amount_of(state: ReaderState, segment: list[str], index: int) -> Decimal:
+    """`required_amount`, taking a number with spaces around it as `amount_of` does."""
+    value = amount_of(state, segment, index)
+    if value is None:
+        raise BadElement(element_name(segment, index), "a decimal number", "nothing")
+    return value
 
 
 def date_element(state: ReaderState, segment: list[str], index: int) -> Any:
@@ -137,7 +159,7 @@ def read_bpr(state: ReaderState, segment: list[str]) -> None:
     values = flat_values(state, Payment, segment)
     for element in (1, 3, 4):
         required_text(segment, element)
-    values["amount"] = required_amount(segment, 2)
+    values["amount"] = required_amount_of(state, segment, 2)
     values.update(
         trace_type=None,
         trace_number=None,
@@ -309,20 +331,29 @@ def read_dtm(state: ReaderState, segment: list[str]) -> None:
 
 
 def read_unknown(state: ReaderState, segment: list[str]) -> None:
+    label = segment_label(segment)
+    found = repr(label) if label == segment[0] else label
     if state.control is None:
-        state.warn(segment, "unknown segment outside a transaction set; ignored")
+        state.warn(segment, f"{found} is not an 835 segment (outside a transaction set); not read")
+        if state.unread_outside is None:
+            state.unread_outside = (state.number, label)
         return
-    raw = state.separator().join(segment)
     if state.line is not None:
-        state.line["unrecognized_segments"].append(raw)
+        kept, limit = state.line["unrecognized_segments"], MAX_LISTED_IN_CLAIM
     elif state.claim is not None:
-        state.claim["unrecognized_segments"].append(raw)
+        kept, limit = state.claim["unrecognized_segments"], MAX_LISTED_IN_CLAIM
     elif state.emitted_header is None:
         assert state.header is not None
-        state.header["unrecognized_segments"].append(raw)
+        kept, limit = state.header["unrecognized_segments"], MAX_LISTED_IN_TRANSACTION
     else:
-        state.totals["unrecognized_segments"].append(raw)
-    state.warn(segment, "segment not defined in the 835; kept as unrecognized")
+        kept, limit = state.totals["unrecognized_segments"], MAX_LISTED_IN_TRANSACTION
+    if len(kept) < limit:
+        kept.append(state.separator().join(segment))
+        state.warn(segment, f"{found} is not an 835 segment; kept as unrecognized")
+    else:
+        state.warn(
+            segment, f"{found} is not an 835 segment; not kept, {limit:,} unrecognized segments are here already"
+        )
 
 
 # --- 2000 header number -------------------------------------------------------------------------
@@ -384,16 +415,16 @@ def read_clp(state: ReaderState, segment: list[str]) -> None:
     required_text(segment, 1, "the patient control number")
     status = required_text(segment, 2, "a claim status code")
     claim["status_code"] = status
-    claim["charge_amount"] = required_amount(segment, 3)
-    claim["paid_amount"] = required_amount(segment, 4)
-    claim["patient_responsibility"] = optional_amount(segment, 5)
+    claim["charge_amount"] = required_amount_of(state, segment, 3)
+    claim["paid_amount"] = required_amount_of(state, segment, 4)
+    claim["patient_responsibility"] = amount_of(state, segment, 5)
     claim["claim_filing_indicator"] = optional_text(segment, 6)
     claim["payer_claim_control_number"] = optional_text(segment, 7)
     claim["facility_type_code"] = optional_text(segment, 8)
     claim["frequency_code"] = optional_text(segment, 9)
     claim["drg_code"] = optional_text(segment, 11)
-    claim["drg_weight"] = optional_amount(segment, 12)
-    claim["discharge_fraction"] = optional_amount(segment, 13)
+    claim["drg_weight"] = amount_of(state, segment, 12)
+    claim["discharge_fraction"] = amount_of(state, segment, 13)
     if status not in CLAIM_STATUS_CODES:
         state.warn(segment, f"claim status {status!r} is not a 5010 CLP02 code", "CLP02")
 
@@ -421,8 +452,8 @@ def read_cas(state: ReaderState, segment: list[str]) -> None:
             Adjustment.trusted(
                 group=group,
                 reason=reason,
-                amount=required_amount(segment, reason_at + 1),
-                quantity=optional_amount(segment, reason_at + 2),
+                amount=required_amount_of(state, segment, reason_at + 1),
+                quantity=amount_of(state, segment, reason_at + 2),
             )
         )
 
@@ -453,7 +484,7 @@ def read_moa(state: ReaderState, segment: list[str]) -> None:
 def read_amt(state: ReaderState, segment: list[str]) -> None:
     target = state.line if state.line is not None else _in_claim(state, segment)
     qualifier = required_text(segment, 1, "an amount qualifier")
-    amount = required_amount(segment, 2)
+    amount = required_amount_of(state, segment, 2)
     if qualifier == "B6" and state.line is not None:
         target["allowed_amount"] = amount
     else:
@@ -465,7 +496,7 @@ def read_qty(state: ReaderState, segment: list[str]) -> None:
     target["quantities"].append(
         QuantityEntry.trusted(
             qualifier=required_text(segment, 1, "a quantity qualifier"),
-            quantity=required_amount(segment, 2),
+            quantity=required_amount_of(state, segment, 2),
         )
     )
 
@@ -504,19 +535,25 @@ def _procedure(state: ReaderState, segment: list[str], index: int) -> Procedure 
 def read_svc(state: ReaderState, segment: list[str]) -> None:
     claim = _in_claim(state, segment)
     state.totals["service_line_count"] += 1
+    state.line = None  # a problem of this SVC is not one of the line before
+    procedure = charge = paid = None
     try:
         procedure = _procedure(state, segment, 1)
         if procedure is None:
             raise BadElement("SVC01", "a procedure qualifier:code composite such as HC:99213", "nothing")
-        charge = required_amount(segment, 2)
-        paid = required_amount(segment, 3)
-        units = optional_amount(segment, 5)
+        charge = required_amount_of(state, segment, 2)
+        paid = required_amount_of(state, segment, 3)
+        units = amount_of(state, segment, 5)
         original = _procedure(state, segment, 6)
-        original_units = optional_amount(segment, 7)
+        original_units = amount_of(state, segment, 7)
     except BadElement:
         # The unreadable line still takes its DTM/CAS/REF/AMT, so they are never mistaken for
-        # claim-level segments; it does not join the claim.
-        state.line = _new_line(state.number, None, None, None, None, ONE, None, None)
+        # claim-level segments; it is kept apart from the claim's readable lines, with its problems
+        # (`ReaderState.bad_segment` adds them), and never posted.
+        state.line = _new_line(state.number, procedure, charge, paid, None, ONE, None, None)
+        state.line["segment"] = state.separator().join(segment)
+        state.line["problems"] = []
+        claim["unreadable_service_lines"].append(state.line)
         raise
     state.line = _new_line(
         state.number,
@@ -547,24 +584,41 @@ def read_plb(state: ReaderState, segment: list[str]) -> None:
     if state.skipping:
         return
     provider = required_text(segment, 1, "the provider identifier")
+    if len(segment) < 4 or not segment[3]:
+        raise BadElement("PLB03", "an adjustment reason code", "nothing")
     fiscal_date = date_element(state, segment, 2)
     adjustments = []
+    # Each reason and amount pair stands on its own: one that does not read is reported and the
+    # others are kept, so the transaction's balance is computed from what was read.
     for reason_at in (3, 5, 7, 9, 11, 13):
         composite = segment[reason_at] if reason_at < len(segment) else ""
-        if not composite:
-            if reason_at == 3:
-                raise BadElement("PLB03", "an adjustment reason code", "nothing")
-            continue
-        reason, _, reason_reference = composite.partition(state.component)
-        adjustments.append(
-            ProviderAdjustment.trusted(
-                provider_identifier=provider,
-                fiscal_period_date=fiscal_date,
-                reason=reason,
-                reference=reason_reference or None,
-                amount=required_amount(segment, reason_at + 1),
+        try:
+            if not composite:
+                if reason_at + 1 < len(segment) and segment[reason_at + 1]:
+                    raise BadElement(
+                        element_name(segment, reason_at),
+                        f"an adjustment reason code for the amount {segment[reason_at + 1]!r} in "
+                        f"{element_name(segment, reason_at + 1)}",
+                        "nothing",
+                    )
+                continue
+            reason, _, reason_reference = composite.partition(state.component)
+            adjustments.append(
+                ProviderAdjustment.trusted(
+                    provider_identifier=provider,
+                    fiscal_period_date=fiscal_date,
+                    reason=reason,
+                    reference=reason_reference or None,
+                    amount=required_amount_of(state, segment, reason_at + 1),
+                )
             )
-        )
+        except BadElement as bad:
+            pair = f"the {composite} adjustment" if composite else "an adjustment"
+            state.bad_segment(
+                segment,
+                f"expected {bad.expected}, found {bad.found!r}; {pair} is left out, the others are kept",
+                bad.element,
+            )
     totals = state.totals
     totals["provider_adjustments"].extend(adjustments)
     totals["provider_adjustment_total"] += sum((a.amount for a in adjustments), ZERO)

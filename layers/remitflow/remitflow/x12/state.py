@@ -6,10 +6,33 @@ from __future__ import annotations
 
 from typing import Any
 
-from remitflow.x12.errors import Problem, Severity, where
+from remitflow.x12.errors import Problem, ProblemLog, Severity, where
 from remitflow.x12.fast_paths import Procedures
 from remitflow.x12.models import Event, HeaderGroup, TransactionHeader
 from remitflow.x12.tokenizer import SegmentReader
+
+# Memory stays bounded whatever the input: the file keeps its first problems and a count of the rest
+# (ProblemLog), and a claim, a service line or a transaction lists at most this many of its own
+# errors or unrecognized segments; past that, one last entry says more were left out.
+MAX_LISTED_IN_CLAIM = 100
+MAX_LISTED_IN_TRANSACTION = 1000
+NOT_LISTED = "more not listed here; the file's problems count them all"
+
+
+def add_listed(items: list[str], item: str, limit: int) -> None:
+    """Append `item` to a list of messages that holds at most `limit` of them."""
+    if len(items) < limit:
+        items.append(item)
+    elif len(items) == limit:
+        items.append(NOT_LISTED)
+
+
+def add_listed_problem(items: list[Problem], problem: Problem, limit: int = MAX_LISTED_IN_CLAIM) -> None:
+    """Append `problem` to a claim's or a line's problems, which hold at most `limit` of them."""
+    if len(items) < limit:
+        items.append(problem)
+    elif len(items) == limit:
+        items.append(problem.model_copy(update={"message": NOT_LISTED}))
 
 
 def segment_label(segment: list[str]) -> str:
@@ -27,7 +50,8 @@ class ReaderState:
 
     def __init__(self, reader: SegmentReader) -> None:
         self.reader = reader
-        self.problems: list[Problem] = []
+        # Typed as ProblemLog, not list: compiled code would call list.append, not its capped append.
+        self.problems: ProblemLog = ProblemLog()
         self.transactions_read = 0
         self.out: list[Event] = []  # events ready to be yielded
         self.component = ":"
@@ -36,6 +60,8 @@ class ReaderState:
         self.at_end = False
         # envelope
         self.interchange: dict[str, Any] | None = None
+        self.unread_outside: tuple[int, str] | None = None  # the first unknown segment outside a set
+        self.padded_elements: set[str] = set()  # elements that had a number with spaces around it
         self.group_count = 0
         self.group: dict[str, Any] | None = None
         self.transaction_count = 0
@@ -104,20 +130,48 @@ class ReaderState:
     def bad_segment(self, segment: list[str], message: str, element: str | None) -> None:
         """An error in one segment: spoil the smallest enclosing unit and go on."""
         if self.claim is not None:
-            self.claim_problems.append(self.report(Severity.ERROR, segment, message, element))
-            self.claim["errors"].append(f"{where(self.number, segment[0], element)}: {message}")
+            problem = self.report(Severity.ERROR, segment, message, element)
+            add_listed_problem(self.claim_problems, problem)
+            add_listed(
+                self.claim["errors"], f"{where(self.number, segment[0], element)}: {message}", MAX_LISTED_IN_CLAIM
+            )
+            self._on_unreadable_line(problem)
         else:
             # Outside a claim (header, PLB, envelope, a misplaced segment): report it on the transaction
             # and go on. Only a transaction without a readable BPR is skipped, when its header ends.
             self.report(Severity.ERROR, segment, message, element)
             if self.control is not None and not self.skipping:
-                self.totals["errors"].append(f"{where(self.number, segment_label(segment), element)}: {message}")
+                add_listed(
+                    self.totals["errors"],
+                    f"{where(self.number, segment_label(segment), element)}: {message}",
+                    MAX_LISTED_IN_TRANSACTION,
+                )
 
     def soft_error(self, segment: list[str], message: str, element: str) -> None:
         """An error that leaves the enclosing claim readable but marks it as not to be trusted."""
-        self.report(Severity.ERROR, segment, message, element)
+        problem = self.report(Severity.ERROR, segment, message, element)
         if self.claim is not None:
-            self.claim["errors"].append(f"{where(self.number, segment[0], element)}: {message}")
+            add_listed(
+                self.claim["errors"], f"{where(self.number, segment[0], element)}: {message}", MAX_LISTED_IN_CLAIM
+            )
+            self._on_unreadable_line(problem)
+
+    def _on_unreadable_line(self, problem: Problem) -> None:
+        """A problem of the service line being read, kept with it when the line's SVC did not read."""
+        line = self.line
+        if line is not None and "problems" in line:
+            add_listed_problem(line["problems"], problem)
+
+    def padded_number(self, segment: list[str], element: str, value: str, stripped: str) -> None:
+        """A number read without the spaces around it: a warning the first time in each element."""
+        if element not in self.padded_elements:
+            self.padded_elements.add(element)
+            self.warn(
+                segment,
+                f"expected a decimal number without spaces, found {value!r}: read as {stripped}; "
+                f"later numbers with spaces in {element} are read alike without a warning",
+                element,
+            )
 
     def separator(self) -> str:
         """The element separator, to keep a segment we do not read as its original text."""

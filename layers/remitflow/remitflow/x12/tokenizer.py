@@ -5,6 +5,10 @@ list of elements, holding only one chunk (plus one unfinished segment) in memory
 taken from each ISA: the element separator is the 4th character, ISA16 is the component separator
 and the character after it ends segments; ISA11 is the repetition separator from 5010 on.
 
+Layout is not data: line breaks after terminators (one segment a line, CR, LF or CRLF) are dropped, and
+so are spaces and tabs before a segment id (files indented as X12 viewers show them), which
+`indented_at` reports.
+
 Memory stays bounded whatever the input: a segment longer than MAX_SEGMENT_LENGTH, or an element
 longer than MAX_ELEMENT_LENGTH, stops the reading with a positioned X12SyntaxError as soon as it is
 seen, without the rest of it being held.
@@ -13,6 +17,7 @@ seen, without the rest of it being held.
 from __future__ import annotations
 
 import codecs
+import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import partial
@@ -123,6 +128,9 @@ class SegmentReader:
         self.replaced_characters = False
         self.unterminated_tail = False
         self.envelope_missing = False
+        # The number of the first segment set apart from the one before it by spaces or tabs (an
+        # indented, pretty-printed file), None while there is none; they are read as layout.
+        self.indented_at: int | None = None
 
     def _byte_chunks(self) -> Iterator[bytes]:
         source = self._source
@@ -218,9 +226,13 @@ class SegmentReader:
             self.delimiters = delimiters
             separator, terminator = delimiters.element, delimiters.segment
             layout = _layout_remover(terminator)
+            indented = _indentation_finder(terminator)
             next_interchange: str | None = None
             while True:
                 text = layout(pending)
+                # `text` starts where a segment does, so spaces or tabs at its start are layout too.
+                if indented(text):
+                    text = self._drop_indentation(text, terminator, count)
                 parts = text.split(terminator)
                 pending = parts.pop()
                 error = None
@@ -263,6 +275,37 @@ class SegmentReader:
             self.unterminated_tail = True
             self.segment_number = count + 1
             yield [elements]
+
+    def _drop_indentation(self, text: str, terminator: str, count: int) -> str:
+        """`text` without the spaces and tabs that start its segments; notes where they were first."""
+        stripped = _INDENTATION[terminator].sub(terminator, text).lstrip(" \t")
+        if self.indented_at is None:
+            # Once per file: the number of the first segment that was indented.
+            first = len(text) - len(text.lstrip(" \t"))
+            if not first:
+                first = min(at for at in (text.find(terminator + " "), text.find(terminator + "\t")) if at >= 0) + 1
+            before = text[:first].split(terminator)[:-1]
+            self.indented_at = count + sum(1 for part in before if part.strip(" \t")) + 1
+        return stripped
+
+
+class _Indentation(dict[str, re.Pattern[str]]):
+    """A terminator followed by spaces or tabs, by terminator."""
+
+    def __missing__(self, terminator: str) -> re.Pattern[str]:
+        pattern = re.compile(re.escape(terminator) + "[ \t]+")
+        self[terminator] = pattern
+        return pattern
+
+
+_INDENTATION = _Indentation()
+
+
+def _indentation_finder(terminator: str) -> Callable[[str], bool]:
+    """Whether a text holds a segment that starts with spaces or tabs. One regular expression search:
+    `terminator + ' ' in text` is as fast, but needs a second search for tabs."""
+    search = _INDENTATION[terminator].search
+    return lambda text: text[:1] in (" ", "\t") or search(text) is not None
 
 
 def _overlong(parts: list[str], separator: str, pending: str) -> tuple[int, Callable[[int], X12SyntaxError]] | None:
