@@ -165,7 +165,7 @@ def test_an_amount_longer_than_the_tr3_allows_is_a_broken_claim_and_the_rest_pos
     )
 
 
-def test_a_name_of_500_kb_on_an_unknown_claim_is_cut_and_its_money_held(imported: Harness) -> None:
+def test_a_name_of_500_kb_on_an_unknown_claim_is_a_broken_claim_and_its_money_held(imported: Harness) -> None:
     harness = imported
     name = "Q" * 500_000
     unknown, _ = claim_segments("PCNUNKNOWN", 1, patient=name)
@@ -178,10 +178,11 @@ def test_a_name_of_500_kb_on_an_unknown_claim_is_cut_and_its_money_held(imported
     (followup,) = [f for f in harness.followups() if f["claim_id"] == "PCNUNKNOWN"]
     assert followup["amount"] == Decimal("8.00")
     stored = json.dumps(followup, default=str)
-    assert len(stored) < 20_000 and name not in stored  # cut, with a marker saying so
-    if "claim_payment" in followup["detail"]:
-        last_name = followup["detail"]["claim_payment"]["patient"]["last_name"]
-        assert last_name.endswith("[truncated: 500000 characters]")
+    assert len(stored) < 20_000 and "Q" * 1001 not in stored  # the name is never kept whole
+    assert followup["type"] == "claim_not_found"  # held as unknown; applying it later reads it again
+    problems = json.dumps(harness.summary(KEY), default=str)
+    # Where, and what was expected: 500 KB is past the segment bound, not only the element bound.
+    assert "(NM1): expected a segment terminator within 65,536 characters" in problems
     totals = transaction(harness)
     assert (totals["posted_payment"], totals["unapplied_cash"], totals["money_accounted_for"]) == (
         "24.00",

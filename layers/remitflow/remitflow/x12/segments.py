@@ -45,6 +45,7 @@ from remitflow.x12.models import (
     RemittanceDelivery,
 )
 from remitflow.x12.state import MAX_LISTED_IN_CLAIM, MAX_LISTED_IN_TRANSACTION, ReaderState, segment_label
+from remitflow.x12.tokenizer import MAX_ELEMENT_LENGTH, MAX_SEGMENT_LENGTH, TOO_LONG
 from remitflow.x12.values import ElementError, ccyymmdd, number_or_none
 
 ZERO = Decimal(0)
@@ -328,6 +329,25 @@ def read_dtm(state: ReaderState, segment: list[str]) -> None:
         target["other_dates"].append(DateEntry.trusted(qualifier=qualifier, value=value))
     else:
         target[field] = value
+
+
+def read_too_long(state: ReaderState, segment: list[str]) -> None:
+    """A segment the tokenizer would not hold (see tokenizer.TOO_LONG): an error at its position that
+    spoils its claim, or its transaction's balance, and the file reads on."""
+    _, segment_id, position, length = segment
+    found = [segment_id or "?"]
+    if position == "0":
+        message = (
+            f"expected a segment terminator within {MAX_SEGMENT_LENGTH:,} characters (no 835 segment is near "
+            f"that long), found a segment of {int(length):,}; it was not read"
+        )
+        state.bad_segment(found, message, None)
+    else:
+        message = (
+            f"expected an element of at most {MAX_ELEMENT_LENGTH:,} characters (no 835 element is near that "
+            f"long), found {int(length):,}; the segment was not read"
+        )
+        state.bad_segment(found, message, f"{segment_id}{int(position):02d}")
 
 
 def read_unknown(state: ReaderState, segment: list[str]) -> None:
@@ -626,6 +646,7 @@ def read_plb(state: ReaderState, segment: list[str]) -> None:
 
 
 SEGMENT_HANDLERS: dict[str, Callable[[ReaderState, list[str]], None]] = {
+    TOO_LONG: read_too_long,
     # transaction header
     "BPR": read_bpr,
     "TRN": read_trn,

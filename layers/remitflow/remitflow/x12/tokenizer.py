@@ -9,9 +9,10 @@ Layout is not data: line breaks after terminators (one segment a line, CR, LF or
 so are spaces and tabs before a segment id (files indented as X12 viewers show them), which
 `indented_at` reports.
 
-Memory stays bounded whatever the input: a segment longer than MAX_SEGMENT_LENGTH, or an element
-longer than MAX_ELEMENT_LENGTH, stops the reading with a positioned X12SyntaxError as soon as it is
-seen, without the rest of it being held.
+Memory stays bounded whatever the input: a segment longer than MAX_SEGMENT_LENGTH, or with an element
+longer than MAX_ELEMENT_LENGTH, is never handed over (nor held whole): in its place comes a segment
+`[TOO_LONG, id, element position, length]` (position 0: the segment itself was too long), which the
+parser reports at its position, and reading goes on after it, so one bad claim never stops a file.
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ import codecs
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from functools import partial
 from itertools import repeat
 from typing import IO, Protocol
 
@@ -38,6 +38,8 @@ MAX_ELEMENT_LENGTH = 1000
 # 1 KB. 64 KiB is far past anything legitimate (so no real file is refused) and still bounds what an
 # unfinished segment may hold to a small fraction of a Lambda's memory.
 MAX_SEGMENT_LENGTH = 1 << 16
+# The id of the segment handed over in place of one too long to read: no X12 segment id starts with NUL.
+TOO_LONG = "\x00TOO_LONG"
 
 
 class _Readable(Protocol):
@@ -228,7 +230,28 @@ class SegmentReader:
             layout = _layout_remover(terminator)
             indented = _indentation_finder(terminator)
             next_interchange: str | None = None
+            skipped: tuple[str, int] | None = None  # (id, length so far) of a segment too long to hold
             while True:
+                if skipped is not None:
+                    end = pending.find(terminator)
+                    if end < 0:
+                        skipped = (skipped[0], skipped[1] + len(pending))
+                        pending = ""
+                    else:
+                        count += 1
+                        self.segment_number = count
+                        yield [_stand_in(skipped[0], 0, skipped[1] + end)]
+                        skipped, pending = None, pending[end + 1 :]
+                if skipped is not None:
+                    chunk = next(chunks, None)
+                    if chunk is None:  # the file ended inside it
+                        count += 1
+                        self.segment_number = count
+                        yield [_stand_in(skipped[0], 0, skipped[1])]
+                        skipped = None
+                        break
+                    pending = chunk
+                    continue
                 text = layout(pending)
                 # `text` starts where a segment does, so spaces or tabs at its start are layout too.
                 if indented(text):
@@ -240,10 +263,11 @@ class SegmentReader:
                     parts, rest, error = _until_interchange_end(text, parts, delimiters)
                     if rest is not None:
                         next_interchange = rest + terminator + pending if rest else pending
+                if parts and max(map(len, parts)) > MAX_ELEMENT_LENGTH:
+                    parts = [_bounded(part, separator) for part in parts]
                 # The unfinished segment counts only when it is this interchange's (no IEA came first).
-                overlong = _overlong(parts, separator, pending if next_interchange is None else "")
-                if overlong is not None:
-                    parts, next_interchange, error = parts[: overlong[0]], None, None
+                if next_interchange is None and len(pending) > MAX_SEGMENT_LENGTH:
+                    skipped, pending = (_segment_id(pending, separator), len(pending)), ""
                 for start_at in range(0, len(parts), BATCH_SIZE):
                     # split() through map and filter: the per-segment work stays in C.
                     batch = list(
@@ -253,14 +277,17 @@ class SegmentReader:
                         count += len(batch)
                         self.segment_number = count
                         yield batch
-                if overlong is not None:
-                    raise overlong[1](count + 1)
                 if error is not None:
                     raise error
                 if next_interchange is not None:
                     break
                 chunk = next(chunks, None)
                 if chunk is None:
+                    if skipped is not None:  # the file ended inside it
+                        count += 1
+                        self.segment_number = count
+                        yield [_stand_in(skipped[0], 0, skipped[1])]
+                        skipped = None
                     break
                 pending += chunk
             if next_interchange is None:
@@ -269,9 +296,7 @@ class SegmentReader:
         tail = pending.strip() if next_interchange is None else ""
         if tail:
             # The last segment lacks its terminator; yield it and let the envelope checks judge.
-            elements = tail.split(separator)
-            if max(map(len, elements)) > MAX_ELEMENT_LENGTH:
-                raise _element_too_long(elements, count + 1)
+            elements = _bounded(tail, separator).split(separator)
             self.unterminated_tail = True
             self.segment_number = count + 1
             yield [elements]
@@ -308,56 +333,30 @@ def _indentation_finder(terminator: str) -> Callable[[str], bool]:
     return lambda text: text[:1] in (" ", "\t") or search(text) is not None
 
 
-def _overlong(parts: list[str], separator: str, pending: str) -> tuple[int, Callable[[int], X12SyntaxError]] | None:
-    """The index in `parts` of the first segment too long to read (`len(parts)` for the unfinished
-    `pending`), and how to make its error once its segment number is known; None when all fit.
-
-    Only a segment longer than an element may be can hold an element too long, so the common case is
-    one length per segment, counted in C.
-    """
-    if parts and max(map(len, parts)) > MAX_ELEMENT_LENGTH:
-        for index, part in enumerate(parts):
-            if len(part) <= MAX_ELEMENT_LENGTH:
-                continue
-            if len(part) > MAX_SEGMENT_LENGTH:
-                return index, partial(_segment_too_long, part)
-            elements = part.split(separator)
-            if max(map(len, elements)) > MAX_ELEMENT_LENGTH:
-                return index, partial(_element_too_long, elements)
-    if len(pending) > MAX_SEGMENT_LENGTH:
-        return len(parts), partial(_segment_too_long, pending)
-    return None
+def _bounded(part: str, separator: str) -> str:
+    """A segment's text as is, or, when it or one of its elements is too long, the TOO_LONG segment
+    that stands for it. Only a segment longer than an element may be can hold an element too long, so
+    the common case is one length per segment, counted in C."""
+    if len(part) <= MAX_ELEMENT_LENGTH:
+        return part
+    if len(part) > MAX_SEGMENT_LENGTH:
+        return separator.join(_stand_in(_segment_id(part, separator), 0, len(part)))
+    elements = part.split(separator)
+    for position, element in enumerate(elements):
+        if len(element) > MAX_ELEMENT_LENGTH:
+            return separator.join(_stand_in(_segment_id(elements[0], separator), position, len(element)))
+    return part
 
 
-def _segment_id(text: str) -> str:
-    """The first three characters of a segment as its id, when they look like one."""
-    head = text.lstrip()[:3]
+def _stand_in(segment_id: str, position: int, length: int) -> list[str]:
+    """The segment handed over in place of one too long to read (position 0: the whole segment)."""
+    return [TOO_LONG, segment_id, str(position), str(length)]
+
+
+def _segment_id(text: str, separator: str) -> str:
+    """A segment's id (at most three characters before its first separator), when it looks like one."""
+    head = text[:4].split(separator, 1)[0][:3]
     return head if head.isascii() and head.isalnum() else ""
-
-
-def _segment_too_long(text: str, number: int) -> X12SyntaxError:
-    segment_id = _segment_id(text) or None
-    where = f"segment {number} ({segment_id})" if segment_id else f"segment {number}"
-    return X12SyntaxError(
-        f"{where}: expected a segment terminator within {MAX_SEGMENT_LENGTH:,} characters (no 835 segment is "
-        f"near that long), found none; the file is not read past this segment",
-        segment_number=number,
-        segment_id=segment_id,
-    )
-
-
-def _element_too_long(elements: list[str], number: int) -> X12SyntaxError:
-    segment_id = _segment_id(elements[0]) or None
-    position = next(i for i, element in enumerate(elements) if len(element) > MAX_ELEMENT_LENGTH)
-    where = f"segment {number}"
-    if segment_id:
-        where += f" ({segment_id}), element {segment_id}{position:02d}"
-    return X12SyntaxError(
-        f"{where}: expected an element of at most {MAX_ELEMENT_LENGTH:,} characters (no 835 element is near "
-        f"that long), found {len(elements[position]):,}; the file is not read past this segment",
-        segment_number=number,
-        segment_id=segment_id,
-    )
 
 
 def _until_interchange_end(
