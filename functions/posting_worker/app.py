@@ -48,7 +48,7 @@ def record_handler(record: SQSRecord, lambda_context: LambdaContext) -> dict[str
         raise
     result = outcome.result
     metrics.add_metric(name="ChunksPosted", unit=MetricUnit.Count, value=int(outcome.counted))
-    metrics.add_metric(name="ClaimsPosted", unit=MetricUnit.Count, value=result.claim_payments)
+    metrics.add_metric(name="ClaimsPosted", unit=MetricUnit.Count, value=result.claims_posted)
     metrics.add_metric(name="CentsPosted", unit=MetricUnit.Count, value=int(result.posted_payment * 100))
     for followup_type, count in result.followups.items():
         metrics.add_metric(name=f"FollowupsRaised_{followup_type}", unit=MetricUnit.Count, value=count)

@@ -53,6 +53,11 @@ class ChunkResult:
     unapplied_cash: Decimal = ZERO
     followups: Counter[str] = field(default_factory=Counter)
 
+    @property
+    def claims_posted(self) -> int:
+        """Claim payments that moved money onto a claim (what the ClaimsPosted metric counts)."""
+        return sum(self.outcomes[o.value] for o in (Outcome.POSTED, Outcome.FORWARDED, Outcome.REVERSED))
+
     def add(self, other: ChunkResult) -> None:
         self.claim_payments += other.claim_payments
         self.outcomes.update(other.outcomes)

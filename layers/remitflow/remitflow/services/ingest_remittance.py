@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger
 
@@ -34,6 +34,9 @@ from remitflow.x12.errors import Problem, Severity
 from remitflow.x12.models import BrokenClaim, ClaimPayment, TransactionEnd, TransactionHeader
 from remitflow.x12.offsets import SegmentOffsets, SegmentSpan
 from remitflow.x12.parser import RemittanceParser
+
+if TYPE_CHECKING:
+    from remitflow.services.reconciliation import Reconciliation
 
 logger = Logger(child=True)
 
@@ -195,6 +198,8 @@ class RemittanceIngest:
         summary.problems = [p for p in parser.problems if p.severity is Severity.ERROR]
         self._file_problems(summary, parser, seen)
         document = summary.as_json()
+        for entry, r in zip(document["transactions"], runs, strict=True):
+            entry["remittance_key"] = r.era_key_json()  # where its progress is (None: a duplicate)
         self.inbox.put_json(
             manifest_key(key, plan, FILE_MANIFEST),
             {
@@ -209,6 +214,11 @@ class RemittanceIngest:
         if self.finisher.refresh_summary(key, plan) is None:  # pragma: no cover - the manifest was just written
             self.inbox.put_summary(key, document)
         return summary
+
+    @property
+    def reconciliation(self) -> Reconciliation | None:
+        """The matcher the finish of a transaction set hands its ERA to."""
+        return self.finisher.reconciliation
 
     def has_time(self) -> bool:
         return self.remaining_ms is None or self.remaining_ms() > self.time_reserve_ms
