@@ -57,7 +57,7 @@ def take_chunks(harness: Harness) -> list[PostingChunk]:
     return sorted(chunks, key=lambda c: (c.set_index, c.chunk))
 
 
-def assert_posted_once_and_balanced(harness: Harness) -> None:
+def assert_posted_once_and_balanced(harness: Harness, chunks: int = 3) -> None:
     postings = {c: harness.claims.postings(c) for c in {cp.patient_control_number for cp in CLAIMS}}
     assert sum(len(p) for p in postings.values()) == len(CLAIMS)  # one posting per claim payment
     assert len({p.record.posting_id for ps in postings.values() for p in ps}) == len(CLAIMS)
@@ -68,7 +68,7 @@ def assert_posted_once_and_balanced(harness: Harness) -> None:
         accounted -= Decimal(transaction["provider_adjustments"])
         assert accounted == expected.payment_amount  # BPR02 = posted + held - PLB, to the cent
         assert Decimal(transaction["provider_adjustments"]) == expected.plb_total  # the PLB once
-        assert (transaction["status"], transaction["chunks_done"], transaction["chunks_total"]) == ("posted", 3, 3)
+        assert (transaction["status"], transaction["chunks_done"], transaction["chunks_total"]) == ("posted", chunks, chunks)
         assert transaction["claim_payments"] == expected.claims
     eras, _, _ = harness.stores.reconciliation.open_items()
     assert sorted(e.trace_number for e in eras) == sorted(e.trace_number for e in EXPECTED)  # waiting once each
@@ -180,3 +180,47 @@ def test_chunks_redelivered_out_of_order_at_once_failing_and_crashing_post_each_
     assert_posted_once_and_balanced(harness)
     record = harness.remittances.remittance(chunks[0].era.key())
     assert record is not None and sorted(record["chunk_results"]) == ["0", "1", "2"]
+
+
+class ClaimMovesMeanwhile(ClaimsStore):
+    """A claims import refreshes one claim between the batch's read and its commit."""
+
+    def __init__(self, store: ClaimsStore, claim_id: str) -> None:
+        super().__init__(store.client, store.table)
+        self.claim_id = claim_id
+        self.transactions: list[int] = []  # items per TransactWriteItems, in order
+
+    def commit_many(self, decisions: Any, **kwargs: Any) -> list[Exception | None]:
+        claim = self.get(self.claim_id)
+        if claim is not None and self.claim_id in {d.claim_id for d in decisions}:
+            self.import_claim(claim)  # its version moves on
+            self.claim_id = ""
+        original = self.client.transact_write_items
+
+        def counted(**request: Any) -> Any:
+            self.transactions.append(len(request["TransactItems"]))
+            return original(**request)
+
+        self.client.transact_write_items = counted  # type: ignore[method-assign]
+        try:
+            return super().commit_many(decisions, **kwargs)
+        finally:
+            self.client.transact_write_items = original  # type: ignore[method-assign]
+
+
+def test_one_contended_claim_does_not_hold_back_the_others_of_its_batch(fanout: Harness) -> None:
+    harness = fanout
+    settings = harness.settings  # one chunk per transaction set: the ingest posts it, 50 claims a batch
+    harness.upload(KEY, DATA)
+    ingest = remittance_ingest(settings, harness.stores)
+    contended = CLAIMS[3].patient_control_number
+    ingest.worker.claims = moving = ClaimMovesMeanwhile(harness.claims, contended)
+
+    ingest.ingest(KEY)
+
+    # The batch's transaction failed on the moved claim alone: the others committed together at once,
+    # without it, and the moved claim was read, decided and committed again on its own.
+    first, second, *_ = moving.transactions
+    assert 2 <= first - second <= 3 and second > 30
+    assert len(harness.claims.postings(contended)) == 1
+    assert_posted_once_and_balanced(harness, chunks=1)
