@@ -68,7 +68,11 @@ def assert_posted_once_and_balanced(harness: Harness, chunks: int = 3) -> None:
         accounted -= Decimal(transaction["provider_adjustments"])
         assert accounted == expected.payment_amount  # BPR02 = posted + held - PLB, to the cent
         assert Decimal(transaction["provider_adjustments"]) == expected.plb_total  # the PLB once
-        assert (transaction["status"], transaction["chunks_done"], transaction["chunks_total"]) == ("posted", chunks, chunks)
+        assert (transaction["status"], transaction["chunks_done"], transaction["chunks_total"]) == (
+            "posted",
+            chunks,
+            chunks,
+        )
         assert transaction["claim_payments"] == expected.claims
     eras, _, _ = harness.stores.reconciliation.open_items()
     assert sorted(e.trace_number for e in eras) == sorted(e.trace_number for e in EXPECTED)  # waiting once each

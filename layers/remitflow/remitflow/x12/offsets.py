@@ -46,6 +46,7 @@ class SegmentOffsets:
         self.spans: deque[SegmentSpan] = deque()
         self.usable = True
         self.size = 0  # bytes seen so far
+        self.interchanges = 0
         self._buffer = b""
         self._base = 0  # file offset of _buffer[0]
         self._terminator: bytes | None = None  # None: looking for an ISA
@@ -88,7 +89,7 @@ class SegmentOffsets:
         if at < 0:
             if len(buffer) > _ISA_WINDOW:  # keep only what could be the start of an ISA
                 self._drop(len(buffer) - 2)
-            if final and self._base + len(self._buffer) <= _ISA_WINDOW and not self.spans:
+            if final and not self.interchanges:
                 self.usable = False  # no ISA at all (a bare ST): no offsets
             return False
         try:
@@ -108,6 +109,7 @@ class SegmentOffsets:
             self.usable = False
             return False
         self.spans.append(SegmentSpan("ISA", self._base + at, self._base + end + 1))
+        self.interchanges += 1
         self._terminator, self._separator = terminator, separator
         ids = b"|".join(FRAMING)
         layout = re.escape(_LAYOUT) if terminator not in _LAYOUT else re.escape(_LAYOUT.replace(terminator, b""))
