@@ -175,8 +175,11 @@ def test_a_chunk_counts_once_and_only_the_last_count_finishes(reference: Practic
     chunks = [c for c in chunks_of(practice) if c.set_index == 0]
     worker = practice.posting_worker()
 
+    assert practice.inbox.summaries[KEY]["status"] == "posting"
     outcomes = [worker.post(c) for c in chunks[:-1]] + [worker.post(chunks[0])]
     assert [(o.counted, o.finished) for o in outcomes] == [(True, False)] * 4 + [(False, False)]
+    progress = practice.inbox.summaries[KEY]["transactions"][0]
+    assert (progress["status"], progress["chunks_done"], progress["chunks_total"]) == ("posting", 4, 5)
     last = worker.post(chunks[-1])
     assert (last.counted, last.finished, last.era_opened) == (True, True, True)
     assert worker.post(chunks[-1]).finished is False  # redelivered after the finish: nothing more

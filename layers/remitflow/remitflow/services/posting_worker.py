@@ -99,6 +99,8 @@ class PostingWorker:
         """Count the chunk (once) and finish its set when this was the last chunk to be counted."""
         record = self.remittances.complete_chunk(key, chunk.plan, chunk.chunk, result.as_item())
         counted = record is not None
+        if record is not None and not ready_to_finish(record):
+            self.finisher.refresh_summary(chunk.source_key, chunk.plan)  # chunks done of total, for people
         if record is None:
             # Counted before: by a redelivery of this chunk, or by an attempt that crashed before it
             # could finish the set. The record says whether the finish is still to be done.
