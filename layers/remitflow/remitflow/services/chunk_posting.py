@@ -3,8 +3,9 @@ file of one chunk) and PostingWorker (every other chunk) share.
 
 Claim payments are handled in batches: one BatchGetItem reads the claims and any earlier posting of
 the batch; the decisions are committed together (ClaimStorage.commit_many: several claims per
-transaction, a failed transaction split so one contended claim holds back no other); a claim that
-changed meanwhile is read again and decided again, alone. Follow-ups are sent to SQS only after the
+transaction, a failed transaction split so one contended claim holds back no other), a claim's
+second payment of the batch in a second round after its first; a claim that changed meanwhile is
+read again and decided again, alone. Follow-ups are sent to SQS only after the
 postings that raised them have committed; a posting found already recorded (a retry, a redelivered
 chunk) sends its stored follow-ups again, so a crash between commit and send loses nothing and the
 worker's idempotency drops the repeats.
@@ -164,25 +165,29 @@ class ChunkPoster:
             if claim_id not in self.claims_cache:
                 self.claims_cache[claim_id] = claims.get(claim_id)
         followups: list[Followup] = []
-        decided: list[tuple[ClaimPayment, int, PostingDecision]] = []
+        # Rounds: a claim's first payment of the batch in the first, its second (a reversal's
+        # correction, say) in the next, and so on: each round commits together, a claim's payments
+        # in file order, each decided on what the one before it left.
+        rounds: list[list[tuple[ClaimPayment, int]]] = []
+        seen: Counter[str] = Counter()
         for cp, occurrence, pid in ids:
             stored = postings.get(pid)
             if stored is not None:  # posted by an earlier attempt: count it, send its follow-ups again
                 _count(result, stored.record.outcome, stored.record.posted_payment, stored.unapplied_cash)
                 followups.extend(stored.followups)
                 continue
-            claim_id = cp.patient_control_number
-            if cp.status_code == STATUS_REVERSAL or any(d.claim_id == claim_id for _, _, d in decided):
-                # A reversal reads the claim's postings, and a claim's second payment in the batch
-                # needs the first one's outcome: what is decided so far commits first, in file order.
-                followups.extend(self._commit(decided, result))
-                decided = []
-                followups.extend(self._post_alone(cp, occurrence, pid, result))
-                continue
-            decision = self._decide(cp, occurrence, self.claims_cache.get(claim_id))
-            if decision.outcome is not Outcome.NO_OP:
-                decided.append((cp, occurrence, decision))
-        followups.extend(self._commit(decided, result))
+            position = seen[cp.patient_control_number]
+            seen[cp.patient_control_number] += 1
+            if position == len(rounds):
+                rounds.append([])
+            rounds[position].append((cp, occurrence))
+        for batch in rounds:
+            decided: list[tuple[ClaimPayment, int, PostingDecision]] = []
+            for cp, occurrence in batch:
+                decision = self._decide(cp, occurrence, self.claims_cache.get(cp.patient_control_number))
+                if decision.outcome is not Outcome.NO_OP:
+                    decided.append((cp, occurrence, decision))
+            followups.extend(self._commit(decided, result))
         self._send(followups, result)
 
     def _commit(self, decided: list[tuple[ClaimPayment, int, PostingDecision]], result: ChunkResult) -> list[Followup]:
