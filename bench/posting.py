@@ -2,7 +2,9 @@
 
 A generated balanced 835 (processed, denied, forwarded and reversed claims, claim-level CAS, PLB) is
 posted to claims imported beforehand, through the real path: upload to the inbox, RemittanceIngest
-on the S3 event, follow-ups through SQS to FollowupWorker. Every AWS call of the run is counted.
+on the S3 event, chunks through PostingQueue to PostingWorker, follow-ups through SQS to
+FollowupWorker. Every AWS call of the run is counted. BENCH_CLAIMS (200) and BENCH_CHUNK_SIZE (the
+template's default) size the run.
 moto is slower than DynamoDB and runs in this process, so claims/s is a floor; requests per claim
 is what carries over to AWS.
 """
@@ -29,7 +31,9 @@ from remitflow_local import deploy_local_stack
 from remitflow_local.runner import LocalRunner, function_settings
 
 TEMPLATE = Path(__file__).resolve().parents[1] / "template.yaml"
-CLAIMS = 200
+CLAIMS = int(os.environ.get("BENCH_CLAIMS", "200"))
+# Claim payments per PostingQueue chunk (the template's PostingChunkSize; unset: its default, 500).
+CHUNK_SIZE = os.environ.get("BENCH_CHUNK_SIZE")
 DYNAMODB_WRITES = {"TransactWriteItems", "PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem"}
 DYNAMODB_READS = {"GetItem", "BatchGetItem", "Query", "Scan"}
 
@@ -147,7 +151,8 @@ def main() -> None:
     claims = [c for t in parse_835(data).transactions for c in t.claims]
     with mock_aws():
         stack = deploy_local_stack(TEMPLATE)
-        runner = LocalRunner(stack, environment={"POWERTOOLS_LOG_LEVEL": "ERROR"})
+        environment = {"POWERTOOLS_LOG_LEVEL": "ERROR"} | ({"POSTING_CHUNK_SIZE": CHUNK_SIZE} if CHUNK_SIZE else {})
+        runner = LocalRunner(stack, environment=environment)
         settings = function_settings(stack.functions["RemittanceIngest"])
         stores = Stores.create(settings, Clients.create(boto3.Session(region_name="us-east-1")))
         stores.inbox.put("claims/bench.csv", claim_rows(claims).encode())
@@ -169,7 +174,8 @@ def main() -> None:
     posting_reads = total(DYNAMODB_READS, {"ClaimsTable", "RemittancesTable"})
     worklist_writes = total(DYNAMODB_WRITES, {"FollowupsTable", "IdempotencyTable"})
     size = f"{len(expectations)} transaction sets, {len(data) / 1e6:.1f} MB"
-    print(f"posting {count} claim payments ({size}) end to end on the embedded AWS")
+    chunking = f"chunks of {CHUNK_SIZE or 'the default'}"
+    print(f"posting {count} claim payments ({size}, {chunking}) end to end on the embedded AWS")
     # moto deep-copies every table for each transaction (for its rollback): this rate measures moto.
     print(f"  {seconds:.1f} s, {count / seconds:,.0f} claims/s on moto")
     print(

@@ -31,6 +31,7 @@ OUTPUTS = {
     "FollowupsTableName": "followups_table_name",
     "IdempotencyTableName": "idempotency_table_name",
     "FollowupQueueUrl": "followup_queue_url",
+    "PostingQueueUrl": "posting_queue_url",
 }
 
 

@@ -563,7 +563,10 @@ def _describe_functions(
             handler_path=code_dir / (module.replace(".", "/") + ".py"),
             handler_name=handler_name,
             timeout=int(config.get("Timeout", 3)),
-            environment=MappingProxyType(dict(config.get("Environment", {}).get("Variables", {}))),
+            # Lambda's environment holds strings; moto keeps a Number parameter's value as a number.
+            environment=MappingProxyType(
+                {name: str(value) for name, value in config.get("Environment", {}).get("Variables", {}).items()}
+            ),
             s3_triggers=tuple(s3_triggers.get(logical_id, ())),
             sqs_triggers=tuple(sqs_triggers.get(logical_id, ())),
         )

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from tests.integration.conftest import ROOT, SAMPLES, TEMPLATE, Harness
 
+from remitflow.runtime import remittance_ingest
 from remitflow_local import load_template
 
 EVENTS = ROOT / "events"
@@ -25,6 +26,7 @@ FUNCTION_EVENTS = {
     "RemittanceIngest": ["remittance_ingest.json"],
     "ReferenceImport": ["reference_import.json", "reference_import_fee_schedule.json"],
     "FollowupWorker": ["followup_worker.json"],
+    "PostingWorker": ["posting_worker.json"],
     "DepositIngest": ["deposit_ingest.json"],
     "ReconciliationSweeper": ["reconciliation_sweeper.json"],
 }
@@ -56,8 +58,14 @@ def put_objects_named_by(harness: Harness, name: str) -> None:
 
 @pytest.mark.parametrize("function", sorted(FUNCTION_EVENTS))
 def test_function_runs_on_its_event(harness: Harness, function: str) -> None:
-    if function == "RemittanceIngest":
+    if function in ("RemittanceIngest", "PostingWorker"):
         harness.load_sample_reference_data()
+    if function == "PostingWorker":  # the sample is a chunk of the ACME file read in chunks of two claims
+        harness.upload("remittances/acme-ach-2025-01-16.835", OBJECTS["remittances/acme-ach-2025-01-16.835"])
+        settings = harness.settings.model_copy(update={"posting_chunk_size": 2})
+        assert (
+            remittance_ingest(settings, harness.stores).ingest("remittances/acme-ach-2025-01-16.835").chunks_sent == 2
+        )
     for name in FUNCTION_EVENTS[function]:
         put_objects_named_by(harness, name)
         result = harness.runner.invoke(function, event(name))
@@ -85,6 +93,11 @@ def test_function_runs_on_its_event(harness: Harness, function: str) -> None:
                 "eras_without_deposit": 0,
                 "deposits_without_era": 0,
             }
+        elif function == "PostingWorker":  # the chunk's two claims: PCN1001 (underpaid) and PCN1002 (denied)
+            assert result == {"batchItemFailures": []}
+            claim = harness.claims.get("PCN1001")
+            assert claim is not None and claim.insurance_paid == Decimal("160.00")
+            assert [len(harness.claims.postings(c)) for c in ("PCN1001", "PCN1002", "PCN1003")] == [1, 1, 0]
         elif function == "FollowupWorker":
             assert result == {"batchItemFailures": []}
             (item,) = harness.followups()

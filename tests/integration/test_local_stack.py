@@ -31,6 +31,7 @@ SERVICE_NAMES = {
     "RemittanceIngest": "remittance-ingest",
     "ReferenceImport": "reference-import",
     "FollowupWorker": "followup-worker",
+    "PostingWorker": "posting-worker",
     "WorklistApi": "worklist-api",
     "DepositIngest": "deposit-ingest",
     "ReconciliationSweeper": "reconciliation-sweeper",
@@ -247,6 +248,8 @@ def test_functions_see_the_stacks_names_in_their_environment(stack: LocalStack) 
         assert settings.followups_table_name == stack.followups_table
         assert settings.idempotency_table_name == stack.idempotency_table
         assert settings.followup_queue_url == stack.followup_queue_url
+        assert settings.posting_queue_url == stack.physical_ids["PostingQueue"]
+        assert settings.posting_chunk_size == 500  # a number in the template, a string in Lambda's environment
         assert function.name == stack.outputs[f"{logical_id}FunctionName"]
 
 
@@ -256,6 +259,7 @@ def test_handlers_are_the_app_py_of_each_function_folder(stack: LocalStack, proj
         "RemittanceIngest": project.parent / "functions/remittance_ingest/app.py",
         "ReferenceImport": project.parent / "functions/reference_import/app.py",
         "FollowupWorker": project.parent / "functions/followup_worker/app.py",
+        "PostingWorker": project.parent / "functions/posting_worker/app.py",
         "WorklistApi": project.parent / "functions/worklist_api/app.py",
         "DepositIngest": project.parent / "functions/deposit_ingest/app.py",
         "ReconciliationSweeper": project.parent / "functions/reconciliation_sweeper/app.py",
@@ -294,6 +298,14 @@ def test_the_followup_queue_feeds_the_worker_in_batches_of_ten(stack: LocalStack
     assert stack.functions_for_queue(trigger.queue_arn) == [by_url]
     assert (trigger.batch_size, trigger.report_batch_item_failures) == (10, True)
     assert stack.functions_for_queue(stack.followup_dead_letter_queue_url) == []
+
+
+def test_the_posting_queue_feeds_the_posting_worker_with_partial_failures(stack: LocalStack) -> None:
+    (by_url,) = stack.functions_for_queue(stack.physical_ids["PostingQueue"])
+    (trigger,) = by_url.sqs_triggers
+    assert by_url.logical_id == "PostingWorker"
+    assert (trigger.batch_size, trigger.report_batch_item_failures) == (2, True)
+    assert stack.functions_for_queue(stack.physical_ids["PostingDeadLetterQueue"]) == []
 
 
 def test_code_and_layer_are_zipped_without_build_leftovers(stack: LocalStack) -> None:

@@ -125,6 +125,30 @@ def test_reference_import_counts_rejected_rows(emf: Emf) -> None:
     assert metrics == {"ReferenceRowsLoaded": ("Count", (1.0,)), "ReferenceRowsRejected": ("Count", (4.0,))}
 
 
+def test_posting_worker_counts_its_chunk_claims_cents_and_follow_ups_by_type(emf: Emf) -> None:
+    from remitflow.runtime import remittance_ingest
+
+    harness = emf.harness
+    emf.quietly(harness.load_sample_reference_data)
+    harness.upload(ACME, SAMPLES / "remittances" / "acme-ach-2025-01-16.835")
+    small = harness.settings.model_copy(update={"posting_chunk_size": 2})
+    emf.quietly(lambda: remittance_ingest(small, harness.stores).ingest(ACME))
+
+    result, metrics = emf.invoke("PostingWorker", event("posting_worker.json"))
+    _, again = emf.invoke("PostingWorker", event("posting_worker.json"))  # SQS delivers it again
+
+    assert result == {"batchItemFailures": []}
+    # The first chunk: PCN1001 paid 160.00 (15.00 under the fee schedule), PCN1002 denied.
+    assert metrics == {
+        "ChunksPosted": ("Count", (1.0,)),
+        "ClaimsPosted": ("Count", (1.0,)),
+        "CentsPosted": ("Count", (16000.0,)),
+        "FollowupsRaised_denied": ("Count", (1.0,)),
+        "FollowupsRaised_underpaid": ("Count", (1.0,)),
+    }
+    assert again["ChunksPosted"] == ("Count", (0.0,))  # counted once; its follow-ups are sent again
+
+
 def test_remittance_ingest_counts_claims_cents_and_follow_ups_by_type(emf: Emf) -> None:
     emf.quietly(emf.harness.load_sample_reference_data)
     put_objects_named_by(emf.harness, "remittance_ingest.json")

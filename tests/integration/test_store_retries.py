@@ -22,7 +22,7 @@ from tests.integration.conftest import REGION, SAMPLES, Harness
 from remitflow import runtime
 from remitflow.adapters.dynamodb.shared import TRANSACT_BACKOFF
 from remitflow.domain.errors import Conflict, StoreBusy
-from remitflow.domain.matching import EraPayment
+from remitflow.domain.recon_models import EraPayment
 from remitflow.runtime import Clients, Stores, remittance_ingest
 from remitflow.services.ports import RemittanceKey
 from remitflow.services.worklist_models import ResolveRequest

@@ -21,18 +21,26 @@ FUNCTIONS = {
     "RemittanceIngest": "functions/remittance_ingest/",
     "ReferenceImport": "functions/reference_import/",
     "FollowupWorker": "functions/followup_worker/",
+    "PostingWorker": "functions/posting_worker/",
     "WorklistApi": "functions/worklist_api/",
     "DepositIngest": "functions/deposit_ingest/",
     "ReconciliationSweeper": "functions/reconciliation_sweeper/",
 }
 TABLES = ("ClaimsTable", "RemittancesTable", "FollowupsTable", "IdempotencyTable")
-QUEUES = ("FollowupQueue", "FollowupDeadLetterQueue", "FunctionFailureQueue")
+QUEUES = ("FollowupQueue", "FollowupDeadLetterQueue", "PostingQueue", "PostingDeadLetterQueue", "FunctionFailureQueue")
 BUCKETS = ("InboxBucket", "AccessLogBucket")
 
 # The only actions granted on Resource "*": X-Ray has no resource-level permissions.
 UNSCOPABLE_ACTIONS = {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
 
 KEY = {"Fn::GetAtt": ["DataKey", "Arn"]}
+
+# What a function reads besides the files that trigger it: posting in chunks reads the remittance's
+# bytes in PostingWorker, and finishing a transaction set reads its manifest back.
+READS_BEYOND_TRIGGERS = {
+    "RemittanceIngest": {"processed/manifests/"},
+    "PostingWorker": {"remittances/", "processed/manifests/"},
+}
 
 
 @pytest.fixture(scope="module")
@@ -240,6 +248,50 @@ def test_followup_worker_reads_the_queue_in_batches_with_partial_failures(sam: d
     assert sqs["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
 
 
+def test_posting_worker_reads_chunks_in_small_batches_with_partial_failures_within_its_concurrency(
+    sam: dict[str, Any],
+) -> None:
+    worker = function_props(sam, "PostingWorker")
+    (sqs,) = [e["Properties"] for e in worker["Events"].values() if e["Type"] == "SQS"]
+    assert sqs["Queue"] == {"Fn::GetAtt": ["PostingQueue", "Arn"]}
+    assert sqs["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert sqs["ScalingConfig"]["MaximumConcurrency"] == {"Ref": "PostingWorkerReservedConcurrency"}
+    assert worker["ReservedConcurrentExecutions"] == {"Ref": "PostingWorkerReservedConcurrency"}
+    # Every chunk of a batch may take up to half the timeout: the worker returns the rest when short.
+    assert sqs["BatchSize"] <= 2
+    chunk_size = sam["Parameters"]["PostingChunkSize"]
+    assert (chunk_size["Default"], chunk_size["MinValue"]) == (500, 1)
+    assert sam["Globals"]["Function"]["Environment"]["Variables"]["POSTING_CHUNK_SIZE"] == {"Ref": "PostingChunkSize"}
+
+
+def test_posting_queue_redrives_to_its_dead_letter_queue(sam: dict[str, Any]) -> None:
+    queue = props(sam, "PostingQueue")
+    assert queue["RedrivePolicy"] == {
+        "deadLetterTargetArn": {"Fn::GetAtt": ["PostingDeadLetterQueue", "Arn"]},
+        "maxReceiveCount": 5,  # the settings' posting_max_receives: the last attempt marks the ERA failed
+    }
+    assert queue["VisibilityTimeout"] >= 6 * function_props(sam, "PostingWorker")["Timeout"]
+    assert props(sam, "PostingDeadLetterQueue")["MessageRetentionPeriod"] == 14 * 24 * 3600
+
+
+def test_only_the_ingest_sends_chunks_and_only_the_worker_takes_them(cfn: dict[str, Any]) -> None:
+    posting_queue = {"Fn::GetAtt": ["PostingQueue", "Arn"]}
+    senders = [
+        lid
+        for lid, s in allow_statements(cfn)
+        if posting_queue in as_list(s["Resource"]) and "sqs:SendMessage" in as_list(s["Action"])
+    ]
+    assert senders == [role_of(cfn, "RemittanceIngest")]
+    worker = role_of(cfn, "PostingWorker")
+    assert granted(cfn, worker, "sqs:ReceiveMessage") == [posting_queue]
+    assert granted(cfn, worker, "sqs:SendMessage") == [
+        {"Fn::GetAtt": ["FollowupQueue", "Arn"]},
+        {"Fn::GetAtt": ["FunctionFailureQueue", "Arn"]},
+    ]
+    writable = [sub_text(r) for r in granted(cfn, worker, "s3:PutObject")]
+    assert len(writable) == 1 and writable[0].endswith("/processed/*")
+
+
 # ---------------------------------------------------------------------------- tables
 
 
@@ -412,10 +464,10 @@ def test_each_function_reads_exactly_the_prefixes_it_is_triggered_by(
     readable = {
         sub_text(r).rsplit("}/", 1)[1].removesuffix("*") for r in granted(cfn, role_of(cfn, function), "s3:GetObject")
     }
-    assert readable == prefixes
+    assert readable == prefixes | READS_BEYOND_TRIGGERS.get(function, set())
 
 
-@pytest.mark.parametrize("function", ["RemittanceIngest", "ReferenceImport"])
+@pytest.mark.parametrize("function", ["RemittanceIngest", "ReferenceImport", "PostingWorker"])
 def test_importers_write_summaries_only_under_processed(cfn: dict[str, Any], function: str) -> None:
     writable = [sub_text(r) for r in granted(cfn, role_of(cfn, function), "s3:PutObject")]
     assert len(writable) == 1
@@ -424,7 +476,7 @@ def test_importers_write_summaries_only_under_processed(cfn: dict[str, Any], fun
 
 def test_ledger_is_append_only_for_the_posting_functions(cfn: dict[str, Any]) -> None:
     assert granted(cfn, role_of(cfn, "ReferenceImport"), "dynamodb:DeleteItem") == []
-    for function in ("RemittanceIngest", "DepositIngest", "ReconciliationSweeper"):
+    for function in ("RemittanceIngest", "PostingWorker", "DepositIngest", "ReconciliationSweeper"):
         # Matching takes items off the reconciliation waiting list, and deletes nothing else.
         deletes = [
             statement
@@ -434,10 +486,10 @@ def test_ledger_is_append_only_for_the_posting_functions(cfn: dict[str, Any]) ->
         (delete,) = deletes
         assert as_list(delete["Resource"]) == [{"Fn::GetAtt": ["RemittancesTable", "Arn"]}]
         assert delete["Condition"] == {"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": ["RECON#OPEN"]}}
-    ingest = role_of(cfn, "RemittanceIngest")
     claims = {"Fn::GetAtt": ["ClaimsTable", "Arn"]}
-    for action in ("GetItem", "Query", "PutItem", "UpdateItem", "ConditionCheckItem"):
-        assert claims in granted(cfn, ingest, f"dynamodb:{action}")
+    for function in ("RemittanceIngest", "PostingWorker"):
+        for action in ("GetItem", "BatchGetItem", "Query", "PutItem", "UpdateItem", "ConditionCheckItem"):
+            assert claims in granted(cfn, role_of(cfn, function), f"dynamodb:{action}")
 
 
 def test_who_may_touch_the_worklist_and_the_idempotency_table(cfn: dict[str, Any]) -> None:

@@ -15,6 +15,7 @@ NAMES = {
     "FOLLOWUPS_TABLE_NAME": "followups",
     "IDEMPOTENCY_TABLE_NAME": "idempotency",
     "FOLLOWUP_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/followups",
+    "POSTING_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/posting",
 }
 
 

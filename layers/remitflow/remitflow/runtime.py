@@ -16,11 +16,13 @@ from remitflow.adapters.dynamodb.reconciliation import ReconciliationStore
 from remitflow.adapters.dynamodb.remittances import RemittancesStore
 from remitflow.adapters.dynamodb.worklist import WorklistStore
 from remitflow.adapters.s3 import Inbox
-from remitflow.adapters.sqs import FollowupQueue
+from remitflow.adapters.sqs import FollowupQueue, PostingQueue
 from remitflow.services.ingest_deposits import DepositIngest
 from remitflow.services.ingest_remittance import RemittanceIngest
+from remitflow.services.posting_worker import PostingWorker
 from remitflow.services.reconciliation import Reconciliation
 from remitflow.services.reference_import import ReferenceImport
+from remitflow.services.transaction_finish import TransactionFinish
 from remitflow.services.worklist import Worklist, WorklistIntake
 from remitflow.settings import Settings
 
@@ -65,6 +67,7 @@ class Stores:
     worklist: WorklistStore
     queue: FollowupQueue
     reconciliation: ReconciliationStore
+    posting_queue: PostingQueue
 
     @classmethod
     def create(cls, settings: Settings, clients: Clients | None = None) -> Stores:
@@ -83,19 +86,41 @@ class Stores:
             ),
             queue=FollowupQueue(clients.sqs, settings.followup_queue_url),
             reconciliation=ReconciliationStore(clients.dynamodb, settings.remittances_table_name),
+            posting_queue=PostingQueue(clients.sqs, settings.posting_queue_url),
         )
 
 
 def remittance_ingest(settings: Settings, stores: Stores | None = None) -> RemittanceIngest:
     stores = stores or Stores.create(settings)
+    worker = posting_worker(settings, stores)
     return RemittanceIngest(
+        inbox=stores.inbox,
+        remittances=stores.remittances,
+        queue=stores.queue,
+        chunks=stores.posting_queue,
+        worker=worker,
+        finish=worker.finisher,
+        chunk_size=settings.posting_chunk_size,
+        time_reserve_ms=settings.posting_time_reserve_ms,
+    )
+
+
+def posting_worker(settings: Settings, stores: Stores | None = None) -> PostingWorker:
+    stores = stores or Stores.create(settings)
+    finish = TransactionFinish(
+        inbox=stores.inbox,
+        remittances=stores.remittances,
+        queue=stores.queue,
+        reconciliation=reconciliation(settings, stores),
+    )
+    return PostingWorker(
         inbox=stores.inbox,
         claims=stores.claims,
         remittances=stores.remittances,
         queue=stores.queue,
         tolerance=settings.tolerance,
+        finish=finish,
         batch_size=settings.posting_batch_size,
-        reconciliation=reconciliation(settings, stores),
     )
 
 

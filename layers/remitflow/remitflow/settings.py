@@ -22,11 +22,19 @@ class Settings(BaseSettings):
     followups_table_name: str
     idempotency_table_name: str
     followup_queue_url: str
+    posting_queue_url: str  # PostingQueue: chunks of a remittance for PostingWorker
     # An underpayment is worth a biller's time when it is more than both of these.
     underpayment_tolerance_amount: Decimal = Field(default=Decimal("1.00"), ge=0)
     underpayment_tolerance_percent: Decimal = Field(default=Decimal(2), ge=0)
     # Claim payments read per BatchGetItem round trip (two keys each: claim and posting, max 100 keys).
     posting_batch_size: int = Field(default=50, ge=1, le=50)
+    # Claim payments per PostingQueue chunk: small enough that PostingWorker posts the largest in
+    # well under half its timeout. A transaction set of at most this many posts in RemittanceIngest.
+    posting_chunk_size: int = Field(default=500, ge=1, le=5000)
+    # Time an invocation keeps in hand: no chunk (or file) is started with less than this left.
+    posting_time_reserve_ms: int = Field(default=30_000, ge=0)
+    # Receives after which a chunk gives up for good (PostingQueue's redrive maxReceiveCount).
+    posting_max_receives: int = Field(default=5, ge=1)
 
     # ERA and EFT are released within three business days of each other (CAQH CORE 370).
     reassociation_window_business_days: int = Field(default=3, ge=0, le=30)

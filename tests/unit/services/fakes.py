@@ -8,6 +8,9 @@ errors. A transaction checks every condition before it writes anything.
 
 from __future__ import annotations
 
+import copy
+import json
+import threading
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
@@ -39,6 +42,8 @@ class FakeInbox:
     def __init__(self, files: Mapping[str, bytes] | None = None) -> None:
         self.files: dict[str, bytes] = dict(files or {})
         self.summaries: dict[str, dict[str, Any]] = {}
+        self.documents: dict[str, dict[str, Any]] = {}
+        self.ranges_read: list[tuple[str, int, int]] = []
 
     def stream(self, key: str, version_id: str | None = None) -> Iterator[bytes]:
         data = self.files[key]
@@ -46,11 +51,37 @@ class FakeInbox:
             yield data[start : start + CHUNK]
 
     def put_summary(self, source_key: str, summary: dict[str, Any]) -> str:
-        self.summaries[source_key] = summary
+        self.summaries[source_key] = json.loads(json.dumps(summary, default=str))
         return f"processed/{source_key}.json"
 
     def put(self, key: str, body: bytes) -> None:
         self.files[key] = body
+
+    def read_range(self, key: str, version_id: str | None, start: int, end: int) -> Iterator[bytes]:
+        self.ranges_read.append((key, start, end))
+        data = self.files[key][start:end]
+        for offset in range(0, len(data), CHUNK):
+            yield data[offset : offset + CHUNK]
+
+    def put_json(self, key: str, document: Mapping[str, Any]) -> None:
+        self.documents[key] = json.loads(json.dumps(document, default=str))
+
+    def read_json(self, key: str) -> dict[str, Any] | None:
+        if key.startswith("processed/") and key.endswith(".json") and key[len("processed/") : -5] in self.summaries:
+            return self.summaries[key[len("processed/") : -5]]
+        document = self.documents.get(key)
+        return None if document is None else json.loads(json.dumps(document))
+
+
+class FakePostingQueue:
+    """PostingQueue: the chunks sent, in order, as the JSON the worker would receive."""
+
+    def __init__(self) -> None:
+        self.sent: list[str] = []
+
+    def send_chunks(self, chunks: Sequence[Any]) -> int:
+        self.sent.extend(chunk.model_dump_json() for chunk in chunks)
+        return len(chunks)
 
 
 class FakeQueue:
@@ -74,20 +105,66 @@ class FakeRemittances:
         self.held: dict[str, dict[str, Any]] = {}  # unapplied cash by hold id
         self.provider_entries: dict[str, ProviderLedgerEntry] = {}
         self.fees: dict[tuple[str, str, tuple[str, ...]], FeeScheduleEntry] = {}
+        self.lock = threading.RLock()
+        self.completions = 0  # chunks counted
+        self.finishes = 0  # finish_remittance calls
 
     def claim_remittance(self, key: RemittanceKey, attributes: Mapping[str, Any]) -> dict[str, Any] | None:
         existing = self.records.get(key.era_id)
-        if existing is None:
-            self.records[key.era_id] = dict(attributes)
-            return None
-        # The same file again keeps the record as it is (posting and reconciliation wrote to it since).
-        return None if existing.get("source_key") == attributes["source_key"] else dict(existing)
+        if existing is not None and existing.get("source_key") != attributes["source_key"]:
+            return dict(existing)
+        self.records.setdefault(key.era_id, {}).update(attributes)  # the same file again keeps its progress
+        return None
+
+    # -- posting in chunks: one lock stands for DynamoDB's per-item atomic updates ----------------
+
+    def remittance(self, key: RemittanceKey) -> dict[str, Any] | None:
+        with self.lock:
+            record = self.records.get(key.era_id)
+            return None if record is None else copy.deepcopy(record)
+
+    def start_posting(self, key: RemittanceKey, plan: str) -> None:
+        with self.lock:
+            record = self.records[key.era_id]
+            if record.get("plan") != plan:
+                record.update(plan=plan, chunks_done=0, chunk_results={}, status="posting")
+                record.pop("chunks_total", None)
+                record.pop("failed_chunks", None)
+
+    def set_chunk_total(self, key: RemittanceKey, plan: str, total: int) -> dict[str, Any] | None:
+        with self.lock:
+            record = self.records.get(key.era_id)
+            if record is None or record.get("plan") != plan:
+                return None
+            record["chunks_total"] = total
+            return copy.deepcopy(record)
+
+    def complete_chunk(
+        self, key: RemittanceKey, plan: str, chunk: int, result: Mapping[str, Any]
+    ) -> dict[str, Any] | None:
+        with self.lock:
+            record = self.records.get(key.era_id)
+            if record is None or record.get("plan") != plan or str(chunk) in record["chunk_results"]:
+                return None
+            record["chunk_results"][str(chunk)] = copy.deepcopy(dict(result))
+            record["chunks_done"] += 1
+            self.completions += 1
+            return copy.deepcopy(record)
+
+    def mark_failed(self, key: RemittanceKey, plan: str, chunk: int, reason: str) -> None:
+        with self.lock:
+            record = self.records.get(key.era_id)
+            if record is not None and record.get("plan") == plan:
+                record.update(status="failed", failure=reason)
+                record.setdefault("failed_chunks", set()).add(chunk)
 
     def finish_remittance(
         self, key: RemittanceKey, totals: Mapping[str, Any], provider_entries: Sequence[ProviderLedgerEntry]
     ) -> None:
-        self.records.setdefault(key.era_id, {}).update(totals)
-        self.provider_entries |= {entry.entry_id: entry for entry in provider_entries}
+        with self.lock:
+            self.finishes += 1
+            self.records.setdefault(key.era_id, {}).update(totals)
+            self.provider_entries |= {entry.entry_id: entry for entry in provider_entries}
 
     def hold_cash(self, hold_id: str, amount: Decimal, followup: Followup) -> None:
         self.held[hold_id] = {
@@ -121,6 +198,7 @@ class FakeClaims:
         self.remittances = remittances
         self.claims: dict[str, Claim] = {}
         self.ledgers: dict[str, dict[str, StoredPosting]] = {}  # claim id -> posting id -> posting, oldest first
+        self.batches: list[int] = []  # decisions per commit_many call
 
     def read(self, wanted: Sequence[tuple[str, str]]) -> tuple[dict[str, Claim], dict[str, StoredPosting]]:
         claims = {cid: self.claims[cid] for cid, _ in wanted if cid in self.claims}
@@ -138,6 +216,10 @@ class FakeClaims:
         return list(self.ledgers.get(claim_id, {}).values())
 
     def commit(self, decision: PostingDecision, *, unapplied_table: str, recorded_at: datetime) -> None:
+        with self.remittances.lock:  # a transaction: conditions and writes at once, also across threads
+            self._commit(decision, unapplied_table=unapplied_table)
+
+    def _commit(self, decision: PostingDecision, *, unapplied_table: str) -> None:
         if unapplied_table != self.remittances.table:
             raise LookupError(f"no table {unapplied_table!r}")
         if self.posting_stored(decision):
@@ -155,6 +237,20 @@ class FakeClaims:
                 "posting_id": decision.posting_id,
                 "outcome": decision.outcome.value,
             }
+
+    def commit_many(
+        self, decisions: Sequence[PostingDecision], *, unapplied_table: str, recorded_at: datetime
+    ) -> list[Exception | None]:
+        """Each decision as `commit` would, in one call (the batching is the DynamoDB store's)."""
+        self.batches.append(len(decisions))
+        errors: list[Exception | None] = []
+        for decision in decisions:
+            try:
+                self.commit(decision, unapplied_table=unapplied_table, recorded_at=recorded_at)
+                errors.append(None)
+            except (AlreadyPosted, Conflict) as error:
+                errors.append(error)
+        return errors
 
     def import_claim(self, claim: Claim) -> None:
         current = self.claims.get(claim.claim_id)

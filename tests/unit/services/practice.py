@@ -10,6 +10,7 @@ from pathlib import Path
 from tests.unit.services.fakes import (
     FakeClaims,
     FakeInbox,
+    FakePostingQueue,
     FakeQueue,
     FakeReconciliation,
     FakeRemittances,
@@ -20,8 +21,10 @@ from remitflow.domain.followups import Followup
 from remitflow.domain.posting import DEFAULT_TOLERANCE
 from remitflow.services.ingest_deposits import DepositIngest, DepositSummary
 from remitflow.services.ingest_remittance import IngestSummary, RemittanceIngest
+from remitflow.services.posting_worker import PostingWorker
 from remitflow.services.reconciliation import Reconciliation
 from remitflow.services.reference_import import ImportSummary, ReferenceImport
+from remitflow.services.transaction_finish import TransactionFinish
 from remitflow.services.worklist import Worklist, WorklistIntake
 
 SAMPLES = Path(__file__).resolve().parents[3] / "samples"
@@ -39,6 +42,7 @@ class Practice:
     inbox: FakeInbox = field(default_factory=FakeInbox)
     queue: FakeQueue = field(default_factory=FakeQueue)
     remittances: FakeRemittances = field(default_factory=FakeRemittances)
+    chunks: FakePostingQueue = field(default_factory=FakePostingQueue)
     now: datetime = NOW
     delivered: int = 0  # how many of the queue's messages the worklist has taken in
 
@@ -57,16 +61,36 @@ class Practice:
             store=self.reconciliation, queue=self.queue, inbox=self.inbox, worklist=self.worklist, clock=self.clock
         )
 
-    def remittance_ingest(self) -> RemittanceIngest:
-        return RemittanceIngest(
+    def posting_worker(self) -> PostingWorker:
+        finish = TransactionFinish(
+            inbox=self.inbox,
+            remittances=self.remittances,
+            queue=self.queue,
+            reconciliation=self.reconciler(),
+            clock=self.clock,
+        )
+        return PostingWorker(
             inbox=self.inbox,
             claims=self.claims,
             remittances=self.remittances,
             queue=self.queue,
             tolerance=DEFAULT_TOLERANCE,
+            finish=finish,
             batch_size=2,  # the sample's four claims take two batches
             clock=self.clock,
-            reconciliation=self.reconciler(),
+        )
+
+    def remittance_ingest(self, *, chunk_size: int = 500) -> RemittanceIngest:
+        worker = self.posting_worker()
+        return RemittanceIngest(
+            inbox=self.inbox,
+            remittances=self.remittances,
+            queue=self.queue,
+            chunks=self.chunks,
+            worker=worker,
+            finish=worker.finisher,
+            chunk_size=chunk_size,
+            clock=self.clock,
         )
 
     def reference_import(self) -> ReferenceImport:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote_plus
 
@@ -47,6 +47,23 @@ class Inbox:
 
     def put(self, key: str, body: bytes) -> None:
         self.client.put_object(Bucket=self.bucket, Key=key, Body=body)
+
+    def read_range(self, key: str, version_id: str | None, start: int, end: int) -> Iterator[bytes]:
+        """Bytes [start, end) of the object, with one ranged GET; nothing when the range is empty."""
+        if end <= start:
+            return
+        kwargs: Any = {"Bucket": self.bucket, "Key": key, "Range": f"bytes={start}-{end - 1}"}
+        if version_id:
+            kwargs["VersionId"] = version_id
+        body = self.client.get_object(**kwargs)["Body"]
+        try:
+            yield from body.iter_chunks(CHUNK_SIZE)
+        finally:
+            body.close()
+
+    def put_json(self, key: str, document: Mapping[str, Any]) -> None:
+        body = json.dumps(document, sort_keys=True, default=str).encode()
+        self.client.put_object(Bucket=self.bucket, Key=key, Body=body, ContentType="application/json")
 
     def upload(self, key: str, body: bytes) -> str | None:
         """Drop a file in the inbox for the functions to process; its version id (None where the bucket

@@ -1,10 +1,13 @@
-"""Ingest one 835 file: stream it, post each claim payment exactly once, raise the follow-ups.
+"""Ingest one 835 file: read it once, streaming; record each transaction set (with the duplicate
+check) and cut its claim payments into chunks for PostingWorker.
 
-Claim payments are handled in batches: one BatchGetItem reads the claims and any earlier posting of
-the batch, then each claim payment commits in its own transaction. Follow-ups are sent to SQS only
-after the postings that raised them have committed; a posting found already recorded (a retry, a
-redelivered event) sends its stored follow-ups again, so a crash between commit and send loses
-nothing and the worker's idempotency drops the repeats.
+Each chunk goes to the posting queue as soon as it is complete (services.chunk_plan says what a
+chunk names); a transaction set of one chunk is posted here, through the worker's own code, when
+there is time. When the whole set is read, its manifest (header, PLB and balancing totals) is kept
+under processed/manifests/ and the number of chunks goes on its record: the last chunk to be
+counted, or this ingest if every chunk already was, finishes the set (services.transaction_finish).
+A redelivered event, a retry after a crash and a re-upload of the same file plan the same chunks,
+and chunks post exactly once (deterministic posting ids), so all of them are harmless.
 """
 
 from __future__ import annotations
@@ -17,29 +20,19 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger
-from pydantic import ValidationError
 
-from remitflow.domain.claims import Claim, FeeSchedule
-from remitflow.domain.errors import AlreadyPosted, Conflict, Unstorable
 from remitflow.domain.followups import Followup, FollowupType, new_followup, unreadable_file
-from remitflow.domain.posting import (
-    STATUS_REVERSAL,
-    Outcome,
-    RemittanceRef,
-    decide,
-    hold_broken_claim,
-    hold_unstorable,
-    posting_id,
-)
-from remitflow.domain.provider_adjustments import decide_provider_adjustments
-from remitflow.domain.recon_models import EraPayment
-from remitflow.domain.remittance_balance import unbalanced_transaction
-from remitflow.domain.underpayment import UnderpaymentTolerance
+from remitflow.domain.posting import Outcome, RemittanceRef
+from remitflow.services.chunk_plan import ChunkPlanner, ClaimEvent, PostingChunk, manifest_key, plan_id
+from remitflow.services.chunk_posting import ChunkResult
 from remitflow.services.clock import utc_now
-from remitflow.services.ports import ClaimStorage, FollowupSender, InboxFiles, RemittanceKey, RemittanceStorage
+from remitflow.services.ports import ChunkSender, FollowupSender, InboxFiles, RemittanceStorage
+from remitflow.services.posting_worker import PostingWorker
+from remitflow.services.transaction_finish import FILE_MANIFEST, TransactionFinish, remittance_key
 from remitflow.values import ZERO, cents, money_text
 from remitflow.x12.errors import Problem, Severity
 from remitflow.x12.models import BrokenClaim, ClaimPayment, TransactionEnd, TransactionHeader
+from remitflow.x12.offsets import SegmentOffsets, SegmentSpan
 from remitflow.x12.parser import RemittanceParser
 
 if TYPE_CHECKING:
@@ -48,7 +41,13 @@ if TYPE_CHECKING:
 logger = Logger(child=True)
 
 POSTED_OUTCOMES = frozenset({Outcome.POSTED, Outcome.FORWARDED, Outcome.REVERSED})
-MAX_CONFLICT_RETRIES = 8
+MAX_LISTED = 50  # errors kept in a transaction set's manifest, per list
+SEND_BATCH = 10  # chunks per SendMessageBatch
+
+
+class OutOfTime(RuntimeError):
+    """Too little of the invocation is left to read the file: fail now, and the retry starts over
+    (everything done so far is idempotent)."""
 
 
 @dataclass
@@ -67,6 +66,8 @@ class TransactionSummary:
     posted_payment: Decimal = ZERO
     unapplied_cash: Decimal = ZERO
     provider_adjustments: Decimal = ZERO
+    status: str = "posting"
+    chunks_total: int | None = None
 
     @property
     def accounted(self) -> Decimal:
@@ -88,6 +89,9 @@ class TransactionSummary:
             "unapplied_cash": money_text(self.unapplied_cash),
             "provider_adjustments": money_text(self.provider_adjustments),
             "money_accounted_for": self.duplicate_of is not None or self.accounted == self.payment_amount,
+            "status": "duplicate" if self.duplicate_of is not None else self.status,
+            "chunks_done": 0,
+            "chunks_total": self.chunks_total,
         }
 
 
@@ -101,6 +105,19 @@ class IngestSummary:
     problems: list[Problem] = field(default_factory=list)
     unreadable: bool = False
     eras_opened: int = 0  # remittances now waiting for their deposit
+    chunks_sent: int = 0  # to the posting queue; the rest of the claims were posted here
+    posted_followups: Counter[str] = field(default_factory=Counter)  # raised by chunks posted here
+
+    @property
+    def followups_raised(self) -> Counter[str]:
+        """Every follow-up this invocation raised: the file's and those of the chunks it posted."""
+        return self.followups_by_type + self.posted_followups
+
+    @property
+    def status(self) -> str:
+        """processed once every transaction set is posted (or a duplicate), else posting."""
+        pending = [t for t in self.transactions if t.duplicate_of is None and t.status != "posted"]
+        return "posting" if pending else "processed"
 
     @property
     def claims_posted(self) -> int:
@@ -115,7 +132,7 @@ class IngestSummary:
             "source_key": self.source_key,
             "version_id": self.version_id,
             "processed_at": self.processed_at.isoformat(),
-            "status": "unreadable" if self.unreadable else "processed",
+            "status": "unreadable" if self.unreadable else self.status,
             "claims_posted": self.claims_posted,
             "dollars_posted": money_text(self.dollars_posted),
             "followups_by_type": dict(sorted(self.followups_by_type.items())),
@@ -131,47 +148,80 @@ class RemittanceIngest:
         self,
         *,
         inbox: InboxFiles,
-        claims: ClaimStorage,
         remittances: RemittanceStorage,
         queue: FollowupSender,
-        tolerance: UnderpaymentTolerance,
-        batch_size: int = 50,
+        chunks: ChunkSender,
+        worker: PostingWorker,
+        finish: TransactionFinish,
+        chunk_size: int = 500,
+        time_reserve_ms: int = 30_000,
         clock: Callable[[], datetime] = utc_now,
-        reconciliation: Reconciliation | None = None,
     ) -> None:
-        self.reconciliation = reconciliation
         self.inbox = inbox
-        self.claims = claims
         self.remittances = remittances
         self.queue = queue
-        self.tolerance = tolerance
-        self.batch_size = batch_size
+        self.chunks = chunks
+        self.worker = worker
+        self.finisher = finish
+        self.chunk_size = chunk_size
+        self.time_reserve_ms = time_reserve_ms
         self.clock = clock
 
-    def ingest(self, key: str, version_id: str | None = None) -> IngestSummary:
+    def ingest(
+        self, key: str, version_id: str | None = None, *, remaining_ms: Callable[[], int] | None = None
+    ) -> IngestSummary:
+        """Read the file and plan (or post) its chunks. `remaining_ms` is the invocation's time left:
+        a file is not started, and a one-chunk set not posted here, with less than the reserve."""
+        self.remaining_ms = remaining_ms
+        if not self.has_time():
+            raise OutOfTime(f"{key}: less than {self.time_reserve_ms} ms left; not starting")
         summary = IngestSummary(source_key=key, version_id=version_id, processed_at=self.clock())
-        parser = RemittanceParser(self.inbox.stream(key, version_id))
+        plan = plan_id(version_id, self.chunk_size)
+        offsets = SegmentOffsets()
+        parser = RemittanceParser(self.inbox.stream(key, version_id), offsets=offsets)
+        envelope: list[SegmentSpan] = []
+        runs: list[_TransactionRun] = []
         run: _TransactionRun | None = None
         seen: set[str] = set()
         for event in parser:
             if isinstance(event, TransactionHeader):
-                run = _TransactionRun(self, event, summary)
+                run = _TransactionRun(self, event, summary, plan, len(runs), offsets, envelope)
+                runs.append(run)
                 seen.add(event.control_number)
             elif run is None:  # pragma: no cover - the reader emits a header before any claim
                 continue
-            elif isinstance(event, ClaimPayment):
+            elif isinstance(event, ClaimPayment | BrokenClaim):
                 run.add(event)
-            elif isinstance(event, BrokenClaim):
-                run.broken(event)
             elif isinstance(event, TransactionEnd):
                 run.finish(event)
                 run = None
         summary.problems = [p for p in parser.problems if p.severity is Severity.ERROR]
         self._file_problems(summary, parser, seen)
-        if summary.eras_opened and self.reconciliation is not None:
-            self.reconciliation.reconcile(source=key)
-        self.inbox.put_summary(key, summary.as_json())
+        document = summary.as_json()
+        for entry, r in zip(document["transactions"], runs, strict=True):
+            entry["remittance_key"] = r.era_key_json()  # where its progress is (None: a duplicate)
+        self.inbox.put_json(
+            manifest_key(key, plan, FILE_MANIFEST),
+            {
+                "plan": plan,
+                "summary": document,
+                "transactions": [
+                    {"key": r.era_key_json(), "summary": entry}
+                    for r, entry in zip(runs, document["transactions"], strict=True)
+                ],
+            },
+        )
+        if self.finisher.refresh_summary(key, plan) is None:  # pragma: no cover - the manifest was just written
+            self.inbox.put_summary(key, document)
         return summary
+
+    @property
+    def reconciliation(self) -> Reconciliation | None:
+        """The matcher the finish of a transaction set hands its ERA to."""
+        return self.finisher.reconciliation
+
+    def has_time(self) -> bool:
+        return self.remaining_ms is None or self.remaining_ms() > self.time_reserve_ms
 
     def _file_problems(self, summary: IngestSummary, parser: RemittanceParser, seen: set[str]) -> None:
         """Errors no claim or transaction follow-up covers: the file (or part of it) could not be read."""
@@ -199,21 +249,27 @@ class RemittanceIngest:
 
 
 class _TransactionRun:
-    """One 835 transaction set being posted; claim payments are buffered into batches."""
+    """One 835 transaction set being read: its record, its chunks, its manifest."""
 
-    def __init__(self, ingest: RemittanceIngest, header: TransactionHeader, summary: IngestSummary) -> None:
+    def __init__(
+        self,
+        ingest: RemittanceIngest,
+        header: TransactionHeader,
+        summary: IngestSummary,
+        plan: str,
+        index: int,
+        offsets: SegmentOffsets,
+        envelope: list[SegmentSpan],
+    ) -> None:
         self.ingest = ingest
         self.summary = summary
         self.now = summary.processed_at
         self.header = header
+        self.plan = plan
+        self.index = index
         self.remittance = RemittanceRef.from_header(header, summary.source_key)
+        self.key = remittance_key(header, summary.source_key)
         payment = header.payment
-        self.key = RemittanceKey(
-            payer_id=self.remittance.payer_id,
-            trace_number=self.remittance.trace_number,
-            amount=payment.amount,
-            payment_date=payment.effective_date,
-        )
         self.totals = TransactionSummary(
             control_number=header.control_number,
             payer_id=self.remittance.payer_id,
@@ -223,13 +279,33 @@ class _TransactionRun:
             payment_method=payment.method,
         )
         summary.transactions.append(self.totals)
-        self.pending: list[tuple[ClaimPayment, int]] = []
-        self.occurrences: Counter[tuple[str, str | None, str]] = Counter()
-        self.fee_schedule: FeeSchedule | None = None
-        self.claims_cache: dict[str, Claim | None] = {}
-        self._claim_remittance(header)
+        self.first_chunk: list[ClaimEvent] | None = []  # kept while the set may be one chunk
+        self.outbox: list[PostingChunk] = []
+        self.planner: ChunkPlanner | None = None
+        if self._claim_remittance(header):
+            ingest.remittances.start_posting(self.key, plan)
+            self.planner = ChunkPlanner(
+                source_key=summary.source_key,
+                version_id=summary.version_id,
+                era=self.key,
+                plan=plan,
+                size=ingest.chunk_size,
+                transaction=index,
+                header=header,
+                offsets=offsets,
+                envelope=envelope,
+            )
 
-    def _claim_remittance(self, header: TransactionHeader) -> None:
+    def era_key_json(self) -> dict[str, Any] | None:
+        """The record's key, for the file's manifest; None for a duplicate (nothing of it is posted)."""
+        if self.planner is None:
+            return None
+        k = self.key
+        date = None if k.payment_date is None else k.payment_date.isoformat()
+        return {"payer_id": k.payer_id, "trace_number": k.trace_number, "amount": str(k.amount), "payment_date": date}
+
+    def _claim_remittance(self, header: TransactionHeader) -> bool:
+        """Record the remittance as this file's; False (and a DUPLICATE_REMITTANCE) when another file has it."""
         payment = header.payment
         record = {
             "source_key": self.summary.source_key,
@@ -241,12 +317,11 @@ class _TransactionRun:
             "payment_method": payment.method,
             "credit_debit": payment.credit_debit,
             "control_number": header.control_number,
-            "status": "posting",
             "received_at": self.now,
         }
         existing = self.ingest.remittances.claim_remittance(self.key, record)
         if existing is None:
-            return
+            return True
         first = str(existing.get("source_key", "another file"))
         self.totals.duplicate_of = first
         followup = new_followup(
@@ -267,180 +342,80 @@ class _TransactionRun:
         )
         self.ingest.send(self.summary, [followup])
         logger.warning("duplicate remittance skipped", extra={"trace_number": self.key.trace_number})
+        return False
 
     # -- claims ----------------------------------------------------------------------------------
 
-    def add(self, claim_payment: ClaimPayment) -> None:
-        if self.totals.duplicate_of is not None:
+    def add(self, event: ClaimEvent) -> None:
+        if self.planner is None:
             return
-        key = (
-            claim_payment.patient_control_number,
-            claim_payment.payer_claim_control_number,
-            claim_payment.status_code,
-        )
-        self.pending.append((claim_payment, self.occurrences[key]))
-        self.occurrences[key] += 1
-        if len(self.pending) >= self.ingest.batch_size:
-            self._flush()
+        closed = self.planner.add(event)
+        if closed is not None:
+            self.first_chunk = None  # more than one chunk: every chunk goes to the queue
+            self._queue(closed)
+        if self.first_chunk is not None:
+            self.first_chunk.append(event)
 
-    def broken(self, broken: BrokenClaim) -> None:
-        if self.totals.duplicate_of is not None:
-            return
-        followup = hold_broken_claim(broken, self.remittance, self.now)
-        held = broken.paid_amount or ZERO
-        if held:
-            self.ingest.remittances.hold_cash(followup.id, held, followup)
-        self.totals.unapplied_cash += held
-        self.totals.outcomes["unreadable"] += 1
-        self.ingest.send(self.summary, [followup])
+    def _queue(self, chunk: PostingChunk) -> None:
+        self.outbox.append(chunk)
+        if len(self.outbox) >= SEND_BATCH:
+            self._send_chunks()
 
-    def _flush(self) -> None:
-        if not self.pending:
-            return
-        if self.fee_schedule is None:  # one query per transaction set, only if it has claims
-            self.fee_schedule = self.ingest.remittances.fee_schedule(self.remittance.payer_id)
-        ids = [(cp, occurrence, self._posting_id(cp, occurrence)) for cp, occurrence in self.pending]
-        unknown = [(cp.patient_control_number, pid) for cp, _, pid in ids if cp.patient_control_number]
-        claims, postings = self.ingest.claims.read(unknown)
-        for claim_id, _ in unknown:
-            if claim_id not in self.claims_cache:
-                self.claims_cache[claim_id] = claims.get(claim_id)
-        followups: list[Followup] = []
-        for cp, occurrence, pid in ids:
-            stored = postings.get(pid)
-            if stored is not None:  # posted by an earlier attempt: count it, send its follow-ups again
-                self._count(stored.record.outcome, stored.record.posted_payment, stored.unapplied_cash)
-                followups.extend(stored.followups)
-                continue
-            followups.extend(self._post(cp, occurrence, pid))
-        self.pending = []
-        self.ingest.send(self.summary, followups)
-
-    def _posting_id(self, cp: ClaimPayment, occurrence: int) -> str:
-        r = self.remittance
-        return posting_id(
-            r.payer_id,
-            r.trace_number,
-            cp.patient_control_number,
-            cp.payer_claim_control_number,
-            cp.status_code,
-            occurrence,
-        )
-
-    def _post(self, cp: ClaimPayment, occurrence: int, pid: str) -> list[Followup]:
-        claims = self.ingest.claims
-        claim_id = cp.patient_control_number
-        claim = self.claims_cache.get(claim_id)
-        for _ in range(MAX_CONFLICT_RETRIES):
-            # Reversals are rare: the claim's earlier postings are read only for them.
-            priors = claims.postings(claim_id) if claim is not None and cp.status_code == STATUS_REVERSAL else []
-            decision = decide(
-                cp,
-                remittance=self.remittance,
-                claim=claim,
-                occurrence=occurrence,
-                fee_schedule=self.fee_schedule or FeeSchedule(),
-                prior_postings=[p.record for p in priors],
-                tolerance=self.ingest.tolerance,
-                now=self.now,
-            )
-            if decision.outcome is Outcome.NO_OP:
-                return []
-            try:
-                claims.commit(decision, unapplied_table=self.ingest.remittances.table, recorded_at=self.ingest.clock())
-            except AlreadyPosted:
-                _, stored = claims.read([(claim_id, pid)])
-                record = stored[pid]
-                self._count(record.record.outcome, record.record.posted_payment, record.unapplied_cash)
-                return record.followups
-            except Unstorable as error:  # beyond DynamoDB's limits: hold this claim's money, post the rest
-                return self._unstorable(cp, pid, error)
-            except Conflict:
-                logger.info("claim changed while posting; deciding again", extra={"claim_id": claim_id})
-                claim = claims.get(claim_id)
-                self.claims_cache[claim_id] = claim
-                continue
-            if decision.claim is not None:
-                self.claims_cache[claim_id] = decision.claim
-            self._count(decision.outcome, decision.posted_payment, decision.unapplied_cash)
-            return decision.followups
-        raise Conflict(f"claim {claim_id} kept changing; gave up after {MAX_CONFLICT_RETRIES} attempts")
-
-    def _unstorable(self, cp: ClaimPayment, pid: str, error: Unstorable) -> list[Followup]:
-        followup = hold_unstorable(cp, self.remittance, pid, self.now, str(error))
-        if cp.paid_amount:
-            self.ingest.remittances.hold_cash(followup.id, cp.paid_amount, followup)
-        self.totals.claim_payments += 1
-        self.totals.outcomes["unstorable"] += 1
-        self.totals.unapplied_cash += cp.paid_amount
-        logger.warning("claim payment beyond the store's limits; its money is held", extra={"posting_id": pid})
-        return [followup]
-
-    def _count(self, outcome: Outcome, posted: Decimal, unapplied: Decimal) -> None:
-        self.totals.claim_payments += 1
-        self.totals.outcomes[outcome.value] += 1
-        self.totals.posted_payment += posted
-        self.totals.unapplied_cash += unapplied
+    def _send_chunks(self) -> None:
+        if self.outbox:
+            self.ingest.chunks.send_chunks(self.outbox)
+            self.summary.chunks_sent += len(self.outbox)
+            self.outbox = []
 
     # -- end of the transaction set --------------------------------------------------------------
 
     def finish(self, end: TransactionEnd) -> None:
-        if self.totals.duplicate_of is not None:
+        if self.planner is None:
             return
-        self._flush()
-        entries, followups = decide_provider_adjustments(end.totals.provider_adjustments, self.remittance, self.now)
-        self.totals.provider_adjustments = cents(sum((e.amount for e in entries), ZERO))
-        unbalanced = unbalanced_transaction(
-            end.totals,
-            remittance=self.remittance,
-            transaction_key=self.key.era_id,
-            payment_amount=self.totals.payment_amount,
-            accounted=self.totals.accounted,
-            now=self.now,
-        )
-        if unbalanced is not None:  # money beyond what the claims' own follow-ups hold
-            followups.append(unbalanced)
-        t = self.totals
-        self.ingest.remittances.finish_remittance(
-            self.key,
-            {
-                "status": "posted",
-                "claim_payments": t.claim_payments,
-                "posted_payment": cents(t.posted_payment),
-                "unapplied_cash": cents(t.unapplied_cash),
-                "provider_adjustments": t.provider_adjustments,
-                "balanced": end.totals.balanced,
-            },
-            entries,
-        )
-        self.ingest.send(self.summary, followups)
-        self._wait_for_deposit()
+        last = self.planner.finish()
+        self._keep_manifest(end)
+        total = self.planner.chunks_closed
+        self.totals.chunks_total = total
+        worker = self.ingest.worker
+        if last is not None and self.first_chunk is not None and self.ingest.has_time():
+            # One chunk: post it here, through the worker's code, and count it like the worker would.
+            result = worker.post_events(last, self.header, self.first_chunk, received_at=self.now)
+            self.first_chunk = None
+            self.ingest.remittances.set_chunk_total(self.key, self.plan, total)
+            outcome = worker.count(last, self.key, result)
+            self._posted_here(result, era_opened=outcome.era_opened)
+            return
+        if last is not None:
+            self._queue(last)
+        self._send_chunks()
+        record = self.ingest.remittances.set_chunk_total(self.key, self.plan, total)
+        # Every chunk may have been counted before the total was known: then finishing is ours.
+        opened = self.ingest.finisher.finish_if_ready(self.summary.source_key, self.plan, self.index, record)
+        if opened is not None:
+            self.totals.status = "posted"
+            self.summary.eras_opened += int(opened)
 
-    def _wait_for_deposit(self) -> None:
-        """Put the posted ERA on the reconciliation waiting list; a payment method outside the TR3's list
-        cannot be matched, and says so in a follow-up rather than failing the posted file."""
-        reconciliation = self.ingest.reconciliation
-        if reconciliation is None:
-            return
-        try:
-            era = EraPayment.from_header(self.header, self.summary.source_key, era_id=self.key.era_id)
-        except ValidationError:
-            method = self.header.payment.method
-            followup = new_followup(
-                FollowupType.IMPORT_ERROR,
-                key=("payment_method", self.key.era_id),
-                created_at=self.now,
-                source=self.summary.source_key,
-                payer_id=self.totals.payer_id,
-                amount=self.totals.payment_amount,
-                detail={
-                    "reason": f"BPR04 payment method {method[:10]!r} is not ACH, BOP, CHK, FWT or NON: "
-                    "the payment was posted but cannot be matched to a deposit",
-                    "trace_number": self.totals.trace_number,
-                    "payment_amount": money_text(self.totals.payment_amount),
-                },
-            )
-            self.ingest.send(self.summary, [followup])
-            return
-        if reconciliation.open_era(era, cents(self.totals.posted_payment)):
-            self.summary.eras_opened += 1
+    def _posted_here(self, result: ChunkResult, *, era_opened: bool) -> None:
+        t = self.totals
+        t.claim_payments += result.claim_payments
+        t.outcomes.update(result.outcomes)
+        t.posted_payment += result.posted_payment
+        t.unapplied_cash += result.unapplied_cash
+        self.summary.posted_followups.update(result.followups)
+        t.status = "posted"
+        self.summary.eras_opened += int(era_opened)
+
+    def _keep_manifest(self, end: TransactionEnd) -> None:
+        """What finishing the set needs and the chunks do not carry: its header, PLB and balancing."""
+        totals = end.totals.model_copy(
+            update={
+                "header_groups": [],
+                "balance_errors": end.totals.balance_errors[:MAX_LISTED],
+                "errors": end.totals.errors[:MAX_LISTED],
+                "unrecognized_segments": end.totals.unrecognized_segments[:MAX_LISTED],
+            }
+        )
+        self.ingest.inbox.put_json(
+            manifest_key(self.summary.source_key, self.plan, str(self.index)),
+            {"header": self.header.model_dump(mode="json"), "totals": totals.model_dump(mode="json")},
+        )

@@ -120,6 +120,24 @@ class InboxFiles(Protocol):
 
     def put(self, key: str, body: bytes) -> None: ...
 
+    def read_range(self, key: str, version_id: str | None, start: int, end: int) -> Iterator[bytes]:
+        """Bytes [start, end) of the object, in chunks (a ranged GET: never the rest of the file)."""
+        ...
+
+    def put_json(self, key: str, document: Mapping[str, Any]) -> None: ...
+
+    def read_json(self, key: str) -> dict[str, Any] | None:
+        """A JSON document written with put_json or put_summary; None while there is none."""
+        ...
+
+
+class ChunkSender(Protocol):
+    """The posting queue: chunks of a remittance's claim payments for PostingWorker."""
+
+    def send_chunks(self, chunks: Sequence[Any]) -> int:
+        """Send each chunk (a pydantic model) as one message; raises when the queue refuses any."""
+        ...
+
 
 class FollowupSender(Protocol):
     """The follow-up queue."""
@@ -156,6 +174,14 @@ class ClaimStorage(Protocol):
         stay, the version moves on."""
         ...
 
+    def commit_many(
+        self, decisions: Sequence[PostingDecision], *, unapplied_table: str, recorded_at: datetime
+    ) -> list[Exception | None]:
+        """Commit several decisions (on different claims) in as few transactions as fit (100 items,
+        4 MB), each as `commit` would; a batch that fails is split so one contended claim holds back
+        no other. Per decision: None (committed), or the AlreadyPosted / Conflict `commit` raises."""
+        ...
+
 
 class RemittanceStorage(Protocol):
     """835 transaction sets, unapplied cash and fee schedules."""
@@ -178,6 +204,30 @@ class RemittanceStorage(Protocol):
 
     def hold_cash(self, hold_id: str, amount: Decimal, followup: Followup) -> None:
         """Hold money no posting could take under `hold_id`, status held (rewriting it is harmless)."""
+        ...
+
+    def remittance(self, key: RemittanceKey) -> dict[str, Any] | None:
+        """The remittance's record as stored (consistent read), progress included."""
+        ...
+
+    def start_posting(self, key: RemittanceKey, plan: str) -> None:
+        """Posting in chunks under `plan` begins (again): chunk counters start over when the plan is
+        new; a plan already under way (a redelivered upload event) keeps its progress."""
+        ...
+
+    def set_chunk_total(self, key: RemittanceKey, plan: str, total: int) -> dict[str, Any] | None:
+        """Record how many chunks the plan has; the record afterwards (None: another plan took over)."""
+        ...
+
+    def complete_chunk(
+        self, key: RemittanceKey, plan: str, chunk: int, result: Mapping[str, Any]
+    ) -> dict[str, Any] | None:
+        """Atomically count chunk `chunk` done and keep its result, once: the record afterwards, or
+        None when the chunk was already counted (or the plan is no longer current)."""
+        ...
+
+    def mark_failed(self, key: RemittanceKey, plan: str, chunk: int, reason: str) -> None:
+        """A chunk gave up for good (its message goes to the dead-letter queue): status failed."""
         ...
 
     def unapplied(self, posting_id: str) -> dict[str, Any] | None:

@@ -41,6 +41,7 @@ from remitflow.x12.models import (
     TransactionHeader,
     build,
 )
+from remitflow.x12.offsets import SegmentOffsets, tee
 from remitflow.x12.segments import SEGMENT_HANDLERS, read_unknown
 from remitflow.x12.state import ReaderState
 from remitflow.x12.tokenizer import ByteSource, SegmentReader
@@ -56,10 +57,30 @@ class RemittanceParser:
     `fast_paths=False` reads every segment through its full handler, never the hot loop's fast
     paths: the result is the same, only slower (tests compare the two)."""
 
-    def __init__(self, source: ByteSource, *, chunk_size: int | None = None, fast_paths: bool = True) -> None:
+    def __init__(
+        self,
+        source: ByteSource,
+        *,
+        chunk_size: int | None = None,
+        fast_paths: bool = True,
+        offsets: SegmentOffsets | None = None,
+        first_claim_number: int | None = None,
+    ) -> None:
+        """`offsets`: note where the framing segments are in the bytes (x12.offsets) while reading.
+        `first_claim_number`: the source is a part of a file (its envelope and transaction header, then
+        a run of claims, see services.chunk_plan); the first CLP is that segment of the whole file,
+        and the segments after it are numbered from there, so problems name the file's segments."""
+        if offsets is not None:
+            source = tee(source, offsets)
         reader = SegmentReader(source) if chunk_size is None else SegmentReader(source, chunk_size=chunk_size)
         self._state = ReaderState(reader)
         self._fast_paths = fast_paths
+        self._first_claim_number = first_claim_number
+
+    @property
+    def segment_number(self) -> int:
+        """The number of the segment read last (the one that completed the event just yielded)."""
+        return self._state.number
 
     @property
     def problems(self) -> list[Problem]:
@@ -83,6 +104,7 @@ class RemittanceParser:
         claim: dict[str, Any] | None = None
         line: dict[str, Any] | None = None
         number = 0
+        renumber = self._first_claim_number
         try:
             for batch in state.reader.batches():
                 for segment in batch:
@@ -167,6 +189,8 @@ class RemittanceParser:
                         elif tag == "NM1" and line is None and size > 1 and segment[1] in CLAIM_ENTITIES:
                             claim[CLAIM_ENTITIES[segment[1]]] = entity(segment)
                             continue
+                    if renumber is not None and segment[0] == "CLP":  # a part of a file: see __init__
+                        number, renumber = renumber, None
                     state.number = number
                     if state.skipping and segment[0] not in ENVELOPE_SEGMENTS:
                         continue

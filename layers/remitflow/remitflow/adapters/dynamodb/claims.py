@@ -11,6 +11,7 @@ reassembles it.
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from decimal import Decimal
@@ -24,6 +25,7 @@ from remitflow.adapters.dynamodb.remittances import cash_item
 from remitflow.adapters.dynamodb.shared import (
     CONDITION_FAILED,
     ITEM_SIZE_LIMIT,
+    TRANSACTION_LIMIT,
     Item,
     batch_get,
     cancellation_codes,
@@ -37,7 +39,7 @@ from remitflow.adapters.dynamodb.shared import (
     value_size,
 )
 from remitflow.domain.claims import Claim
-from remitflow.domain.errors import AlreadyPosted, Conflict, Unstorable
+from remitflow.domain.errors import AlreadyPosted, Conflict, StoreBusy, Unstorable
 from remitflow.domain.followups import Followup
 from remitflow.domain.posting import PostingDecision, PostingRecord
 from remitflow.services.ports import StoredPosting
@@ -161,7 +163,7 @@ class ClaimsStore:
         """
         what = f"posting {decision.posting_id} on claim {decision.claim_id}"
         try:
-            actions = self._commit_actions(decision, unapplied_table=unapplied_table, recorded_at=recorded_at)
+            actions = self._decision_actions(decision, unapplied_table=unapplied_table, recorded_at=recorded_at)
         except Unstorable as error:
             raise Unstorable(f"{what}: {error}") from None
         try:
@@ -177,9 +179,74 @@ class ClaimsStore:
                 raise Conflict(decision.claim_id) from None
             raise
 
-    def _commit_actions(
+    def commit_many(
+        self, decisions: Sequence[PostingDecision], *, unapplied_table: str, recorded_at: datetime
+    ) -> list[Exception | None]:
+        """Several decisions (each on its own claim) in as few transactions as fit: 100 items, 4 MB.
+
+        A transaction cancelled by a failed condition drops the decisions whose items failed
+        (AlreadyPosted when the posting is stored, Conflict when the claim moved on) and commits the
+        rest again; still held by other transactions past the store's retries (StoreBusy), it is split
+        in two, so one contended claim never holds back the others; refused for its size (Unstorable),
+        each of its decisions goes alone. A decision left alone goes through `commit`. Returns, per
+        decision, None or the error it met (AlreadyPosted, Conflict, Unstorable); StoreBusy of a
+        decision alone is raised.
+        """
+        errors: list[Exception | None] = [None] * len(decisions)
+        actions: list[list[TransactWriteItemTypeDef]] = []
+        for index, decision in enumerate(decisions):
+            try:
+                actions.append(
+                    self._decision_actions(decision, unapplied_table=unapplied_table, recorded_at=recorded_at)
+                )
+            except Unstorable as error:
+                errors[index] = Unstorable(f"posting {decision.posting_id} on claim {decision.claim_id}: {error}")
+                actions.append([])  # nothing to write: the caller holds its money
+        pending = deque(batch for batch in ([i for i in b if actions[i]] for b in _packed(actions)) if batch)
+        while pending:
+            batch = pending.popleft()
+            if len(batch) == 1:
+                (index,) = batch
+                try:
+                    self.commit(decisions[index], unapplied_table=unapplied_table, recorded_at=recorded_at)
+                except (AlreadyPosted, Conflict, Unstorable) as error:
+                    errors[index] = error
+                continue
+            items = [action for index in batch for action in actions[index]]
+            try:
+                transact_write(self.client, items, what=f"a batch of {len(batch)} postings")
+            except Unstorable:
+                pending.extendleft([index] for index in reversed(batch))
+                continue
+            except StoreBusy:
+                middle = len(batch) // 2
+                pending.extendleft([batch[middle:], batch[:middle]])
+                continue
+            except ClientError as error:
+                codes = cancellation_codes(error)
+                if codes is None:
+                    raise
+                rest: list[int] = []
+                position = 0
+                for index in batch:
+                    own = codes[position : position + len(actions[index])]
+                    position += len(actions[index])
+                    if own and own[0] == CONDITION_FAILED:
+                        errors[index] = AlreadyPosted(decisions[index].posting_id)
+                    elif CONDITION_FAILED in own:
+                        errors[index] = Conflict(decisions[index].claim_id)
+                    else:
+                        rest.append(index)
+                if len(rest) == len(batch):  # transact_write re-raises only failed conditions
+                    raise
+                if rest:
+                    pending.appendleft(rest)
+        return errors
+
+    def _decision_actions(
         self, decision: PostingDecision, *, unapplied_table: str, recorded_at: datetime
     ) -> list[TransactWriteItemTypeDef]:
+        """The items `commit` writes for a decision: the posting first, the claim, the held money."""
         actions = self.posting_actions(decision, recorded_at=recorded_at)
         if decision.unapplied_cash:
             cash = cash_item(
@@ -331,3 +398,25 @@ class ClaimsStore:
             ExpressionAttributeNames=names,
             ExpressionAttributeValues=to_dynamo(values),
         )
+
+
+TRANSACTION_BYTES = 3_500_000  # DynamoDB takes 4 MB per transaction; room for encoding overhead
+
+
+def _packed(actions: Sequence[Sequence[Any]]) -> list[list[int]]:
+    """Indexes of `actions` grouped into transactions of at most TRANSACTION_LIMIT items and about
+    TRANSACTION_BYTES, each decision's items kept together."""
+    batches: list[list[int]] = []
+    batch: list[int] = []
+    items = size = 0
+    for index, own in enumerate(actions):
+        own_size = len(repr(own))
+        if batch and (items + len(own) > TRANSACTION_LIMIT or size + own_size > TRANSACTION_BYTES):
+            batches.append(batch)
+            batch, items, size = [], 0, 0
+        batch.append(index)
+        items += len(own)
+        size += own_size
+    if batch:
+        batches.append(batch)
+    return batches

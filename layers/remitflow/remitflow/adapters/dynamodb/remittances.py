@@ -70,15 +70,18 @@ class RemittancesStore:
     def claim_remittance(self, key: RemittanceKey, attributes: Mapping[str, Any]) -> Item | None:
         """Record that `attributes["source_key"]` posts this remittance. Returns None when it is ours
         to post (first time, or the same file again), else the record of the file that posted it.
-
-        Written only the first time: the same file again (a redelivery, another version under the same
-        key) leaves the record as it is, with what posting and reconciliation added to it since."""
-        item = keys.remittance(key.era_id) | {"kind": "remittance"} | plain(dict(attributes))
+        The same file again updates the attributes given and keeps the rest (its posting progress)."""
+        fields = plain(dict(attributes)) | {"kind": "remittance"}
+        names = {f"#{name}": name for name in fields}
+        values = {f":{name}": value for name, value in fields.items()}
         try:
-            self.client.put_item(
+            self.client.update_item(
                 TableName=self.table,
-                Item=to_dynamo(item),
-                ConditionExpression="attribute_not_exists(pk)",
+                Key=to_dynamo(keys.remittance(key.era_id)),
+                UpdateExpression="SET " + ", ".join(f"#{name} = :{name}" for name in fields),
+                ConditionExpression="attribute_not_exists(pk) OR #source_key = :source_key",
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=to_dynamo(values),
                 ReturnValuesOnConditionCheckFailure="ALL_OLD",
             )
         except ClientError as error:
@@ -88,6 +91,80 @@ class RemittancesStore:
             existing = from_dynamo(old) if old else self.get(key) or keys.remittance(key.era_id)
             return None if existing.get("source_key") == attributes["source_key"] else existing
         return None
+
+    # -- posting in chunks: the progress and the finish decision, on the remittance's record ----
+
+    def remittance(self, key: RemittanceKey) -> Item | None:
+        return self.get(key)
+
+    def start_posting(self, key: RemittanceKey, plan: str) -> None:
+        """A new plan starts its counters from zero; the current plan keeps its progress."""
+        try:
+            self.client.update_item(
+                TableName=self.table,
+                Key=to_dynamo(keys.remittance(key.era_id)),
+                UpdateExpression="SET #plan = :plan, chunks_done = :zero, chunk_results = :none, #status = :posting "
+                "REMOVE chunks_total, failed_chunks",
+                ConditionExpression="attribute_exists(pk) AND (attribute_not_exists(#plan) OR #plan <> :plan)",
+                ExpressionAttributeNames={"#plan": "plan", "#status": "status"},
+                ExpressionAttributeValues=to_dynamo({":plan": plan, ":zero": 0, ":none": {}, ":posting": "posting"}),
+            )
+        except ClientError as error:
+            if error_code(error) != "ConditionalCheckFailedException":
+                raise
+
+    def set_chunk_total(self, key: RemittanceKey, plan: str, total: int) -> Item | None:
+        return self._update_plan(key, plan, "SET chunks_total = :total", {":total": total})
+
+    def complete_chunk(self, key: RemittanceKey, plan: str, chunk: int, result: Mapping[str, Any]) -> Item | None:
+        """One update, so atomic: the chunk's marker (its result under chunk_results) and the counter
+        move together, and only while the marker is absent: a redelivered chunk never counts twice."""
+        return self._update_plan(
+            key,
+            plan,
+            "SET chunk_results.#chunk = :result ADD chunks_done :one",
+            {":result": plain(dict(result)), ":one": 1},
+            names={"#chunk": str(chunk)},
+            condition="attribute_not_exists(chunk_results.#chunk)",
+        )
+
+    def mark_failed(self, key: RemittanceKey, plan: str, chunk: int, reason: str) -> None:
+        self._update_plan(
+            key,
+            plan,
+            "SET #status = :failed, failure = :reason ADD failed_chunks :chunk",
+            {":failed": "failed", ":reason": reason[:500], ":chunk": {chunk}},
+            names={"#status": "status"},
+        )
+
+    def _update_plan(
+        self,
+        key: RemittanceKey,
+        plan: str,
+        expression: str,
+        values: Mapping[str, Any],
+        *,
+        names: Mapping[str, str] | None = None,
+        condition: str | None = None,
+    ) -> Item | None:
+        """An update of the record while `plan` is its plan (and `condition` holds): the record
+        afterwards, or None when the condition failed."""
+        conditions = " AND ".join(["#plan = :plan", *([condition] if condition else [])])
+        try:
+            response = self.client.update_item(
+                TableName=self.table,
+                Key=to_dynamo(keys.remittance(key.era_id)),
+                UpdateExpression=expression,
+                ConditionExpression=conditions,
+                ExpressionAttributeNames={"#plan": "plan", **(names or {})},
+                ExpressionAttributeValues=to_dynamo({":plan": plan, **values}),
+                ReturnValues="ALL_NEW",
+            )
+        except ClientError as error:
+            if error_code(error) != "ConditionalCheckFailedException":
+                raise
+            return None
+        return from_dynamo(response["Attributes"])
 
     def get(self, key: RemittanceKey) -> Item | None:
         response = self.client.get_item(
