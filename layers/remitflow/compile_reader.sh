@@ -11,7 +11,8 @@ cd "$dir"
 modules=(
   remitflow/x12/tokenizer.py remitflow/x12/values.py remitflow/x12/codes.py remitflow/x12/elements.py
   remitflow/x12/builders.py remitflow/x12/fast_paths.py remitflow/x12/state.py remitflow/x12/claims.py
-  remitflow/x12/envelope.py remitflow/x12/segments.py remitflow/x12/balancing.py remitflow/x12/parser.py
+  remitflow/x12/envelope.py remitflow/x12/segments.py remitflow/x12/balancing.py remitflow/x12/offsets.py
+  remitflow/x12/parser.py
 )
 # The project's mypy settings point at the source tree; the copy is checked on its own.
 "$python" -m mypyc --config-file= --strict --python-version "$("$python" -c 'import sys; print(f"{sys.version_info[0]}.{sys.version_info[1]}")')" "${modules[@]}" >/dev/null
