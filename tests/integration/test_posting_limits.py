@@ -201,10 +201,16 @@ class Unkeepable(ClaimsStore):
         self.how = how
 
     def commit(self, decision: PostingDecision, **kwargs: Any) -> None:
+        super().commit(self._spoiled(decision), **kwargs)
+
+    def commit_many(self, decisions: Sequence[PostingDecision], **kwargs: Any) -> list[Exception | None]:
+        return super().commit_many([self._spoiled(d) for d in decisions], **kwargs)
+
+    def _spoiled(self, decision: PostingDecision) -> PostingDecision:
         if decision.claim_id == self.claim_id and self.how == "number":
             # model_copy does not validate: the 40 digits reach the serializer as they are.
-            decision = decision.model_copy(update={"unapplied_cash": Decimal("1" * 40)})
-        super().commit(decision, **kwargs)
+            return decision.model_copy(update={"unapplied_cash": Decimal("1" * 40)})
+        return decision
 
     def posting_actions(self, decision: PostingDecision, *, recorded_at: datetime) -> Any:
         actions = super().posting_actions(decision, recorded_at=recorded_at)
@@ -230,10 +236,9 @@ def test_a_posting_the_store_cannot_keep_holds_its_money_and_the_rest_posts(impo
     harness = imported
     harness.upload(KEY, an_835([claim_segments("PCNA", 1), claim_segments("PCNX", 1), claim_segments("PCNC", 2)]))
     ingest = remittance_ingest(harness.settings, harness.stores)
-    ingest.claims = Unkeepable(harness.claims, "PCNX", how)
+    ingest.worker.claims = Unkeepable(harness.claims, "PCNX", how)  # a file of one chunk posts in the ingest
     sent: list[Followup] = []
-    queue = ingest.queue
-    ingest.queue = Recording(queue, sent)
+    ingest.worker.queue = Recording(ingest.worker.queue, sent)
 
     summary = ingest.ingest(KEY)
 

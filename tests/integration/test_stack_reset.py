@@ -33,10 +33,13 @@ def leave_data_everywhere(harness: Harness) -> None:
     harness.deliver(ACME, SAMPLES / "remittances" / "acme-ach-2025-01-16.835")  # postings, follow-ups, idempotency
     harness.upload("claims/not-pumped.csv", b"claim_id\n")  # an S3 event waiting for the runner
     sqs = harness.stores.queue.client
+    posting_queues = [url for url in sqs.list_queues()["QueueUrls"] if "-Posting" in url]  # queue and DLQ
+    assert len(posting_queues) == 2
     for url in (
         harness.stack.followup_queue_url,
         harness.stack.followup_dead_letter_queue_url,
         harness.stack.function_failure_queue_url,
+        *posting_queues,
     ):
         sqs.send_message(QueueUrl=url, MessageBody=json.dumps({"left": "behind"}))
         sqs.send_message(QueueUrl=url, MessageBody=json.dumps({"delayed": True}), DelaySeconds=60)
