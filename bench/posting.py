@@ -12,6 +12,7 @@ is what carries over to AWS.
 from __future__ import annotations
 
 import os
+import resource
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -176,8 +177,9 @@ def main() -> None:
     size = f"{len(expectations)} transaction sets, {len(data) / 1e6:.1f} MB"
     chunking = f"chunks of {CHUNK_SIZE or 'the default'}"
     print(f"posting {count} claim payments ({size}, {chunking}) end to end on the embedded AWS")
-    # moto deep-copies every table for each transaction (for its rollback): this rate measures moto.
-    print(f"  {seconds:.1f} s, {count / seconds:,.0f} claims/s on moto")
+    # The rate is moto's (the local stack's moto: see "What the local stack changes in moto").
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+    print(f"  {seconds:.1f} s, {count / seconds:,.0f} claims/s on moto, peak RSS {peak:,.0f} MiB")
     print(
         f"  posting:  DynamoDB writes {posting_writes} = {posting_writes / count:.2f} per claim, "
         f"reads {posting_reads} = {posting_reads / count:.2f} per claim"
