@@ -29,14 +29,7 @@ class Inbox:
 
     def stream(self, key: str, version_id: str | None = None) -> Iterator[bytes]:
         """The object's bytes in chunks, never the whole file in memory."""
-        kwargs: Any = {"Bucket": self.bucket, "Key": key}
-        if version_id:
-            kwargs["VersionId"] = version_id
-        body = self.client.get_object(**kwargs)["Body"]
-        try:
-            yield from body.iter_chunks(CHUNK_SIZE)
-        finally:
-            body.close()
+        return self._chunks(key, version_id)
 
     def put_summary(self, source_key: str, summary: dict[str, Any]) -> str:
         """`processed/<source key>.json`; the processed/ prefix triggers nothing."""
@@ -46,13 +39,16 @@ class Inbox:
         return key
 
     def put(self, key: str, body: bytes) -> None:
-        self.client.put_object(Bucket=self.bucket, Key=key, Body=body)
+        self.upload(key, body)
 
     def read_range(self, key: str, version_id: str | None, start: int, end: int) -> Iterator[bytes]:
         """Bytes [start, end) of the object, with one ranged GET; nothing when the range is empty."""
         if end <= start:
-            return
-        kwargs: Any = {"Bucket": self.bucket, "Key": key, "Range": f"bytes={start}-{end - 1}"}
+            return iter(())
+        return self._chunks(key, version_id, Range=f"bytes={start}-{end - 1}")
+
+    def _chunks(self, key: str, version_id: str | None, **extra: str) -> Iterator[bytes]:
+        kwargs: Any = {"Bucket": self.bucket, "Key": key, **extra}
         if version_id:
             kwargs["VersionId"] = version_id
         body = self.client.get_object(**kwargs)["Body"]

@@ -123,8 +123,3 @@ def pair_lines(service_lines: Sequence[ServiceLine], claim_lines: Sequence[Claim
         elif fits:
             matches[index] = LineMatch(candidates=[billed.line_number for billed in fits.values()])
     return matches
-
-
-def match_lines(service_lines: Sequence[ServiceLine], claim_lines: Sequence[ClaimLine]) -> list[ClaimLine | None]:
-    """For each service line, the claim line it pays (or None); see `pair_lines`."""
-    return [match.claim_line for match in pair_lines(service_lines, claim_lines)]

@@ -136,12 +136,7 @@ class ChunkPoster:
 
     def _broken(self, broken: BrokenClaim, result: ChunkResult) -> None:
         followup = hold_broken_claim(broken, self.remittance, self.now)
-        held = broken.paid_amount or ZERO
-        if held:
-            self.remittances.hold_cash(followup.id, held, followup)
-        result.unapplied_cash += held
-        result.outcomes["unreadable"] += 1
-        self._send([followup], result)
+        self._send(self._hold(followup, broken.paid_amount or ZERO, "unreadable", result), result)
 
     def _posting_id(self, cp: ClaimPayment, occurrence: int) -> str:
         r = self.remittance
@@ -260,13 +255,18 @@ class ChunkPoster:
 
     def _unstorable(self, cp: ClaimPayment, pid: str, error: Unstorable, result: ChunkResult) -> list[Followup]:
         """Beyond DynamoDB's limits even in parts: hold this claim's money with a follow-up, post the rest."""
-        followup = hold_unstorable(cp, self.remittance, pid, self.now, str(error))
-        if cp.paid_amount:
-            self.remittances.hold_cash(followup.id, cp.paid_amount, followup)
-        result.claim_payments += 1
-        result.outcomes["unstorable"] += 1
-        result.unapplied_cash += cp.paid_amount
         logger.warning("claim payment beyond the store's limits; its money is held", extra={"posting_id": pid})
+        result.claim_payments += 1
+        return self._hold(
+            hold_unstorable(cp, self.remittance, pid, self.now, str(error)), cp.paid_amount, "unstorable", result
+        )
+
+    def _hold(self, followup: Followup, amount: Decimal, outcome: str, result: ChunkResult) -> list[Followup]:
+        """Money no claim takes: held under its follow-up's id (so a retry holds it once), counted."""
+        if amount:
+            self.remittances.hold_cash(followup.id, amount, followup)
+        result.outcomes[outcome] += 1
+        result.unapplied_cash += amount
         return [followup]
 
 
