@@ -1,0 +1,30 @@
+"""The services the routes call, handed to them through the resolver's context.
+
+The handler makes one `Services` per sandbox and appends it to the context of every request; each
+service is built on first use, so a request builds only what it needs and nothing is built at import.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+from aws_lambda_powertools.event_handler.api_gateway import Router
+
+from remitflow import runtime
+from remitflow.services.worklist import Worklist
+from remitflow.settings import Settings
+
+
+class Services:
+    @cached_property
+    def settings(self) -> Settings:
+        return Settings()
+
+    @cached_property
+    def worklist(self) -> Worklist:
+        return runtime.worklist(self.settings)
+
+
+def services(router: Router) -> Services:
+    found: Services = router.context["services"]
+    return found
