@@ -25,6 +25,7 @@ from remitflow.domain.posting import PostingDecision
 from remitflow.domain.provider_adjustments import ProviderLedgerEntry
 from remitflow.domain.recon_models import Deposit, EraPayment, Match, bank_reference_identity
 from remitflow.domain.resolutions import WorkItem
+from remitflow.services.chunk_posting import ChunkResult
 from remitflow.services.ports import (
     BadCursor,
     CashRelease,
@@ -108,6 +109,7 @@ class FakeRemittances:
         self.lock = threading.RLock()
         self.completions = 0  # chunks counted
         self.finishes = 0  # finish_remittance calls
+        self.chunks: dict[str, dict[tuple[str, int], dict[str, Any]]] = {}  # counted chunks, per record
 
     def claim_remittance(self, key: RemittanceKey, attributes: Mapping[str, Any]) -> dict[str, Any] | None:
         existing = self.records.get(key.era_id)
@@ -127,7 +129,7 @@ class FakeRemittances:
         with self.lock:
             record = self.records[key.era_id]
             if record.get("plan") != plan:
-                record.update(plan=plan, chunks_done=0, chunk_results={}, status="posting")
+                record.update(plan=plan, chunks_done=0, progress=ChunkResult().as_item(), status="posting")
                 record.pop("chunks_total", None)
                 record.pop("failed_chunks", None)
 
@@ -144,9 +146,13 @@ class FakeRemittances:
     ) -> dict[str, Any] | None:
         with self.lock:
             record = self.records.get(key.era_id)
-            if record is None or record.get("plan") != plan or str(chunk) in record["chunk_results"]:
+            counted = self.chunks.setdefault(key.era_id, {})
+            if record is None or record.get("plan") != plan or (plan, chunk) in counted:
                 return None
-            record["chunk_results"][str(chunk)] = copy.deepcopy(dict(result))
+            counted[(plan, chunk)] = copy.deepcopy(dict(result))  # the marker item, with its result
+            progress = ChunkResult.from_item(record["progress"])
+            progress.add(ChunkResult.from_item(dict(result)))
+            record["progress"] = progress.as_item()
             record["chunks_done"] += 1
             self.completions += 1
             return copy.deepcopy(record)

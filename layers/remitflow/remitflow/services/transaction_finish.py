@@ -59,10 +59,8 @@ def ready_to_finish(record: Mapping[str, Any] | None) -> bool:
 
 
 def chunk_totals(record: Mapping[str, Any]) -> ChunkResult:
-    total = ChunkResult()
-    for result in dict(record.get("chunk_results") or {}).values():
-        total.add(ChunkResult.from_item(result))
-    return total
+    """The counted chunks' results, as summed on the record when each was counted."""
+    return ChunkResult.from_item(dict(record.get("progress") or {}))
 
 
 class TransactionFinish:

@@ -9,6 +9,8 @@ ClaimsTable       pk "CLAIM#<claim id>"  sk "META"                 the claim, it
 
 RemittancesTable  pk "<era id>"                  sk "META"   one 835 transaction set; the era id is
                      (RemittanceKey.era_id: "ERA#<payer>#<trace>#<amount>#<date>")
+                  pk "<era id>"                  sk "CHUNK#<plan>#<n>"  chunk n of a posting plan,
+                                                             counted (its marker and its result)
                   pk "<era id>"                  sk "RECON"  the ERA on the reconciliation side: written
                                                              once when it opens, then `matched_by`
                   pk "UNAPPLIED#<hold id>"       sk "CASH"   money held for a person
@@ -70,6 +72,10 @@ MATCHED = "RECON#MATCHED"
 
 def remittance(era_id: str) -> Key:
     return {"pk": era_id, "sk": META}
+
+
+def remittance_chunk(era_id: str, plan: str, chunk: int) -> Key:
+    return {"pk": era_id, "sk": f"CHUNK#{plan}#{chunk}"}
 
 
 def unapplied_cash(hold_id: str) -> Key:

@@ -15,9 +15,11 @@ from botocore.exceptions import ClientError
 
 from remitflow.adapters.dynamodb import keys
 from remitflow.adapters.dynamodb.shared import (
+    CONDITION_FAILED,
     TRANSACTION_LIMIT,
     Item,
     batch_put,
+    cancellation_codes,
     error_code,
     from_dynamo,
     plain,
@@ -62,6 +64,37 @@ def cash_item(
     )
 
 
+EMPTY_PROGRESS: dict[str, Any] = {
+    "claim_payments": 0,
+    "posted_payment": 0,
+    "unapplied_cash": 0,
+    "outcomes": {},
+    "followups": {},
+}
+
+
+def _progress_update(result: Mapping[str, Any]) -> tuple[str, dict[str, str], dict[str, Any]]:
+    """The update that adds a chunk's result (ChunkResult.as_item) to the record's `progress` sums
+    (ADD takes top-level attributes only: nested sums are SET from if_not_exists)."""
+    names = {"#progress": "progress"}
+    values: dict[str, Any] = {":one": 1, ":zero": 0}
+    sets = []
+
+    def add(path: str, value: Any, alias: str) -> None:
+        sets.append(f"{path} = if_not_exists({path}, :zero) + :{alias}")
+        values[f":{alias}"] = value
+
+    for n, field in enumerate(("claim_payments", "posted_payment", "unapplied_cash")):
+        names[f"#s{n}"] = field
+        add(f"#progress.#s{n}", result.get(field, 0), f"s{n}")
+    for group in ("outcomes", "followups"):
+        for n, (name, count) in enumerate(sorted(dict(result.get(group) or {}).items())):
+            names[f"#{group[0]}"] = group  # only when used: DynamoDB refuses unused names
+            names[f"#{group[0]}{n}"] = name
+            add(f"#progress.#{group[0]}.#{group[0]}{n}", count, f"{group[0]}{n}")
+    return "SET " + ", ".join(sets) + " ADD chunks_done :one", names, values
+
+
 class RemittancesStore:
     def __init__(self, client: DynamoDBClient, table: str) -> None:
         self.client = client
@@ -103,11 +136,13 @@ class RemittancesStore:
             self.client.update_item(
                 TableName=self.table,
                 Key=to_dynamo(keys.remittance(key.era_id)),
-                UpdateExpression="SET #plan = :plan, chunks_done = :zero, chunk_results = :none, #status = :posting "
-                "REMOVE chunks_total, failed_chunks",
+                UpdateExpression="SET #plan = :plan, chunks_done = :zero, progress = :empty, #status = :posting "
+                "REMOVE chunks_total, failed_chunks, chunk_results",
                 ConditionExpression="attribute_exists(pk) AND (attribute_not_exists(#plan) OR #plan <> :plan)",
                 ExpressionAttributeNames={"#plan": "plan", "#status": "status"},
-                ExpressionAttributeValues=to_dynamo({":plan": plan, ":zero": 0, ":none": {}, ":posting": "posting"}),
+                ExpressionAttributeValues=to_dynamo(
+                    {":plan": plan, ":zero": 0, ":empty": EMPTY_PROGRESS, ":posting": "posting"}
+                ),
             )
         except ClientError as error:
             if error_code(error) != "ConditionalCheckFailedException":
@@ -117,16 +152,40 @@ class RemittancesStore:
         return self._update_plan(key, plan, "SET chunks_total = :total", {":total": total})
 
     def complete_chunk(self, key: RemittanceKey, plan: str, chunk: int, result: Mapping[str, Any]) -> Item | None:
-        """One update, so atomic: the chunk's marker (its result under chunk_results) and the counter
-        move together, and only while the marker is absent: a redelivered chunk never counts twice."""
-        return self._update_plan(
-            key,
-            plan,
-            "SET chunk_results.#chunk = :result ADD chunks_done :one",
-            {":result": plain(dict(result)), ":one": 1},
-            names={"#chunk": str(chunk)},
-            condition="attribute_not_exists(chunk_results.#chunk)",
-        )
+        """Count the chunk once. One transaction, so atomic: the chunk's own marker item (with its
+        result), written only while absent, and the record's counters, added to only while `plan`
+        is its plan. The record holds sums, never a list of chunks: it stays the same size whatever
+        the chunk count. Returns the record afterwards (read consistently), or None when the chunk
+        was counted before or another plan took over."""
+        era_id = key.era_id
+        marker = keys.remittance_chunk(era_id, plan, chunk) | {"kind": "posting_chunk", "result": plain(dict(result))}
+        expression, names, values = _progress_update(result)
+        actions: list[TransactWriteItemTypeDef] = [
+            {
+                "Put": {
+                    "TableName": self.table,
+                    "Item": to_dynamo(marker),
+                    "ConditionExpression": "attribute_not_exists(pk)",
+                }
+            },
+            {
+                "Update": {
+                    "TableName": self.table,
+                    "Key": to_dynamo(keys.remittance(era_id)),
+                    "UpdateExpression": expression,
+                    "ConditionExpression": "#plan = :plan",
+                    "ExpressionAttributeNames": {"#plan": "plan", **names},
+                    "ExpressionAttributeValues": to_dynamo({":plan": plan, **values}),
+                }
+            },
+        ]
+        try:
+            transact_write(self.client, actions, what=f"chunk {chunk} of {era_id}")
+        except ClientError as error:
+            if CONDITION_FAILED not in (cancellation_codes(error) or []):
+                raise
+            return None
+        return self.get(key)
 
     def mark_failed(self, key: RemittanceKey, plan: str, chunk: int, reason: str) -> None:
         self._update_plan(
