@@ -14,6 +14,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from remitflow import runtime
 from remitflow.services.chunk_plan import PostingChunk
 from remitflow.services.posting_worker import PostingWorker
+from remitflow.services.time_budget import Deadline
 from remitflow.settings import Settings
 
 logger = Logger()
@@ -23,10 +24,6 @@ processor = BatchProcessor(event_type=EventType.SQS)
 settings = Settings()
 
 
-class NoTimeLeft(RuntimeError):
-    """Too little of the invocation is left to post a chunk: the record fails and is retried."""
-
-
 @cache
 def service() -> PostingWorker:
     return runtime.posting_worker(settings)
@@ -34,14 +31,14 @@ def service() -> PostingWorker:
 
 @tracer.capture_method
 def record_handler(record: SQSRecord, lambda_context: LambdaContext) -> dict[str, Any]:
-    # Never start a chunk that cannot finish: the rest of the batch goes back to the queue.
-    if lambda_context.get_remaining_time_in_millis() < settings.posting_time_reserve_ms:
-        raise NoTimeLeft("not enough time left for another chunk")
     # A body that is not a chunk raises: the record fails alone and ends in the dead-letter queue.
     chunk = PostingChunk.model_validate_json(record.body)
     logger.set_correlation_id(chunk.source_key)
+    # Never start a chunk, a batch or a finish that cannot end in time: NoTimeLeft fails the record
+    # unstarted, and SQS redelivers it (what was committed before is found posted).
+    deadline = Deadline(lambda_context.get_remaining_time_in_millis, settings.posting_time_reserve_ms)
     try:
-        outcome = service().post(chunk)
+        outcome = service().post(chunk, deadline)
     except Exception as error:
         if int(record.attributes.approximate_receive_count) >= settings.posting_max_receives:
             service().give_up(chunk, f"{type(error).__name__}: chunk {chunk.chunk} failed its last attempt")

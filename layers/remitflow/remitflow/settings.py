@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from remitflow.bank.csv_export import CsvLayout
 from remitflow.domain.underpayment import UnderpaymentTolerance
+from remitflow.services.time_budget import check_chunk_size
 
 
 class Settings(BaseSettings):
@@ -35,6 +36,8 @@ class Settings(BaseSettings):
     posting_time_reserve_ms: int = Field(default=30_000, ge=0)
     # Receives after which a chunk gives up for good (PostingQueue's redrive maxReceiveCount).
     posting_max_receives: int = Field(default=5, ge=1)
+    # PostingWorker's Timeout in template.yaml: the largest chunk must need at most half of it.
+    posting_worker_timeout_s: int = Field(default=180, ge=1, le=900)
 
     # ERA and EFT are released within three business days of each other (CAQH CORE 370).
     reassociation_window_business_days: int = Field(default=3, ge=0, le=30)
@@ -43,6 +46,11 @@ class Settings(BaseSettings):
     # Per bank, where its CSV export puts each value: a file under deposits/<bank>/ is read with the
     # layout named <bank> (JSON: {"first-national": {"date": ["Posted On"], "amount": ["Amt"]}}).
     bank_csv_layouts: dict[str, CsvLayout] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _chunks_fit_the_worker(self) -> Settings:
+        check_chunk_size(self.posting_chunk_size, self.posting_batch_size, self.posting_worker_timeout_s)
+        return self
 
     @property
     def tolerance(self) -> UnderpaymentTolerance:

@@ -37,6 +37,7 @@ from remitflow.domain.posting import (
 )
 from remitflow.domain.underpayment import UnderpaymentTolerance
 from remitflow.services.ports import ClaimStorage, FollowupSender, RemittanceStorage
+from remitflow.services.time_budget import Deadline, batch_estimate_ms
 from remitflow.values import ZERO, cents
 from remitflow.x12.models import BrokenClaim, ClaimPayment
 
@@ -101,6 +102,7 @@ class ChunkPoster:
         now: datetime,
         clock: Callable[[], datetime],
         batch_size: int = 50,
+        deadline: Deadline | None = None,
     ) -> None:
         self.claims = claims
         self.remittances = remittances
@@ -110,6 +112,7 @@ class ChunkPoster:
         self.now = now
         self.clock = clock
         self.batch_size = batch_size
+        self.deadline = deadline or Deadline()
         self.fee_schedule: FeeSchedule | None = None
         self.claims_cache: dict[str, Claim | None] = {}
 
@@ -152,6 +155,8 @@ class ChunkPoster:
     def _flush(self, pending: list[tuple[ClaimPayment, int]], result: ChunkResult) -> None:
         if not pending:
             return
+        # Batches before this one are committed (and idempotent): a redelivery finds them posted.
+        self.deadline.require(batch_estimate_ms(len(pending)), f"a batch of {len(pending)} claim payment(s)")
         if self.fee_schedule is None:  # one query per chunk, only if it has claims
             self.fee_schedule = self.remittances.fee_schedule(self.remittance.payer_id)
         ids = [(cp, occurrence, self._posting_id(cp, occurrence)) for cp, occurrence in pending]

@@ -28,7 +28,8 @@ from remitflow.services.chunk_posting import ChunkResult
 from remitflow.services.clock import utc_now
 from remitflow.services.ports import ChunkSender, FollowupSender, InboxFiles, RemittanceStorage
 from remitflow.services.posting_worker import PostingWorker
-from remitflow.services.transaction_finish import FILE_MANIFEST, TransactionFinish, remittance_key
+from remitflow.services.time_budget import FINISH_MS, Deadline, NoTimeLeft, chunk_estimate_ms
+from remitflow.services.transaction_finish import FILE_MANIFEST, TransactionFinish, ready_to_finish, remittance_key
 from remitflow.values import ZERO, cents, money_text
 from remitflow.x12.errors import Problem, Severity
 from remitflow.x12.models import BrokenClaim, ClaimPayment, TransactionEnd, TransactionHeader
@@ -45,9 +46,10 @@ MAX_LISTED = 50  # errors kept in a transaction set's manifest, per list
 SEND_BATCH = 10  # chunks per SendMessageBatch
 
 
-class OutOfTime(RuntimeError):
-    """Too little of the invocation is left to read the file: fail now, and the retry starts over
-    (everything done so far is idempotent)."""
+class OutOfTime(NoTimeLeft):
+    """Too little of the invocation is left to go on reading the file: stop before the next chunk is
+    planned, and the retry of the S3 event starts over (everything done so far is idempotent: the
+    same chunks are planned, and a chunk posts and counts once)."""
 
 
 @dataclass
@@ -166,15 +168,17 @@ class RemittanceIngest:
         self.chunk_size = chunk_size
         self.time_reserve_ms = time_reserve_ms
         self.clock = clock
+        self.deadline = Deadline()  # the current invocation's, set by ingest()
+        self.source_key = ""
 
     def ingest(
         self, key: str, version_id: str | None = None, *, remaining_ms: Callable[[], int] | None = None
     ) -> IngestSummary:
         """Read the file and plan (or post) its chunks. `remaining_ms` is the invocation's time left:
         a file is not started, and a one-chunk set not posted here, with less than the reserve."""
-        self.remaining_ms = remaining_ms
-        if not self.has_time():
-            raise OutOfTime(f"{key}: less than {self.time_reserve_ms} ms left; not starting")
+        self.deadline = Deadline(remaining_ms, self.time_reserve_ms)
+        self.source_key = key
+        self.require_time("starting")
         summary = IngestSummary(source_key=key, version_id=version_id, processed_at=self.clock())
         plan = plan_id(version_id, self.chunk_size)
         offsets = SegmentOffsets()
@@ -220,8 +224,14 @@ class RemittanceIngest:
         """The matcher the finish of a transaction set hands its ERA to."""
         return self.finisher.reconciliation
 
-    def has_time(self) -> bool:
-        return self.remaining_ms is None or self.remaining_ms() > self.time_reserve_ms
+    def require_time(self, what: str, estimate_ms: int = 0) -> None:
+        if not self.deadline.allows(estimate_ms):
+            logger.warning("out of time; the retry goes on", extra={"step": what})
+            raise OutOfTime(f"{self.source_key}: less than {self.time_reserve_ms + estimate_ms} ms left; not {what}")
+
+    def can_post_here(self, claims: int) -> bool:
+        """Time for a one-chunk set to be posted and finished here, as a worker would."""
+        return self.deadline.allows(chunk_estimate_ms(claims, self.worker.batch_size) + FINISH_MS)
 
     def _file_problems(self, summary: IngestSummary, parser: RemittanceParser, seen: set[str]) -> None:
         """Errors no claim or transaction follow-up covers: the file (or part of it) could not be read."""
@@ -353,6 +363,11 @@ class _TransactionRun:
         if closed is not None:
             self.first_chunk = None  # more than one chunk: every chunk goes to the queue
             self._queue(closed)
+            try:
+                self.ingest.require_time(f"planning chunk {closed.chunk + 1} of transaction set {self.index}")
+            except OutOfTime:
+                self._send_chunks()  # what is planned goes out (one request): the workers need not wait
+                raise
         if self.first_chunk is not None:
             self.first_chunk.append(event)
 
@@ -377,12 +392,14 @@ class _TransactionRun:
         total = self.planner.chunks_closed
         self.totals.chunks_total = total
         worker = self.ingest.worker
-        if last is not None and self.first_chunk is not None and self.ingest.has_time():
+        if last is not None and self.first_chunk is not None and self.ingest.can_post_here(last.count):
             # One chunk: post it here, through the worker's code, and count it like the worker would.
-            result = worker.post_events(last, self.header, self.first_chunk, received_at=self.now)
+            result = worker.post_events(
+                last, self.header, self.first_chunk, received_at=self.now, deadline=self.ingest.deadline
+            )
             self.first_chunk = None
             self.ingest.remittances.set_chunk_total(self.key, self.plan, total)
-            outcome = worker.count(last, self.key, result)
+            outcome = worker.count(last, self.key, result, self.ingest.deadline)
             self._posted_here(result, era_opened=outcome.era_opened)
             return
         if last is not None:
@@ -390,6 +407,8 @@ class _TransactionRun:
         self._send_chunks()
         record = self.ingest.remittances.set_chunk_total(self.key, self.plan, total)
         # Every chunk may have been counted before the total was known: then finishing is ours.
+        if ready_to_finish(record):
+            self.ingest.require_time(f"finishing transaction set {self.index}", FINISH_MS)
         opened = self.ingest.finisher.finish_if_ready(self.summary.source_key, self.plan, self.index, record)
         if opened is not None:
             self.totals.status = "posted"

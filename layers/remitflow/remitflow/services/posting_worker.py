@@ -21,6 +21,7 @@ from remitflow.services.chunk_plan import ClaimEvent, PostingChunk, fingerprint
 from remitflow.services.chunk_posting import ChunkPoster, ChunkResult
 from remitflow.services.clock import utc_now
 from remitflow.services.ports import ClaimStorage, FollowupSender, InboxFiles, RemittanceKey, RemittanceStorage
+from remitflow.services.time_budget import FINISH_MS, Deadline, chunk_estimate_ms
 from remitflow.services.transaction_finish import TransactionFinish, ready_to_finish, remittance_key
 from remitflow.x12.models import BrokenClaim, ClaimPayment, TransactionHeader
 from remitflow.x12.parser import RemittanceParser
@@ -63,7 +64,11 @@ class PostingWorker:
         self.batch_size = batch_size
         self.clock = clock
 
-    def post(self, chunk: PostingChunk) -> ChunkOutcome:
+    def post(self, chunk: PostingChunk, deadline: Deadline | None = None) -> ChunkOutcome:
+        """Post the chunk, count it, finish its set if it was the last; `deadline` says what time is
+        left: a chunk, a batch or a finish that cannot be done in it raises NoTimeLeft unstarted."""
+        deadline = deadline or Deadline()
+        deadline.require(chunk_estimate_ms(chunk.count, self.batch_size), f"chunk {chunk.chunk}")
         header, events = self.read(chunk)
         key = chunk.era.key()
         if remittance_key(header, chunk.source_key) != key:
@@ -72,8 +77,8 @@ class PostingWorker:
         if record.get("plan") != chunk.plan:  # a newer upload of the file took over: it posts its own chunks
             logger.info("chunk of an older plan skipped", extra={"source_key": chunk.source_key, "chunk": chunk.chunk})
             return ChunkOutcome(ChunkResult(), counted=False, finished=False)
-        result = self.post_events(chunk, header, events, received_at=_received_at(record))
-        return self.count(chunk, key, result)
+        result = self.post_events(chunk, header, events, received_at=_received_at(record), deadline=deadline)
+        return self.count(chunk, key, result, deadline)
 
     def post_events(
         self,
@@ -82,6 +87,7 @@ class PostingWorker:
         events: list[ClaimEvent],
         *,
         received_at: datetime | None,
+        deadline: Deadline | None = None,
     ) -> ChunkResult:
         poster = ChunkPoster(
             claims=self.claims,
@@ -92,11 +98,16 @@ class PostingWorker:
             now=received_at or self.clock(),
             clock=self.clock,
             batch_size=self.batch_size,
+            deadline=deadline,
         )
         return poster.post(events, chunk.occurrences)
 
-    def count(self, chunk: PostingChunk, key: RemittanceKey, result: ChunkResult) -> ChunkOutcome:
-        """Count the chunk (once) and finish its set when this was the last chunk to be counted."""
+    def count(
+        self, chunk: PostingChunk, key: RemittanceKey, result: ChunkResult, deadline: Deadline | None = None
+    ) -> ChunkOutcome:
+        """Count the chunk (once) and finish its set when this was the last chunk to be counted. With
+        too little time left for the finish, NoTimeLeft: the redelivery finds the chunk counted and
+        the set ready, and finishes it."""
         record = self.remittances.complete_chunk(key, chunk.plan, chunk.chunk, result.as_item())
         counted = record is not None
         if record is not None and not ready_to_finish(record):
@@ -107,6 +118,8 @@ class PostingWorker:
             record = self.remittances.remittance(key)
             if record is None or record.get("plan") != chunk.plan or not ready_to_finish(record):
                 return ChunkOutcome(result, counted=False, finished=False)
+        if ready_to_finish(record):
+            (deadline or Deadline()).require(FINISH_MS, f"the finish of transaction set {chunk.set_index}")
         opened = self.finisher.finish_if_ready(chunk.source_key, chunk.plan, chunk.set_index, record)
         return ChunkOutcome(result, counted=counted, finished=opened is not None, era_opened=bool(opened))
 
