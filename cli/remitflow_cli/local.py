@@ -70,6 +70,13 @@ def register(commands: Any) -> None:
         help=f"who every local API request acts as (default: {DEFAULT_DEV_IDENTITY})",
     )
     up.add_argument(
+        "--parameter",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="override a template parameter, e.g. PostingChunkSize=50 (repeatable)",
+    )
+    up.add_argument(
         "--env-file",
         type=Path,
         default=Path("infra/local-env.json"),
@@ -208,7 +215,13 @@ def run_up(args: argparse.Namespace) -> int:
         server.start()
         try:
             session = boto3.Session(region_name=DEFAULT_REGION)
-            stack = deploy_local_stack(args.template, stack_name=args.stack, session=session, endpoint_url=endpoint)
+            stack = deploy_local_stack(
+                args.template,
+                stack_name=args.stack,
+                session=session,
+                endpoint_url=endpoint,
+                parameters=_parameters(args.parameter),
+            )
             runner = LocalRunner(
                 stack,
                 session=session,
@@ -244,6 +257,16 @@ def run_up(args: argparse.Namespace) -> int:
             if api is not None:
                 api.stop()
             server.stop()
+
+
+def _parameters(pairs: list[str]) -> dict[str, str]:
+    parameters = {}
+    for pair in pairs:
+        name, equals, value = pair.partition("=")
+        if not equals or not name.strip():
+            raise SystemExit(f"remitflow local up: --parameter {pair!r}: expected NAME=VALUE, e.g. PostingChunkSize=50")
+        parameters[name.strip()] = value.strip()
+    return parameters
 
 
 def _write_env_file(path: Path, stack: Any, endpoint: str) -> None:

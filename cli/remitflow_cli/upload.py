@@ -124,9 +124,12 @@ def _progress(summary: dict[str, Any], remittances: RemittancesStore) -> list[st
         )
         record = remittances.remittance(key) or {}
         done, total = record.get("chunks_done", 0), record.get("chunks_total")
+        claims = int(dict(record.get("progress") or {}).get("claim_payments", 0))
+        failed = len(record.get("failed_chunks") or ())
         parts.append(
             f"trace {transaction['trace_number']}: {record.get('status', 'posting')}, "
-            f"{done} of {'?' if total is None else total} chunks"
+            f"{done} of {'?' if total is None else total} chunks, {claims} claim payments"
+            + (f", {failed} chunk(s) failed" if failed else "")
         )
     return parts
 

@@ -16,7 +16,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -75,13 +75,15 @@ class LocalUp:
 
 
 @contextmanager
-def running_local_up(work: Path, *, with_samples: bool) -> Iterator[LocalUp]:
-    """`remitflow local up` on free ports as a subprocess, stopped (SIGINT) when the block ends."""
+def running_local_up(work: Path, *, with_samples: bool, parameters: Sequence[str] = ()) -> Iterator[LocalUp]:
+    """`remitflow local up` on free ports as a subprocess, stopped (SIGINT) when the block ends;
+    `parameters` (NAME=VALUE) override the template's."""
     port, api_port = free_port(), free_port()
     log = work / "local-up.stderr"
     env = os.environ | LOCAL_ENV | {"PYTHONUNBUFFERED": "1"}
     env.pop("AWS_ENDPOINT_URL", None)
     samples = ["--with-samples"] if with_samples else []
+    samples += [f"--parameter={p}" for p in parameters]
     with log.open("wb") as errors:
         process = subprocess.Popen(
             [

@@ -264,3 +264,33 @@ def test_the_serializer_refusing_a_number_is_unstorable_never_a_client_error(har
     with pytest.raises(Unstorable, match="'amount'") as raised:
         to_dynamo({"amount": Decimal("9" * 40)})
     assert "9999" not in str(raised.value)
+
+
+def test_a_thousand_line_unknown_claim_reaches_the_worklist_once_its_lines_cut_with_a_note(
+    imported: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Its CLAIM_NOT_FOUND would be about 560 KB of JSON: over SQS's 256 KiB and DynamoDB's 400 KB."""
+    harness = imported
+    body = an_835([claim_segments("PCNA", 1), claim_segments("PCNLOST", 1000, patient="ZZPATIENTNAME")])
+
+    harness.deliver(KEY, body)
+    harness.deliver(KEY, body)  # again: still one follow-up, the money held once
+
+    (followup,) = [f for f in harness.followups() if f["claim_id"] == "PCNLOST"]
+    assert followup["type"] == "claim_not_found" and followup["amount"] == Decimal("8000.00")
+    trimmed = followup["detail"]["trimmed"]
+    shown = trimmed["lists"]["claim_payment.service_lines"]
+    assert shown["of"] == 1000 and 0 < shown["shown"] < 1000
+    assert len(followup["detail"]["claim_payment"]["service_lines"]) == shown["shown"]  # the first ones, whole
+    clp = followup["detail"]["claim_payment"]["segment_number"]
+    assert followup["detail"]["claim_payment"]["service_lines"][0]["segment_number"] == clp + 2  # CLP, NM1, SVC
+    assert f"{shown['shown']} of 1000 service lines are shown" in trimmed["note"]
+    assert f"the whole claim payment is in {KEY}, from segment {clp}" in trimmed["note"]
+    assert len(json.dumps(followup, default=str).encode()) <= 256 * 1024
+    totals = transaction(harness)
+    assert (totals["posted_payment"], totals["unapplied_cash"], totals["money_accounted_for"]) == (
+        "8.00",
+        "8000.00",
+        True,
+    )
+    assert "ZZPATIENTNAME" not in caplog.text  # the name never reaches a log line

@@ -219,6 +219,8 @@ def file_summary(manifest: Mapping[str, Any], records: list[dict[str, Any] | Non
             entry["chunks_done"] = int(record.get("chunks_done", 0))
             entry["chunks_total"] = int(record["chunks_total"]) if record.get("chunks_total") is not None else None
             results = chunk_totals(record)
+            entry["claim_payments_done"] = results.claim_payments  # in the chunks counted so far
+            entry["chunks_failed"] = len(record.get("failed_chunks") or ())
             followups.update(results.followups)
             if status == "posted":
                 followups.update({k: int(v) for k, v in dict(record.get("finish_followups") or {}).items()})
