@@ -9,10 +9,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
 from tests.integration.conftest import ROOT, SAMPLES, TEMPLATE, Harness
 
 from remitflow.runtime import remittance_ingest
 from remitflow_local import load_template
+from remitflow_local import runner as runner_module
 
 EVENTS = ROOT / "events"
 # The object each S3 event names, put in place before the function runs.
@@ -166,3 +168,24 @@ def test_no_patient_data_reaches_the_logs(
     assert "remittance processed" in logs  # the functions did log, at DEBUG
     leaked = [name for name in PHI if name.lower() in logs.lower()]
     assert leaked == []
+
+
+def test_a_worker_without_time_for_the_chunk_returns_it_unposted_for_redelivery(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    harness.load_sample_reference_data()
+    harness.upload("remittances/acme-ach-2025-01-16.835", OBJECTS["remittances/acme-ach-2025-01-16.835"])
+    settings = harness.settings.model_copy(update={"posting_chunk_size": 2})
+    remittance_ingest(settings, harness.stores).ingest("remittances/acme-ach-2025-01-16.835")
+    chunk = event("posting_worker.json")
+
+    # Just over the 30 s reserve: not enough for the chunk's estimate on top.
+    monkeypatch.setattr(runner_module.FakeContext, "get_remaining_time_in_millis", lambda self: 30_050)
+    # Every record of the batch failed: Powertools fails the invocation, SQS redelivers the batch.
+    with pytest.raises(BatchProcessingError, match="NoTimeLeft: not starting chunk"):
+        harness.runner.invoke("PostingWorker", chunk)
+    assert harness.claims.postings("PCN1001") == []
+
+    monkeypatch.undo()  # redelivered to an invocation with its time
+    assert harness.runner.invoke("PostingWorker", chunk) == {"batchItemFailures": []}
+    assert [len(harness.claims.postings(c)) for c in ("PCN1001", "PCN1002")] == [1, 1]

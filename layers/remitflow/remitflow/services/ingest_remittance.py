@@ -189,6 +189,7 @@ class RemittanceIngest:
         seen: set[str] = set()
         for event in parser:
             if isinstance(event, TransactionHeader):
+                self.require_time(f"reading transaction set {len(runs)}")  # the sets before it are sent
                 run = _TransactionRun(self, event, summary, plan, len(runs), offsets, envelope)
                 runs.append(run)
                 seen.add(event.control_number)
