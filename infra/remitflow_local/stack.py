@@ -36,7 +36,7 @@ from samtranslator.parser.parser import Parser  # type: ignore[import-untyped]
 from samtranslator.translator.translator import Translator  # type: ignore[import-untyped]
 from samtranslator.yaml_helper import yaml_parse  # type: ignore[import-untyped]
 
-from remitflow_local import moto_dynamodb, moto_sqs
+from remitflow_local import moto_dynamodb, moto_sqs, moto_wire
 
 __all__ = [
     "DEFAULT_LOCAL_PARAMETERS",
@@ -260,6 +260,7 @@ def deploy_local_stack(
     # per SQS message received.
     moto_dynamodb.install()
     moto_sqs.install()
+    moto_wire.install()  # and O(attributes²) per item, O(calls per attribute) per response
     template_path = template_path.resolve()
     project_root = template_path.parent
     session = session or boto3.Session(region_name=region)

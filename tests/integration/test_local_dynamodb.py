@@ -22,12 +22,14 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 from moto import mock_aws
+from moto.core.parse import JSONParser
+from moto.core.serialize import JSONSerializer
 from moto.dynamodb.models import DynamoDBBackend, dynamodb_backends
-from moto.dynamodb.models.dynamo_type import Item
+from moto.dynamodb.models.dynamo_type import DynamoType, Item
 from moto.dynamodb.models.table import Table
 from moto.server import ThreadedMotoServer
 
-from remitflow_local import deploy_local_stack, moto_dynamodb
+from remitflow_local import deploy_local_stack, moto_dynamodb, moto_wire
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"  # moto's default account
@@ -42,6 +44,7 @@ MIRRORED_MOTO_SOURCE = "81db2cb7d94e39c90b3a2077e1f4bb41a449c558ef9b1b1e2910fdaa
 @pytest.fixture(autouse=True)
 def _installed() -> None:
     moto_dynamodb.install()
+    moto_wire.install()
 
 
 @pytest.fixture
@@ -699,3 +702,147 @@ def test_install_refuses_a_moto_without_the_internals_it_relies_on(monkeypatch: 
     monkeypatch.delattr(DynamoDBBackend, "get_keys_value")
     with pytest.raises(moto_dynamodb.MotoInternalsChanged, match=r"DynamoDBBackend\.get_keys_value is missing"):
         moto_dynamodb._check_internals()
+
+
+# ---------------------------------------------------------------------------- items and the wire (moto_wire)
+
+
+def _rich_item(pk: str) -> dict[str, Any]:
+    """An item with every AttributeValue type, nested, binary and non-ASCII included."""
+    return {
+        "pk": _s(pk),
+        "sk": _s("META"),
+        "empty": _s(""),
+        "name": _s("Zoë Ωmega"),
+        "amount": {"N": "-1234.56"},
+        "blob": {"B": b"\x00\xffbinary"},
+        "strings": {"SS": ["a", "b"]},
+        "numbers": {"NS": ["1", "2.5"]},
+        "blobs": {"BS": [b"\x01", b"\x02\x03"]},
+        "yes": {"BOOL": True},
+        "no": {"BOOL": False},
+        "nothing": {"NULL": True},
+        "lines": {
+            "L": [
+                {"M": {"code": _s("99213"), "paid": {"N": "10.00"}, "adj": {"L": [{"M": {"g": _s("CO")}}]}}},
+                {"L": []},
+                {"M": {}},
+                {"B": b"\x10"},
+            ]
+        },
+    }
+
+
+def _answers(client: Any) -> list[Any]:
+    """Every read and write whose request or response carries items, with moto's errors."""
+    answers: list[Any] = []
+
+    def call(operation: str, **params: Any) -> None:
+        try:
+            response = getattr(client, operation)(**params)
+            response.pop("ResponseMetadata", None)
+            answers.append(response)
+        except ClientError as error:
+            answers.append((error.response["Error"], error.response.get("CancellationReasons")))
+
+    call("put_item", TableName=LEDGER, Item=_rich_item("CLAIM#1"))
+    call("put_item", TableName=LEDGER, Item=_rich_item("CLAIM#1"), ReturnValues="ALL_OLD")
+    call("transact_write_items", TransactItems=[_put(LEDGER, _rich_item("CLAIM#2"))])
+    call("get_item", TableName=LEDGER, Key=_ledger_key("CLAIM#1", "META"), ConsistentRead=True)
+    call(
+        "batch_get_item",
+        RequestItems={LEDGER: {"Keys": [_ledger_key("CLAIM#1", "META"), _ledger_key("CLAIM#2", "META")]}},
+    )
+    call("query", TableName=LEDGER, KeyConditionExpression="pk = :pk", ExpressionAttributeValues={":pk": _s("CLAIM#1")})
+    call("scan", TableName=LEDGER)
+    call(
+        "update_item",
+        TableName=LEDGER,
+        Key=_ledger_key("CLAIM#1", "META"),
+        UpdateExpression="SET lines[0].paid = :p, extra = :m",
+        ExpressionAttributeValues={":p": {"N": "11.00"}, ":m": {"M": {"x": {"BS": [b"\x04"]}}}},
+        ReturnValues="ALL_NEW",
+    )
+    call(
+        "transact_write_items",
+        TransactItems=[_never(LEDGER, _ledger_key("CLAIM#2", "META"), ReturnValuesOnConditionCheckFailure="ALL_OLD")],
+    )
+    call("put_item", TableName=LEDGER, Item={**_ledger_key("CLAIM#3", "META"), "bad": {"N": "not a number"}})
+    call("put_item", TableName=LEDGER, Item={**_ledger_key("CLAIM#3", "META"), "big": _s("x" * 405_000)})
+    call("put_item", TableName=LEDGER, Item={**_ledger_key("CLAIM#3", "META"), "fits": _s("x" * 404_000)})
+    call(
+        "put_item",
+        TableName=LEDGER,
+        Item={**_ledger_key("CLAIM#4", "META"), **{f"a{n:04}": {"N": str(n)} for n in range(3_000)}},
+    )
+    call("get_item", TableName=LEDGER, Key=_ledger_key("CLAIM#4", "META"))
+    call("get_item", TableName=LEDGER, Key=_ledger_key("CLAIM#9", "META"))
+    return answers
+
+
+def test_items_and_responses_read_and_render_as_moto_does(_aws_env: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same requests through moto_wire and through moto's own parser, serializer and Item."""
+
+    def run() -> list[Any]:
+        with mock_aws():
+            client = boto3.client("dynamodb", region_name=REGION)
+            _create_tables(client)
+            return _answers(client)
+
+    wired = run()
+    assert wired[0] == {} and wired[3]["Item"] == {k: v for k, v in _rich_item("CLAIM#1").items()}
+    assert wired[10][0]["Message"] == "Item size has exceeded the maximum allowed size"
+    assert wired[11] == {}  # just under moto's limit
+    with monkeypatch.context() as m:
+        m.setattr(JSONSerializer, "_serialize", JSONSerializer._serialize.__wrapped__)  # type: ignore[attr-defined]
+        m.setattr(JSONParser, "_parse_shape", JSONParser._parse_shape.__wrapped__)  # type: ignore[attr-defined]
+        m.setattr(Item, "__init__", Item.__init__.__wrapped__)  # type: ignore[misc]
+        original = run()
+    assert wired == original
+
+
+def test_an_item_costs_size_checks_per_attribute_not_per_attribute_squared(
+    dynamodb: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sizes = [0]
+    original = DynamoType.size
+
+    def size(self: DynamoType) -> int:
+        sizes[0] += 1
+        return original(self)
+
+    monkeypatch.setattr(DynamoType, "size", size)
+    per_put = {}
+    for attributes in (10, 1_000):
+        sizes[0] = 0
+        item = {**_ledger_key(f"CLAIM#{attributes}", "META"), **{f"a{n}": {"N": "1"} for n in range(attributes)}}
+        dynamodb.put_item(TableName=LEDGER, Item=item)
+        per_put[attributes] = sizes[0]
+    # Once per attribute, plus the keys: moto's LimitedSizeDict re-summed the item per attribute
+    # (about 500,000 size() calls for 1,000 attributes).
+    assert per_put[1_000] <= 2 * 1_002
+    assert per_put[1_000] / per_put[10] < 150
+
+
+def test_deploy_local_stack_installs_the_wire_changes(monkeypatch: pytest.MonkeyPatch) -> None:
+    class Installed(Exception):
+        pass
+
+    def install() -> None:
+        raise Installed
+
+    monkeypatch.setattr(moto_wire, "install", install)
+    with pytest.raises(Installed):
+        deploy_local_stack(TEMPLATE)
+
+
+def test_wire_install_is_idempotent() -> None:
+    moto_wire.install()
+    assert moto_wire.installed()
+    assert not hasattr(JSONParser._parse_shape.__wrapped__, "__wrapped__")  # type: ignore[attr-defined]
+
+
+def test_wire_install_refuses_a_moto_that_changed(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(JSONParser, "_parse_shape", lambda self, shape, node: node)
+    with pytest.raises(moto_dynamodb.MotoInternalsChanged, match="JSONParser no longer parses"):
+        moto_wire._check_internals()
