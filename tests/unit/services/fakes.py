@@ -20,7 +20,7 @@ from typing import Any
 from remitflow.bank.models import BankTransaction
 from remitflow.domain.claims import Claim, FeeSchedule, FeeScheduleEntry, modifier_key
 from remitflow.domain.errors import AlreadyPosted, ClaimChanged, Conflict, NotFound
-from remitflow.domain.followups import Followup, FollowupStatus
+from remitflow.domain.followups import WORKABLE, Followup, FollowupStatus
 from remitflow.domain.posting import PostingDecision
 from remitflow.domain.provider_adjustments import ProviderLedgerEntry
 from remitflow.domain.recon_models import Deposit, EraPayment, Match, bank_reference_identity
@@ -429,8 +429,11 @@ class FakeWorklist:
             raise refusal
         if self.claims.posting_stored(decision):
             raise AlreadyPosted(decision.posting_id)
-        if release is not None and self.remittances.held.get(release.held_posting_id, {}).get("status") != "held":
-            raise Conflict("the held money is no longer held: it was applied or released meanwhile")
+        if (
+            release is not None
+            and self.remittances.held.get(release.held_posting_id, {}).get("status") != release.from_status
+        ):
+            raise Conflict(f"the money is no longer {release.from_status}: someone moved it meanwhile")
         if self.claims.claim_moved(decision):
             raise ClaimChanged(f"claim {decision.claim_id} changed meanwhile")
         if any(f.id in self.items for f in decision.followups):
@@ -438,7 +441,9 @@ class FakeWorklist:
         self.claims.write(decision)
         if release is not None:
             held = self.remittances.held[release.held_posting_id]
-            held |= {"status": "applied"} | dict(release.fields)
+            held |= {"status": release.to_status} | dict(release.fields)
+            for name in release.remove:
+                held.pop(name, None)
         self._apply(change)
         for followup in decision.followups:
             self.add(followup)
@@ -451,8 +456,7 @@ class FakeWorklist:
         item = self.items.get(change.followup_id)
         if item is None:
             return NotFound(f"no follow-up {change.followup_id!r}")
-        resolved = item["status"] == FollowupStatus.RESOLVED.value
-        if change.require_open and resolved:
+        if change.require_open and item["status"] not in WORKABLE:
             return Conflict(f"follow-up {change.followup_id} is already resolved")
         if item["version"] != change.expected_version:
             return Conflict(f"follow-up {change.followup_id} changed since version {change.expected_version}")

@@ -37,7 +37,14 @@ class FollowupType(StrEnum):
 
 class FollowupStatus(StrEnum):
     OPEN = "open"
+    # Appealed to the payer: off the open list, on its own, until the payer answers (a new ERA
+    # posts to the claim) or its appeal_due_date comes (the daily sweep opens it again, due).
+    APPEALED = "appealed"
     RESOLVED = "resolved"
+
+
+# A biller may still act on these (take, resolve); a resolved one must be reopened first.
+WORKABLE = frozenset({FollowupStatus.OPEN, FollowupStatus.APPEALED})
 
 
 class Followup(DomainModel):

@@ -98,10 +98,14 @@ class FollowupChange:
 @dataclass(frozen=True)
 class CashRelease:
     """Held money (the unapplied cash held under `held_posting_id`) leaving the suspense account:
-    status held -> applied, only while it is still held."""
+    status held -> applied, only while it is still held. A reopen puts it back: applied -> held,
+    only while still applied, removing what the application set (`remove`)."""
 
     held_posting_id: str
     fields: Mapping[str, Any]
+    from_status: str = "held"
+    to_status: str = "applied"
+    remove: tuple[str, ...] = ()
 
 
 # ------------------------------------------------------------------------------------- protocols

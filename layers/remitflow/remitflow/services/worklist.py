@@ -26,6 +26,7 @@ from remitflow.domain.resolutions import (
     Resolution,
     ResolutionError,
     WorkItem,
+    WriteOffBalance,
     apply_to_claim,
     check_appeal_due,
     check_fits,
@@ -53,6 +54,7 @@ from remitflow.services.worklist_models import (
     FollowupPage,
     FollowupView,
     ListQuery,
+    ReopenRequest,
     ResolveRequest,
     ResolveResult,
     UnassignRequest,
@@ -68,10 +70,10 @@ MAX_CLAIM_RETRIES = 5
 # Fields a resolution accepts besides resolution, note and expected_version.
 RESOLUTION_FIELDS = {
     Resolution.APPLIED_TO_CLAIM: {"claim_id"},
-    Resolution.WRITTEN_OFF: {"claim_id", "write_off_reason", "amount"},
+    Resolution.WRITTEN_OFF: {"claim_id", "write_off_reason", "amount", "write_off_balance"},
     Resolution.APPEALED: {"appeal_due_date"},
 }
-OPTIONAL_FIELDS = ("claim_id", "write_off_reason", "amount", "appeal_due_date")
+OPTIONAL_FIELDS = ("claim_id", "write_off_reason", "amount", "appeal_due_date", "write_off_balance")
 
 
 class InvalidRequest(ValueError):
@@ -182,7 +184,7 @@ class Worklist:
         if item.followup.status is FollowupStatus.RESOLVED:
             who = f" by {item.resolved_by}" if item.resolved_by else ""
             resolution = item.resolution.value if item.resolution else "resolved"
-            raise Conflict(f"follow-up {followup_id} is already resolved ({resolution}){who}")
+            raise Conflict(f"follow-up {followup_id} is already resolved ({resolution}){who}; reopen it first")
         if expected_version is not None and expected_version != item.version:
             raise Conflict(
                 f"follow-up {followup_id} is at version {item.version}, not {expected_version}: "
@@ -223,6 +225,17 @@ class Worklist:
         logger.info("follow-up unassigned", extra={"followup_id": followup_id})
         return followup_view(updated, now)
 
+    # -- reopening ----------------------------------------------------------------------------
+
+    def reopen(self, followup_id: str, request: ReopenRequest, *, caller: str) -> ResolveResult:
+        """Reopen a resolved (or appealed) follow-up, undoing what its resolution posted: see services.reopen."""
+        from remitflow.services.reopen import Reopening  # noqa: PLC0415  # it builds on this module
+
+        reopening = Reopening(
+            worklist=self.worklist, claims=self.claims, remittances=self.remittances, clock=self.clock
+        )
+        return reopening.reopen(followup_id, request, caller=caller)
+
     # -- resolving -----------------------------------------------------------------------------
 
     def resolve(self, followup_id: str, request: ResolveRequest, *, caller: str) -> ResolveResult:
@@ -258,6 +271,10 @@ class Worklist:
         if request.resolution is Resolution.APPEALED:
             due = check_appeal_due(request.appeal_due_date, now.date())
             fields["appeal_due_date"] = extra["appeal_due_date"] = due.isoformat()
+            # What the claim's ledger held when it was appealed: a posting after these answers it.
+            appealed = self.claims.get(item.followup.claim_id or "")
+            if appealed is not None:
+                fields["appeal_postings_seen"] = len(appealed.posting_ids)
         audit = resolution_audit(item, request.resolution, request.note, caller, now, after=extra)
         updated = self.worklist.change(FollowupChange(item.followup.id, item.version, audit, set=fields))
         claim_id = updated.followup.claim_id
@@ -280,6 +297,7 @@ class Worklist:
             fee_schedule=self.remittances.fee_schedule(followup.payer_id or ""),
             tolerance=self.tolerance,
             now=now,
+            round_=item.reopened,
         )
         assert claim is not None and decision.claim is not None  # apply_to_claim refuses otherwise
         release, held = self._held_money(followup, decision, caller, now)
@@ -289,8 +307,8 @@ class Worklist:
             request.note,
             caller,
             now,
-            before={"claim": _claim_state(claim)} | ({"held": held} if held else {}),
-            after={"claim": _claim_state(decision.claim), "posting_id": decision.posting_id}
+            before={"claim": claim_state(claim)} | ({"held": held} if held else {}),
+            after={"claim": claim_state(decision.claim), "posting_id": decision.posting_id}
             | ({"held": held | {"status": "applied"}} if held else {}),
         )
         fields = resolved_fields(request.resolution, request.note, caller, now) | {"resolved_claim_id": claim.claim_id}
@@ -338,7 +356,14 @@ class Worklist:
             raise InvalidRequest("claim_id", f"no claim {claim_id!r}")
         now = self.clock()
         decision = write_off(
-            followup, claim, amount=request.amount, reason=request.write_off_reason or "", by=caller, now=now
+            followup,
+            claim,
+            amount=request.amount,
+            reason=request.write_off_reason or "",
+            by=caller,
+            now=now,
+            balance_of=request.write_off_balance or WriteOffBalance.INSURANCE,
+            round_=item.reopened,
         )
         assert decision.claim is not None
         audit = resolution_audit(
@@ -347,12 +372,13 @@ class Worklist:
             request.note,
             caller,
             now,
-            before={"claim": _claim_state(claim)},
+            before={"claim": claim_state(claim)},
             after={
-                "claim": _claim_state(decision.claim),
+                "claim": claim_state(decision.claim),
                 "posting_id": decision.posting_id,
                 "written_off": money_text(decision.entries[0].amount),
                 "write_off_reason": request.write_off_reason,
+                "write_off_balance": (request.write_off_balance or WriteOffBalance.INSURANCE).value,
             },
         )
         fields = resolved_fields(request.resolution, request.note, caller, now) | {"resolved_claim_id": claim.claim_id}
@@ -380,10 +406,12 @@ def _check_fields(request: ResolveRequest) -> None:
         raise InvalidRequest("appeal_due_date", "required for appealed (YYYY-MM-DD)")
 
 
-def _claim_state(claim: Claim) -> dict[str, Any]:
+def claim_state(claim: Claim) -> dict[str, Any]:
+    """What an audit entry keeps of a claim, before and after a change."""
     return {
         "claim_id": claim.claim_id,
         "version": claim.version,
         "status": claim.status.value,
         "insurance_balance": money_text(claim.insurance_balance),
+        "patient_balance": money_text(claim.patient_balance),
     }
