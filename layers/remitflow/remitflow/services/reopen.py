@@ -157,8 +157,8 @@ class Reopening:
         claim_id = item.resolved_claim_id or ""
         applied = item.resolution is Resolution.APPLIED_TO_CLAIM
         pid = (applied_posting_id if applied else write_off_posting_id)(followup.id, item.reopened)
-        claims, postings = self.claims.read([(claim_id, pid)])
-        claim, original = claims.get(claim_id), postings.get(pid)
+        claim = self.claims.get(claim_id)
+        original = next((p for p in self.claims.postings(claim_id) if p.record.posting_id == pid), None)
         if claim is None or original is None:
             raise Conflict(f"posting {pid} of follow-up {followup.id} is not on claim {claim_id}: it cannot be undone")
         now = self.clock()

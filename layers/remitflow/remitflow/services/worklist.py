@@ -407,11 +407,14 @@ def _check_fields(request: ResolveRequest) -> None:
 
 
 def claim_state(claim: Claim) -> dict[str, Any]:
-    """What an audit entry keeps of a claim, before and after a change."""
-    return {
+    """What an audit entry keeps of a claim, before and after a change (the patient balance once
+    a biller has written some of it off)."""
+    state = {
         "claim_id": claim.claim_id,
         "version": claim.version,
         "status": claim.status.value,
         "insurance_balance": money_text(claim.insurance_balance),
-        "patient_balance": money_text(claim.patient_balance),
     }
+    if claim.patient_written_off:
+        state["patient_balance"] = money_text(claim.patient_balance)
+    return state
