@@ -295,6 +295,8 @@ class FakeReconciliation:
         self.open_eras: dict[str, tuple[EraPayment, Any]] = {}
         self.open_deposits: dict[str, Deposit] = {}
         self.match_records: dict[str, dict[str, Any]] = {}
+        self.unmatched_records: list[dict[str, Any]] = []
+        self.classified_records: dict[str, dict[str, Any]] = {}
 
     def record_deposit(self, transaction: BankTransaction, deposit: Deposit | None) -> RecordedTransaction:
         identity = bank_reference_identity(transaction)
@@ -337,7 +339,12 @@ class FakeReconciliation:
         return [self.match_records[match_id] for match_id in sorted(self.match_records)]
 
     def commit_match(
-        self, match: Match, eras: list[EraPayment], deposits: list[Deposit], posted: Mapping[str, Any]
+        self,
+        match: Match,
+        eras: list[EraPayment],
+        deposits: list[Deposit],
+        posted: Mapping[str, Any],
+        audit: Mapping[str, Any] | None = None,
     ) -> bool:
         still_waiting = all(e in self.open_eras for e in match.era_ids)
         still_waiting &= all(d in self.open_deposits for d in match.deposit_ids)
@@ -349,13 +356,40 @@ class FakeReconciliation:
             self.era_items.setdefault(era_id, {})["matched_by"] = match.match_id
         for deposit_id in match.deposit_ids:
             del self.open_deposits[deposit_id]
-        record = match.model_dump() | {
-            "eras": [e.model_dump() for e in eras],
-            "deposits": [d.model_dump(exclude={"text_hint"}) for d in deposits],
-            "posted": {e.era_id: posted[e.era_id] for e in eras if posted.get(e.era_id) is not None},
-        }
+        record = (
+            match.model_dump()
+            | {
+                "eras": [e.model_dump() for e in eras],
+                "deposits": [d.model_dump(exclude={"text_hint"}) for d in deposits],
+                "posted": {e.era_id: posted[e.era_id] for e in eras if posted.get(e.era_id) is not None},
+            }
+            | ({"audit": dict(audit)} if audit else {})
+        )
         self.match_records[match.match_id] = _without_none(record)
         return True
+
+    def unmatch(self, match_id: str, audit: Mapping[str, Any]) -> bool:
+        record = self.match_records.get(match_id)
+        if record is None or any(self.era_items.get(e, {}).get("matched_by") != match_id for e in record["era_ids"]):
+            return False
+        del self.match_records[match_id]
+        self.unmatched_records.append(record | {"audit": dict(audit)})
+        for era in record["eras"]:
+            self.era_items[era["era_id"]].pop("matched_by")
+            self.open_eras[era["era_id"]] = (EraPayment.model_validate(era), record["posted"].get(era["era_id"]))
+        for deposit in record["deposits"]:
+            self.open_deposits[deposit["deposit_id"]] = Deposit.model_validate(deposit)
+        return True
+
+    def classify_deposit(self, deposit: Deposit, record: Mapping[str, Any]) -> bool:
+        if deposit.deposit_id not in self.open_deposits or deposit.deposit_id in self.classified_records:
+            return False
+        del self.open_deposits[deposit.deposit_id]
+        self.classified_records[deposit.deposit_id] = deposit.model_dump(mode="json") | dict(record)
+        return True
+
+    def classified(self) -> list[dict[str, Any]]:
+        return [self.classified_records[d] for d in sorted(self.classified_records)]
 
 
 def _without_none(value: Any) -> Any:

@@ -275,10 +275,30 @@ class ReconciliationStorage(Protocol):
         ...
 
     def commit_match(
-        self, match: Match, eras: list[EraPayment], deposits: list[Deposit], posted: Mapping[str, Any]
+        self,
+        match: Match,
+        eras: list[EraPayment],
+        deposits: list[Deposit],
+        posted: Mapping[str, Any],
+        audit: Mapping[str, Any] | None = None,
     ) -> bool:
         """Record the match and take its items off the waiting list, all or nothing; False when one of
-        them is no longer waiting (another matcher took it) or one of its ERAs is in another match."""
+        them is no longer waiting (another matcher took it) or one of its ERAs is in another match.
+        `audit` (who, when, why: a person's match) is kept with the match."""
+        ...
+
+    def unmatch(self, match_id: str, audit: Mapping[str, Any]) -> bool:
+        """Undo a recorded match, all or nothing: its items wait again (each ERA free to be matched
+        again), the match moves to the undone ones with `audit`. False when it is no longer recorded."""
+        ...
+
+    def classify_deposit(self, deposit: Deposit, record: Mapping[str, Any]) -> bool:
+        """Take a waiting deposit off the waiting list as not insurance (`record`: category, who, why),
+        all or nothing; False when it is no longer waiting (matched or classified meanwhile)."""
+        ...
+
+    def classified(self) -> list[dict[str, Any]]:
+        """Every deposit classified as not insurance, with its record."""
         ...
 
 
