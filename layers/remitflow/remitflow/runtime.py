@@ -20,6 +20,7 @@ from remitflow.adapters.sqs import FollowupQueue, PostingQueue
 from remitflow.services.appeals import AppealSweep
 from remitflow.services.ingest_deposits import DepositIngest
 from remitflow.services.ingest_remittance import RemittanceIngest
+from remitflow.services.manual_recon import ManualReconciliation
 from remitflow.services.posting_worker import PostingWorker
 from remitflow.services.reconciliation import Reconciliation
 from remitflow.services.reference_import import ReferenceImport
@@ -157,6 +158,11 @@ def reconciliation(settings: Settings, stores: Stores | None = None) -> Reconcil
 def appeal_sweep(settings: Settings, stores: Stores | None = None) -> AppealSweep:
     stores = stores or Stores.create(settings)
     return AppealSweep(worklist=stores.worklist, claims=stores.claims)
+
+
+def manual_reconciliation(settings: Settings, stores: Stores | None = None) -> ManualReconciliation:
+    stores = stores or Stores.create(settings)
+    return ManualReconciliation(store=stores.reconciliation, worklist=stores.worklist)
 
 
 def deposit_ingest(settings: Settings, stores: Stores | None = None) -> DepositIngest:
