@@ -11,9 +11,11 @@ import pytest
 from tests.integration.conftest import SAMPLES, Harness
 from tests.integration.test_worklist_api import ACME, APPLY, BO, Queue, call, held_status
 from tests.integration.test_worklist_cli import run
+from tests.unit.services.test_service_appeals import answer_835
 
 from remitflow.domain.errors import Conflict
 from remitflow.runtime import worklist
+from remitflow.services.worklist import APPEAL_ANSWERER
 from remitflow.services.worklist_models import ReopenRequest
 
 pytestmark = pytest.mark.filterwarnings("ignore:Tried to parse:UserWarning")
@@ -157,3 +159,20 @@ def test_a_patient_balance_is_written_off_through_the_api(queue: Queue) -> None:
     assert (reply.body["claim"]["patient_balance"], reply.body["claim"]["insurance_balance"]) == ("0.00", "0.00")
     refused = call(harness, "POST", f"/api/followups/{queue.denied}/resolve", body=body)
     assert refused.status == 400 and "no patient balance" in refused.body["message"]
+
+
+def test_an_era_posting_for_an_appealed_claim_closes_the_appeal(queue: Queue) -> None:
+    harness = queue.harness
+    body = {"resolution": "appealed", "appeal_due_date": "2099-03-01", "note": "medical necessity letter sent"}
+    assert call(harness, "POST", f"/api/followups/{queue.denied}/resolve", body=body).status == 200
+    claim = harness.claims.get("PCN1002")
+    assert claim is not None and claim.appeals == [queue.denied]
+
+    harness.deliver("remittances/acme-appeal-2025-03-01.835", answer_835())
+
+    item = harness.worklist.work_item(queue.denied)
+    assert item is not None and (item.followup.status.value, item.resolved_by) == ("resolved", APPEAL_ANSWERER)
+    assert item.note is not None and "ERA APPEAL0002" in item.note and "paid 100.00" in item.note
+    claim = harness.claims.get("PCN1002")
+    assert claim is not None and claim.appeals == [] and claim.insurance_paid == Decimal("100.00")
+    assert "appeal_answered" not in {f["type"] for f in harness.followups()}

@@ -450,6 +450,19 @@ class FakeWorklist:
         self._apply(change)
         return _work_item(self.items[change.followup_id])
 
+    def commit_appeal(self, *, change: FollowupChange, claim: Claim) -> None:
+        refusal = self._refusal(change)
+        if refusal is not None:
+            raise refusal
+        current = self.claims.claims.get(claim.claim_id)
+        if current is None or current.version != claim.version:
+            raise ClaimChanged(f"claim {claim.claim_id} changed meanwhile")
+        self._apply(change)
+        marked = [*current.appeals, change.followup_id]
+        self.claims.claims[claim.claim_id] = current.model_copy(
+            update={"appeals": marked, "version": claim.version + 1}
+        )
+
     def commit_resolution(
         self,
         *,

@@ -4,6 +4,7 @@ answered; a new ERA posting to the claim closes it, naming the ERA and what it p
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ from tests.unit.services.practice import Practice
 
 from remitflow.domain.resolutions import WorkItem, write_off
 from remitflow.services.appeals import SWEEPER, AppealSweep
+from remitflow.services.worklist import APPEAL_ANSWERER, WorklistIntake
 from remitflow.services.worklist_models import ListQuery, ResolveRequest
 
 DUE = date(2025, 3, 1)
@@ -77,6 +79,21 @@ def test_an_unanswered_appeal_waits_until_its_due_date_then_comes_back_due(appea
 
 def test_a_new_era_posting_closes_the_appeal_naming_the_era_and_what_it_paid(appealed: Practice) -> None:
     appealed.post("remittances/acme-appeal-2025-03-01.835", answer_835())
+    appealed.deliver_followups()  # the FollowupWorker takes the posting's APPEAL_ANSWERED
+
+    item = denied(appealed)
+    assert (item.followup.status.value, item.resolution, item.resolved_by) == ("resolved", "appealed", APPEAL_ANSWERER)
+    assert item.note is not None and "ERA APPEAL0002 of 2025-03-01" in item.note and "paid 100.00" in item.note
+    assert (item.history[-1].action, item.history[-1].after["paid"]) == ("appeal answered", "100.00")
+    claim = appealed.claims.get("PCN1002")
+    assert claim is not None and claim.appeals == [] and claim.insurance_paid == Decimal("100.00")
+    assert appealed.worklist.work_item(appealed.followup_of_type("appeal_answered").id) is None  # no item of its own
+    appealed.deliver_followups()
+    assert WorklistIntake(appealed.worklist).receive(appealed.followup_of_type("appeal_answered")) is False  # again
+
+
+def test_the_sweep_closes_an_answered_appeal_whose_message_was_lost(appealed: Practice) -> None:
+    appealed.post("remittances/acme-appeal-2025-03-01.835", answer_835())  # not delivered
 
     sweep(appealed, date(2025, 2, 1))
 

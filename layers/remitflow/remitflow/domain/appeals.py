@@ -1,18 +1,24 @@
-"""Appeals that come back: what the daily sweep decides for a follow-up waiting under status appealed.
+"""Appeals that come back.
 
-When it was appealed the worklist kept how many postings the claim had (`appeal_postings_seen`).
-A payer's posting after those is the payer's answer: the appeal closes, naming the ERA and what it
-paid. Without one, on its due date it opens again, due. A biller's own postings (write-offs, undos)
-are no answer.
+Appealing marks the claim (`Claim.appeals`, written with the follow-up's change). The posting engine's
+hook, `answer_appeals`, sees the marker on the claim it has read anyway: a payer posting on a marked
+claim raises an APPEAL_ANSWERED, and the worklist closes the appeal with a note naming the ERA and
+what it paid. No query per claim; a claim without appeals costs one list check.
+
+The daily sweep decides the rest for a follow-up still under status appealed: on its due date it
+opens again, due. As a backstop (an appeal marked before the hook, a message lost) it also closes an
+appeal when a payer posting landed after the `appeal_postings_seen` it kept. A biller's own postings
+(write-offs, undos) are no answer.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 
 from remitflow.domain.claims import Claim
-from remitflow.domain.posting import Outcome, PostingRecord
+from remitflow.domain.followups import FollowupType, new_followup
+from remitflow.domain.posting import Outcome, PostingDecision, PostingRecord
 from remitflow.domain.resolutions import WorkItem
 from remitflow.domain.undo import undo_posting_id
 from remitflow.values import money_text
@@ -51,3 +57,31 @@ def answer_note(posting: PostingRecord) -> str:
 
 def is_due(item: WorkItem, today: date) -> bool:
     return item.appeal_due_date is not None and item.appeal_due_date <= today
+
+
+# ------------------------------------------------------------------ the posting hook
+
+# What a payer may answer an appeal with: a payment, a forwarding, a denial upheld, a take-back.
+ANSWERS = frozenset({Outcome.POSTED, Outcome.FORWARDED, Outcome.DENIED, Outcome.REVERSED})
+
+
+def answer_appeals(decision: PostingDecision, now: datetime) -> PostingDecision:
+    """A payer's posting on a claim whose `appeals` marker names appealed follow-ups: the decision
+    clears the marker (in the claim it writes anyway) and raises one APPEAL_ANSWERED naming them,
+    sent after the commit like every follow-up. Any other decision comes back as it was."""
+    claim = decision.claim
+    if claim is None or not claim.appeals or decision.outcome not in ANSWERS:
+        return decision
+    answered = new_followup(
+        FollowupType.APPEAL_ANSWERED,
+        key=(decision.posting_id,),
+        created_at=now,
+        source=decision.remittance.source_key,
+        claim_id=decision.claim_id,
+        payer_id=decision.remittance.payer_id,
+        amount=decision.posted_payment,
+        detail={"appeals": list(claim.appeals), "posting_id": decision.posting_id, "note": answer_note(decision)},
+    )
+    return decision.model_copy(
+        update={"claim": claim.model_copy(update={"appeals": []}), "followups": [*decision.followups, answered]}
+    )

@@ -59,6 +59,7 @@ class Claim(DomainModel):
     patient_written_off: Money = ZERO  # the part of patient_responsibility a biller wrote off
     version: int = 0
     posting_ids: list[str] = Field(default_factory=list)
+    appeals: list[str] = Field(default_factory=list)  # follow-ups appealed on this claim: the posting hook's marker
 
     @computed_field  # type: ignore[prop-decorator]
     @property

@@ -33,6 +33,9 @@ class FollowupType(StrEnum):
     # A service line that fits several of our claim lines equally (modifiers dropped or added by the
     # payer): posted at claim level until a person says which line it pays.
     LINE_NOT_MATCHED = "line_not_matched"
+    # Not for a person: a payer posting landed on a claim under appeal (Claim.appeals). The worklist
+    # takes it as the answer and closes those appeals; it never opens as an item of its own.
+    APPEAL_ANSWERED = "appeal_answered"
 
 
 class FollowupStatus(StrEnum):

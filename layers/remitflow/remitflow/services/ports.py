@@ -327,6 +327,12 @@ class WorklistStorage(Protocol):
         version (and while open, if required). Raises NotFound, or Conflict saying what changed."""
         ...
 
+    def commit_appeal(self, *, change: FollowupChange, claim: Claim) -> None:
+        """All or nothing: the follow-up's change, and the claim (only at its version) marked as
+        under appeal by it (Claim.appeals, version + 1). Raises the change's NotFound or Conflict,
+        then ClaimChanged."""
+        ...
+
     def commit_resolution(
         self,
         *,

@@ -18,7 +18,7 @@ from aws_lambda_powertools import Logger
 
 from remitflow.domain.claims import Claim
 from remitflow.domain.errors import AlreadyPosted, ClaimChanged, Conflict, NotFound
-from remitflow.domain.followups import Followup, FollowupStatus
+from remitflow.domain.followups import Followup, FollowupStatus, FollowupType
 from remitflow.domain.posting import DEFAULT_TOLERANCE, PostingDecision
 from remitflow.domain.resolutions import (
     AlreadyApplied,
@@ -65,6 +65,7 @@ from remitflow.values import money_text
 
 logger = Logger(child=True)
 
+APPEAL_ANSWERER = "remitflow posting"  # who closes an appeal a payer's posting answered
 # A posting landing on the claim between our read and our write is normal: decide again a few times.
 MAX_CLAIM_RETRIES = 5
 # Fields a resolution accepts besides resolution, note and expected_version.
@@ -91,13 +92,47 @@ class WorklistIntake:
 
     def receive(self, followup: Followup) -> bool:
         """Open the follow-up; a repeat (same id) leaves the existing item, and whatever a biller did
-        to it, untouched. Returns whether it was new."""
+        to it, untouched. Returns whether it was new. An APPEAL_ANSWERED closes the appeals it names
+        instead, and opens nothing (False: the FollowupsOpened metric counts items opened)."""
+        if followup.type is FollowupType.APPEAL_ANSWERED:
+            self._close_appeals(followup)
+            return False
         added = self.worklist.add(followup)
         logger.info(
             "follow-up opened" if added else "follow-up already on the worklist",
             extra={"followup_id": followup.id, "followup_type": followup.type.value, "claim_id": followup.claim_id},
         )
         return added
+
+    def _close_appeals(self, answer: Followup) -> int:
+        """Each appeal the answer names, still appealed, is resolved with the answer's note; on the
+        version read, so a biller acting on it at the same moment keeps what they did. A repeat finds
+        them resolved and does nothing."""
+        note = str(answer.detail.get("note") or "the payer answered the appeal")
+        closed = 0
+        for followup_id in answer.detail.get("appeals") or []:
+            item = self.worklist.work_item(str(followup_id))
+            if item is None or item.followup.status is not FollowupStatus.APPEALED:
+                continue
+            now = utc_now()
+            audit = AuditEntry(
+                at=now,
+                by=APPEAL_ANSWERER,
+                action="appeal answered",
+                before={"status": FollowupStatus.APPEALED.value},
+                after={"status": FollowupStatus.RESOLVED.value, "posting_id": answer.detail.get("posting_id")}
+                | {"paid": None if answer.amount is None else money_text(answer.amount)},
+                note=note,
+            )
+            fields = {"status": FollowupStatus.RESOLVED.value, "note": note}
+            fields |= {"resolved_by": APPEAL_ANSWERER, "resolved_at": now.isoformat()}
+            try:
+                self.worklist.change(FollowupChange(item.followup.id, item.version, audit, set=fields))
+            except (Conflict, NotFound):
+                continue
+            closed += 1
+            logger.info("appeal answered by a posting", extra={"followup_id": item.followup.id})
+        return closed
 
 
 class Worklist:
@@ -275,6 +310,11 @@ class Worklist:
             appealed = self.claims.get(item.followup.claim_id or "")
             if appealed is not None:
                 fields["appeal_postings_seen"] = len(appealed.posting_ids)
+                audit = resolution_audit(item, request.resolution, request.note, caller, now, after=extra)
+                change = FollowupChange(item.followup.id, item.version, audit, set=fields)
+                # The claim is marked in the same write, for the posting hook (domain.appeals).
+                self.worklist.commit_appeal(change=change, claim=appealed)
+                return self._result(item.followup.id, appealed.claim_id, now)
         audit = resolution_audit(item, request.resolution, request.note, caller, now, after=extra)
         updated = self.worklist.change(FollowupChange(item.followup.id, item.version, audit, set=fields))
         claim_id = updated.followup.claim_id

@@ -29,6 +29,7 @@ from remitflow.adapters.dynamodb.shared import (
     to_dynamo,
     transact_write,
 )
+from remitflow.domain.claims import Claim
 from remitflow.domain.errors import AlreadyPosted, ClaimChanged, Conflict, NotFound, StoreBusy
 from remitflow.domain.followups import WORKABLE, Followup, FollowupStatus
 from remitflow.domain.posting import PostingDecision
@@ -288,6 +289,39 @@ class WorklistStore:
             "ExpressionAttributeNames": names,
             "ExpressionAttributeValues": to_dynamo(values),
         }
+
+    def commit_appeal(self, *, change: FollowupChange, claim: Claim) -> None:
+        """The follow-up's change and the claim's appeal marker, in one transaction."""
+        update: Any = self._update(change)
+        mark: Any = {
+            "Update": {
+                "TableName": self.claims.table,
+                "Key": to_dynamo(keys.claim(claim.claim_id)),
+                "UpdateExpression": "SET appeals = list_append(if_not_exists(appeals, :none), :ids), version = :next",
+                "ConditionExpression": "version = :version",
+                "ExpressionAttributeValues": to_dynamo(
+                    {":none": [], ":ids": [change.followup_id], ":next": claim.version + 1, ":version": claim.version}
+                ),
+            }
+        }
+        try:
+            transact_write(self.client, [{"Update": update}, mark], what=f"appeal {change.followup_id}")
+        except StoreBusy as busy:
+            if not busy.held_by_others:
+                raise
+            raise Conflict(
+                f"follow-up {change.followup_id} or claim {claim.claim_id} was being changed by someone else "
+                "at the same moment; reload and try again"
+            ) from None
+        except ClientError as error:
+            reasons = cancellation_codes(error)
+            if reasons is None:
+                raise
+            if reasons and reasons[0] == CONDITION_FAILED:
+                raise self.refusal(change) from None
+            if len(reasons) > 1 and reasons[1] == CONDITION_FAILED:
+                raise ClaimChanged(f"claim {claim.claim_id} changed meanwhile") from None
+            raise
 
     def commit_resolution(
         self,
