@@ -1,10 +1,11 @@
-"""`remitflow followups list|show|assign|unassign|resolve`: work the billers' worklist from a shell.
+"""`remitflow followups list|show|assign|unassign|resolve|reopen`: work the billers' worklist from a shell.
 
     remitflow followups list [--type T] [--status S] [--claim-id C] ... [--json]
     remitflow followups show ID [--json]
     remitflow followups assign ID [--to NAME] [--expected-version N]
     remitflow followups unassign ID [--expected-version N]
     remitflow followups resolve ID --resolution applied_to_claim --claim-id PCN1005 --note "old account number"
+    remitflow followups reopen ID --note "applied to the wrong claim"
 
 The commands call the same service as the API. Who acts is `--as NAME`, else the AWS caller (its
 ARN). Exit status: 0 done, 1 error (the message names the option), 3 no such follow-up, 4 someone
@@ -25,7 +26,7 @@ from pydantic import BaseModel, ValidationError
 from remitflow import runtime
 from remitflow.domain.errors import Conflict, NotFound
 from remitflow.domain.followups import FollowupType
-from remitflow.domain.resolutions import Resolution
+from remitflow.domain.resolutions import PatientWriteOffReason, Resolution, WriteOffBalance
 from remitflow.services.worklist import InvalidRequest, Worklist
 from remitflow.services.worklist_models import (
     MAX_PAGE,
@@ -33,6 +34,7 @@ from remitflow.services.worklist_models import (
     FollowupDetail,
     FollowupView,
     ListQuery,
+    ReopenRequest,
     ResolveRequest,
     ResolveResult,
     UnassignRequest,
@@ -56,7 +58,7 @@ def register(commands: Any) -> None:
     actions = followups.add_subparsers(dest="action", required=True, metavar="ACTION")
 
     listing = actions.add_parser("list", help="follow-ups, oldest first")
-    listing.add_argument("--status", default="open", choices=["open", "resolved", "any"])
+    listing.add_argument("--status", default="open", choices=["open", "appealed", "resolved", "any"])
     listing.add_argument("--type", choices=[t.value for t in FollowupType])
     listing.add_argument("--payer-id")
     listing.add_argument("--claim-id")
@@ -89,14 +91,26 @@ def register(commands: Any) -> None:
     resolve.add_argument("--write-off-reason", help="written_off: why the balance is written off")
     resolve.add_argument("--amount", help='written_off: how much, e.g. "12.34" (default: the whole balance)')
     resolve.add_argument("--appeal-due-date", help="appealed: YYYY-MM-DD")
+    resolve.add_argument(
+        "--write-off-balance",
+        choices=[b.value for b in WriteOffBalance],
+        help="written_off: whose balance (default insurance; patient takes --write-off-reason "
+        + "|".join(PatientWriteOffReason)
+        + ")",
+    )
     resolve.set_defaults(run=run_resolve)
 
-    for command in (assign, unassign, resolve):
+    reopen = actions.add_parser("reopen", help="reopen a resolved follow-up, reversing what its resolution posted")
+    reopen.add_argument("id")
+    reopen.add_argument("--note", required=True, help="why it is reopened")
+    reopen.set_defaults(run=run_reopen)
+
+    for command in (assign, unassign, resolve, reopen):
         command.add_argument(
             "--expected-version", type=whole_number, help="act only if the follow-up is still at this version"
         )
         command.add_argument("--as", dest="identity", help="who is acting (default: the AWS caller's ARN)")
-    for command in (listing, show, assign, unassign, resolve):
+    for command in (listing, show, assign, unassign, resolve, reopen):
         command.add_argument("--json", action="store_true")
         add_stack_options(command)
 
@@ -219,6 +233,7 @@ def _unassign(service: Worklist, args: argparse.Namespace) -> FollowupView:
 
 def _resolve(service: Worklist, args: argparse.Namespace) -> ResolveResult:
     fields = _given(args, "resolution", "note", "claim_id", "write_off_reason", "amount", "appeal_due_date")
+    fields |= _given(args, "write_off_balance")
     request = ResolveRequest.model_validate(fields | _given(args, "expected_version"))
     return service.resolve(args.id, request, caller=_identity(args))
 
@@ -228,3 +243,11 @@ run_show = _command("show", lambda service, args: service.get(args.id))
 run_assign = _command("assign", _assign)
 run_unassign = _command("unassign", _unassign)
 run_resolve = _command("resolve", _resolve)
+
+
+def _reopen(service: Worklist, args: argparse.Namespace) -> ResolveResult:
+    request = ReopenRequest.model_validate(_given(args, "note", "expected_version"))
+    return service.reopen(args.id, request, caller=_identity(args))
+
+
+run_reopen = _command("reopen", _reopen)

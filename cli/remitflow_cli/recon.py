@@ -1,7 +1,17 @@
-"""`remitflow recon sweep|report`: ERA <-> deposit reconciliation on a stack.
+"""`remitflow recon sweep|report|list|match|unmatch|classify`: ERA <-> deposit reconciliation on a stack.
 
 `sweep` runs the daily sweeper with a chosen "today" (follow-ups for what waited too long, the report
 written to the bucket); `report` shows the reconciliation as of a day without changing anything.
+The others correct it by hand (the same service as the API):
+
+    remitflow recon list --unmatched --json          the ERAs and deposits waiting, with their ids
+    remitflow recon list                             the matches (with their ids) and classified deposits
+    remitflow recon match --era ERA_ID --deposit DEPOSIT_ID... --note TEXT [--amounts-differ]
+    remitflow recon unmatch MATCH_ID --note TEXT
+    remitflow recon classify DEPOSIT_ID --as card_settlement --note TEXT
+
+Exit status: 0 done, 1 error (the message names the option), 3 no such match, 4 someone else (or the
+matcher) got there first.
 """
 
 from __future__ import annotations
@@ -9,13 +19,30 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
+from pydantic import ValidationError
 
 from remitflow import runtime
-from remitflow_cli.connection import CommandError, add_stack_options, connect, fail, iso_date
+from remitflow.domain.errors import Conflict, NotFound
+from remitflow.domain.manual_recon import NotInsurance
+from remitflow.services.manual_recon import ClassifyRequest, ManualMatchRequest, ManualReconciliation, UnmatchRequest
+from remitflow.services.worklist import InvalidRequest
+from remitflow_cli.connection import (
+    EXIT_FAILED,
+    CommandError,
+    add_stack_options,
+    caller_arn,
+    connect,
+    fail,
+    iso_date,
+)
+
+EXIT_NOT_FOUND = 3
+EXIT_CONFLICT = 4
 
 
 def register(commands: Any) -> None:
@@ -30,6 +57,37 @@ def register(commands: Any) -> None:
         parser.add_argument("--json", action="store_true")
         add_stack_options(parser)
         parser.set_defaults(run=run_recon)
+
+    listing = actions.add_parser("list", help="what waits (--unmatched), or the matches and classified deposits")
+    listing.add_argument("--unmatched", action="store_true", help="the ERAs and deposits still waiting")
+    listing.set_defaults(run=_by_hand("list", _list))
+
+    match = actions.add_parser("match", help="match ERAs and deposits by hand")
+    match.add_argument("--era", dest="era_ids", action="append", required=True, metavar="ERA_ID")
+    match.add_argument("--deposit", dest="deposit_ids", action="append", required=True, metavar="DEPOSIT_ID")
+    match.add_argument("--note", required=True)
+    match.add_argument(
+        "--amounts-differ", action="store_true", help="the totals differ: the note says why (else they must agree)"
+    )
+    match.set_defaults(run=_by_hand("match", _match))
+
+    unmatch = actions.add_parser("unmatch", help="undo a match (the matcher's or a person's)")
+    unmatch.add_argument("match_id")
+    unmatch.add_argument("--note", required=True)
+    unmatch.set_defaults(run=_by_hand("unmatch", _unmatch))
+
+    classify = actions.add_parser("classify", help="say a deposit is not insurance money")
+    classify.add_argument("deposit_id")
+    classify.add_argument("--as", dest="category", required=True, choices=[c.value for c in NotInsurance])
+    classify.add_argument("--note", required=True)
+    classify.add_argument("--by", dest="identity", help="who is acting (default: the AWS caller's ARN)")
+    classify.set_defaults(run=_by_hand("classify", _classify))
+
+    for command in (match, unmatch):
+        command.add_argument("--as", dest="identity", help="who is acting (default: the AWS caller's ARN)")
+    for command in (listing, match, unmatch, classify):
+        command.add_argument("--json", action="store_true")
+        add_stack_options(command)
 
 
 def run_recon(args: argparse.Namespace) -> int:
@@ -80,3 +138,100 @@ def print_report(report: dict[str, Any], title: str) -> None:
         amount = f"ERA {item['amount']:>9}  {'':16}" if era_side else f"{'':13}  deposit {item['amount']:>9}"
         by = f" by {item['resolved_by']}" if item.get("resolved_by") else ""
         print(f"  resolved {item['side']:<11} trace {trace:<12} {amount}  {item['resolution']}{by}")
+
+
+# ------------------------------------------------------------------------------ by hand
+
+
+def _identity(args: argparse.Namespace) -> str:
+    if args.identity is not None:
+        name = str(args.identity).strip()
+        if not name:
+            raise CommandError("give a name to act as")
+        return name
+    try:
+        return caller_arn(args)
+    except (ClientError, BotoCoreError) as error:
+        raise CommandError(f"cannot tell who you are ({error}): say so with --as NAME") from None
+
+
+def _list(service: ManualReconciliation, args: argparse.Namespace) -> dict[str, Any]:
+    return service.unmatched() if args.unmatched else service.matches()
+
+
+def _match(service: ManualReconciliation, args: argparse.Namespace) -> dict[str, Any]:
+    request = ManualMatchRequest(
+        era_ids=args.era_ids, deposit_ids=args.deposit_ids, note=args.note, amounts_differ=args.amounts_differ
+    )
+    return service.match(request, caller=_identity(args))
+
+
+def _unmatch(service: ManualReconciliation, args: argparse.Namespace) -> dict[str, Any]:
+    return service.unmatch(args.match_id, UnmatchRequest(note=args.note), caller=_identity(args))
+
+
+def _classify(service: ManualReconciliation, args: argparse.Namespace) -> dict[str, Any]:
+    request = ClassifyRequest.model_validate({"category": args.category, "note": args.note})
+    return service.classify(args.deposit_id, request, caller=_identity(args))
+
+
+OPTIONS = {"era_ids": "--era", "deposit_ids": "--deposit", "deposit_id": "DEPOSIT_ID", "category": "--as"}
+
+
+def _option(field: str) -> str:
+    return OPTIONS.get(field, "--" + field.replace("_", "-"))
+
+
+def _by_hand(action: str, work: Callable[[ManualReconciliation, argparse.Namespace], dict[str, Any]]) -> Any:
+    def run(args: argparse.Namespace) -> int:
+        name = f"recon {action}"
+        try:
+            settings, stores = connect(args)
+            result = work(runtime.manual_reconciliation(settings, stores), args)
+        except NotFound as error:
+            print(f"remitflow {name}: {error}", file=sys.stderr)
+            return EXIT_NOT_FOUND
+        except Conflict as error:
+            print(f"remitflow {name}: {error}", file=sys.stderr)
+            return EXIT_CONFLICT
+        except InvalidRequest as error:
+            print(f"remitflow {name}: {_option(error.field)}: {error.message}", file=sys.stderr)
+            return EXIT_FAILED
+        except ValidationError as error:
+            problems = "; ".join(
+                f"{_option(str(e['loc'][0]) if e['loc'] else 'input')}: {e['msg']}" for e in error.errors()
+            )
+            print(f"remitflow {name}: {problems}", file=sys.stderr)
+            return EXIT_FAILED
+        except (CommandError, ClientError, BotoCoreError) as error:
+            return fail(name, error)
+        if args.json:
+            json.dump(result, sys.stdout, indent=2, default=str)
+            print()
+        else:
+            _print(action, result)
+        return 0
+
+    return run
+
+
+def _print(action: str, result: dict[str, Any]) -> None:
+    for era in result.get("eras", []):
+        print(f"  ERA      {era['era_id']}  trace {era['trace_number']:<14} {era['amount']:>10}  {era['source']}")
+    for deposit in result.get("deposits", []):
+        trace = deposit.get("trace_number") or "-"
+        print(
+            f"  deposit  {deposit['deposit_id']}  trace {trace:<14} {deposit['amount']:>10}  "
+            f"{deposit['booking_date']}  {deposit.get('bank_text') or ''}"
+        )
+    for found in result.get("matches", []):
+        print(
+            f"  match    {found['match_id']}  {found['confidence']:<10} ERA {found['era_amount']:>10}"
+            f"  deposit {found['deposit_amount']:>10}  {found['rule']}"
+        )
+    for item in result.get("classified", []):
+        print(f"  classified {item['deposit_id']}  {item['amount']:>10}  {item['category']}  by {item['by']}")
+    if "match_id" in result and action == "match":
+        print(f"matched: {result['match_id']} ({result['rule']})")
+    if action == "classify":
+        print(f"classified {result['deposit_id']} as {result['classification']['category']}")

@@ -94,6 +94,8 @@ def test_function_runs_on_its_event(harness: Harness, function: str) -> None:
                 "matched": 0,
                 "eras_without_deposit": 0,
                 "deposits_without_era": 0,
+                "appeals_due": 0,
+                "appeals_answered": 0,
             }
         elif function == "PostingWorker":  # the chunk's two claims: PCN1001 (underpaid) and PCN1002 (denied)
             assert result == {"batchItemFailures": []}

@@ -135,6 +135,8 @@ def test_the_open_worklist_lists_oldest_first_with_counts_by_type(queue: Queue) 
         "version",
         "source",
         "detail",
+        "appeal_due_date",
+        "reopened",
     }
 
 
@@ -480,7 +482,7 @@ def test_appealing_records_the_due_date(queue: Queue) -> None:
     reply = call(queue.harness, "POST", f"/api/followups/{queue.denied}/resolve", body=body)
     assert reply.status == 200, reply.body
     item = queue.harness.worklist.get(queue.denied)
-    assert item is not None and item["appeal_due_date"] == due and item["status"] == "resolved"
+    assert item is not None and item["appeal_due_date"] == due and item["status"] == "appealed"
     (entry,) = call(queue.harness, "GET", f"/api/followups/{queue.denied}").body["history"]
     assert entry["after"]["appeal_due_date"] == due
     assert balance(queue.harness, "PCN1002") == Decimal("120.00")  # an appeal moves no money

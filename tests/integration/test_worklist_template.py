@@ -5,7 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from tests.integration.test_template import TEMPLATE, as_list, function_props, granted, props, role_of, sub_text
+from tests.integration.test_template import (
+    TEMPLATE,
+    allow_statements,
+    as_list,
+    function_props,
+    granted,
+    props,
+    role_of,
+    sub_text,
+)
 
 from remitflow_local import load_template, translate_template
 
@@ -17,6 +26,12 @@ ROUTES = {
     ("POST", "/api/followups/{followup_id}/assign"): None,
     ("POST", "/api/followups/{followup_id}/unassign"): None,
     ("POST", "/api/followups/{followup_id}/resolve"): None,
+    ("POST", "/api/followups/{followup_id}/reopen"): None,
+    ("GET", "/api/recon/unmatched"): None,
+    ("GET", "/api/recon/matches"): None,
+    ("POST", "/api/recon/matches"): None,
+    ("POST", "/api/recon/matches/{match_id}/unmatch"): None,
+    ("POST", "/api/recon/deposits/{deposit_id}/classify"): None,
 }
 
 
@@ -69,7 +84,7 @@ def test_the_api_logs_access_to_an_encrypted_log_group_and_is_throttled(sam: dic
     assert any(sub_text(props(sam, log_group)["LogGroupName"]).startswith(a.split("log-group:")[1][:-1]) for a in arns)
 
 
-def test_the_api_function_may_post_and_resolve_but_never_delete(cfn: dict[str, Any]) -> None:
+def test_the_api_function_may_post_and_resolve_and_deletes_only_reconciliation_items(cfn: dict[str, Any]) -> None:
     role = role_of(cfn, "WorklistApi")
     claims, remittances, followups = (
         {"Fn::GetAtt": [t, "Arn"]} for t in ("ClaimsTable", "RemittancesTable", "FollowupsTable")
@@ -82,15 +97,33 @@ def test_the_api_function_may_post_and_resolve_but_never_delete(cfn: dict[str, A
     assert followups in granted(cfn, role, "dynamodb:PutItem")
     indexes = {sub_text(r) for r in granted(cfn, role, "dynamodb:Query") if isinstance(r, dict) and "Fn::Sub" in r}
     assert indexes == {"${FollowupsTable.Arn}/index/by_status", "${FollowupsTable.Arn}/index/by_type"}
+    # Reconciliation by hand puts and deletes only items under the reconciliation partitions.
+    (by_hand,) = [
+        statement
+        for lid, statement in allow_statements(cfn)
+        if lid == role and "dynamodb:DeleteItem" in as_list(statement["Action"])
+    ]
+    assert by_hand["Resource"] == remittances
+    assert by_hand["Condition"]["ForAllValues:StringEquals"]["dynamodb:LeadingKeys"] == [
+        "RECON#OPEN",
+        "RECON#MATCHED",
+        "RECON#UNMATCHED",
+        "RECON#CLASSIFIED",
+    ]
     for action in (
-        "dynamodb:DeleteItem",
         "dynamodb:BatchWriteItem",
         "dynamodb:Scan",
         "s3:GetObject",
         "sqs:ReceiveMessage",
     ):
         assert granted(cfn, role, action) == [], action
-    assert remittances not in granted(cfn, role, "dynamodb:PutItem")  # it releases held money, never creates it
+    # It releases held money, never creates it: its only puts there are the reconciliation items above.
+    puts = [
+        statement
+        for lid, statement in allow_statements(cfn)
+        if lid == role and "dynamodb:PutItem" in as_list(statement["Action"]) and statement["Resource"] == remittances
+    ]
+    assert puts == [by_hand]
 
 
 def test_outputs_name_the_page_the_user_pool_and_the_function(sam: dict[str, Any]) -> None:

@@ -17,8 +17,10 @@ from remitflow.adapters.dynamodb.remittances import RemittancesStore
 from remitflow.adapters.dynamodb.worklist import WorklistStore
 from remitflow.adapters.s3 import Inbox
 from remitflow.adapters.sqs import FollowupQueue, PostingQueue
+from remitflow.services.appeals import AppealSweep
 from remitflow.services.ingest_deposits import DepositIngest
 from remitflow.services.ingest_remittance import RemittanceIngest
+from remitflow.services.manual_recon import ManualReconciliation
 from remitflow.services.posting_worker import PostingWorker
 from remitflow.services.reconciliation import Reconciliation
 from remitflow.services.reference_import import ReferenceImport
@@ -151,6 +153,16 @@ def reconciliation(settings: Settings, stores: Stores | None = None) -> Reconcil
         payer_aliases=settings.payer_aliases,
         window_business_days=settings.reassociation_window_business_days,
     )
+
+
+def appeal_sweep(settings: Settings, stores: Stores | None = None) -> AppealSweep:
+    stores = stores or Stores.create(settings)
+    return AppealSweep(worklist=stores.worklist, claims=stores.claims)
+
+
+def manual_reconciliation(settings: Settings, stores: Stores | None = None) -> ManualReconciliation:
+    stores = stores or Stores.create(settings)
+    return ManualReconciliation(store=stores.reconciliation, worklist=stores.worklist)
 
 
 def deposit_ingest(settings: Settings, stores: Stores | None = None) -> DepositIngest:

@@ -20,7 +20,7 @@ from typing import Any
 from remitflow.bank.models import BankTransaction
 from remitflow.domain.claims import Claim, FeeSchedule, FeeScheduleEntry, modifier_key
 from remitflow.domain.errors import AlreadyPosted, ClaimChanged, Conflict, NotFound
-from remitflow.domain.followups import Followup, FollowupStatus
+from remitflow.domain.followups import WORKABLE, Followup, FollowupStatus
 from remitflow.domain.posting import PostingDecision
 from remitflow.domain.provider_adjustments import ProviderLedgerEntry
 from remitflow.domain.recon_models import Deposit, EraPayment, Match, bank_reference_identity
@@ -301,6 +301,8 @@ class FakeReconciliation:
         self.open_eras: dict[str, tuple[EraPayment, Any]] = {}
         self.open_deposits: dict[str, Deposit] = {}
         self.match_records: dict[str, dict[str, Any]] = {}
+        self.unmatched_records: list[dict[str, Any]] = []
+        self.classified_records: dict[str, dict[str, Any]] = {}
 
     def record_deposit(self, transaction: BankTransaction, deposit: Deposit | None) -> RecordedTransaction:
         identity = bank_reference_identity(transaction)
@@ -343,7 +345,12 @@ class FakeReconciliation:
         return [self.match_records[match_id] for match_id in sorted(self.match_records)]
 
     def commit_match(
-        self, match: Match, eras: list[EraPayment], deposits: list[Deposit], posted: Mapping[str, Any]
+        self,
+        match: Match,
+        eras: list[EraPayment],
+        deposits: list[Deposit],
+        posted: Mapping[str, Any],
+        audit: Mapping[str, Any] | None = None,
     ) -> bool:
         still_waiting = all(e in self.open_eras for e in match.era_ids)
         still_waiting &= all(d in self.open_deposits for d in match.deposit_ids)
@@ -355,13 +362,40 @@ class FakeReconciliation:
             self.era_items.setdefault(era_id, {})["matched_by"] = match.match_id
         for deposit_id in match.deposit_ids:
             del self.open_deposits[deposit_id]
-        record = match.model_dump() | {
-            "eras": [e.model_dump() for e in eras],
-            "deposits": [d.model_dump(exclude={"text_hint"}) for d in deposits],
-            "posted": {e.era_id: posted[e.era_id] for e in eras if posted.get(e.era_id) is not None},
-        }
+        record = (
+            match.model_dump()
+            | {
+                "eras": [e.model_dump() for e in eras],
+                "deposits": [d.model_dump(exclude={"text_hint"}) for d in deposits],
+                "posted": {e.era_id: posted[e.era_id] for e in eras if posted.get(e.era_id) is not None},
+            }
+            | ({"audit": dict(audit)} if audit else {})
+        )
         self.match_records[match.match_id] = _without_none(record)
         return True
+
+    def unmatch(self, match_id: str, audit: Mapping[str, Any]) -> bool:
+        record = self.match_records.get(match_id)
+        if record is None or any(self.era_items.get(e, {}).get("matched_by") != match_id for e in record["era_ids"]):
+            return False
+        del self.match_records[match_id]
+        self.unmatched_records.append(record | {"audit": dict(audit)})
+        for era in record["eras"]:
+            self.era_items[era["era_id"]].pop("matched_by")
+            self.open_eras[era["era_id"]] = (EraPayment.model_validate(era), record["posted"].get(era["era_id"]))
+        for deposit in record["deposits"]:
+            self.open_deposits[deposit["deposit_id"]] = Deposit.model_validate(deposit)
+        return True
+
+    def classify_deposit(self, deposit: Deposit, record: Mapping[str, Any]) -> bool:
+        if deposit.deposit_id not in self.open_deposits or deposit.deposit_id in self.classified_records:
+            return False
+        del self.open_deposits[deposit.deposit_id]
+        self.classified_records[deposit.deposit_id] = deposit.model_dump(mode="json") | dict(record)
+        return True
+
+    def classified(self) -> list[dict[str, Any]]:
+        return [self.classified_records[d] for d in sorted(self.classified_records)]
 
 
 def _without_none(value: Any) -> Any:
@@ -422,6 +456,19 @@ class FakeWorklist:
         self._apply(change)
         return _work_item(self.items[change.followup_id])
 
+    def commit_appeal(self, *, change: FollowupChange, claim: Claim) -> None:
+        refusal = self._refusal(change)
+        if refusal is not None:
+            raise refusal
+        current = self.claims.claims.get(claim.claim_id)
+        if current is None or current.version != claim.version:
+            raise ClaimChanged(f"claim {claim.claim_id} changed meanwhile")
+        self._apply(change)
+        marked = [*current.appeals, change.followup_id]
+        self.claims.claims[claim.claim_id] = current.model_copy(
+            update={"appeals": marked, "version": claim.version + 1}
+        )
+
     def commit_resolution(
         self,
         *,
@@ -435,8 +482,11 @@ class FakeWorklist:
             raise refusal
         if self.claims.posting_stored(decision):
             raise AlreadyPosted(decision.posting_id)
-        if release is not None and self.remittances.held.get(release.held_posting_id, {}).get("status") != "held":
-            raise Conflict("the held money is no longer held: it was applied or released meanwhile")
+        if (
+            release is not None
+            and self.remittances.held.get(release.held_posting_id, {}).get("status") != release.from_status
+        ):
+            raise Conflict(f"the money is no longer {release.from_status}: someone moved it meanwhile")
         if self.claims.claim_moved(decision):
             raise ClaimChanged(f"claim {decision.claim_id} changed meanwhile")
         if any(f.id in self.items for f in decision.followups):
@@ -444,7 +494,9 @@ class FakeWorklist:
         self.claims.write(decision)
         if release is not None:
             held = self.remittances.held[release.held_posting_id]
-            held |= {"status": "applied"} | dict(release.fields)
+            held |= {"status": release.to_status} | dict(release.fields)
+            for name in release.remove:
+                held.pop(name, None)
         self._apply(change)
         for followup in decision.followups:
             self.add(followup)
@@ -457,8 +509,7 @@ class FakeWorklist:
         item = self.items.get(change.followup_id)
         if item is None:
             return NotFound(f"no follow-up {change.followup_id!r}")
-        resolved = item["status"] == FollowupStatus.RESOLVED.value
-        if change.require_open and resolved:
+        if change.require_open and item["status"] not in WORKABLE:
             return Conflict(f"follow-up {change.followup_id} is already resolved")
         if item["version"] != change.expected_version:
             return Conflict(f"follow-up {change.followup_id} changed since version {change.expected_version}")

@@ -194,7 +194,9 @@ def test_an_appeal_records_its_due_date_and_moves_no_money(posted: Practice) -> 
 
     item = posted.worklist.work_item(result.followup.id)
     assert item is not None and item.appeal_due_date == date(2025, 3, 1)
-    assert posted.claims.get("PCN1002") == before
+    claim = posted.claims.get("PCN1002")
+    assert before is not None and claim is not None and claim.appeals == [result.followup.id]  # marked
+    assert claim.model_copy(update={"appeals": [], "version": before.version}) == before  # no money moved
 
 
 def test_the_claim_view_shows_balances_and_postings_as_text(posted: Practice) -> None:

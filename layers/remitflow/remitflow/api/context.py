@@ -11,6 +11,7 @@ from functools import cached_property
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
 from remitflow import runtime
+from remitflow.services.manual_recon import ManualReconciliation
 from remitflow.services.worklist import Worklist
 from remitflow.settings import Settings
 
@@ -23,6 +24,10 @@ class Services:
     @cached_property
     def worklist(self) -> Worklist:
         return runtime.worklist(self.settings)
+
+    @cached_property
+    def manual_recon(self) -> ManualReconciliation:
+        return runtime.manual_reconciliation(self.settings)
 
 
 def services(router: Router) -> Services:

@@ -1,4 +1,4 @@
-"""The follow-up worklist: list, read, assign, unassign, resolve."""
+"""The follow-up worklist: list, read, assign, unassign, resolve, reopen."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from remitflow.services.worklist_models import (
     FollowupPage,
     FollowupView,
     ListQuery,
+    ReopenRequest,
     ResolveRequest,
     ResolveResult,
     UnassignRequest,
@@ -53,3 +54,9 @@ def resolve(followup_id: str, body: Annotated[ResolveRequest, Body()]) -> Resolv
     with single_metric(name="FollowupsResolved", unit=MetricUnit.Count, value=1) as metric:
         metric.add_dimension(name="resolution", value=body.resolution.value)
     return result
+
+
+@router.post("/api/followups/<followup_id>/reopen")
+def reopen(followup_id: str, body: Annotated[ReopenRequest, Body()]) -> ResolveResult:
+    """Reopen a resolved follow-up; what its resolution posted is reversed on the claim's ledger."""
+    return services(router).worklist.reopen(followup_id, body, caller=caller(router))

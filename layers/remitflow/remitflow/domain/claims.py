@@ -56,8 +56,10 @@ class Claim(DomainModel):
     contractual_adjustment: Money = ZERO
     other_adjustment: Money = ZERO
     patient_responsibility: Money = ZERO
+    patient_written_off: Money = ZERO  # the part of patient_responsibility a biller wrote off
     version: int = 0
     posting_ids: list[str] = Field(default_factory=list)
+    appeals: list[str] = Field(default_factory=list)  # follow-ups appealed on this claim: the posting hook's marker
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -74,8 +76,8 @@ class Claim(DomainModel):
     @computed_field  # type: ignore[prop-decorator]
     @property
     def patient_balance(self) -> Decimal:
-        # Patient payments are not posted yet; when they are, they come off here.
-        return self.patient_responsibility
+        # Patient payments are not posted yet; when they are, they come off here too.
+        return self.patient_responsibility - self.patient_written_off
 
 
 class FeeScheduleEntry(DomainModel):

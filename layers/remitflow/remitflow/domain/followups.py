@@ -33,11 +33,21 @@ class FollowupType(StrEnum):
     # A service line that fits several of our claim lines equally (modifiers dropped or added by the
     # payer): posted at claim level until a person says which line it pays.
     LINE_NOT_MATCHED = "line_not_matched"
+    # Not for a person: a payer posting landed on a claim under appeal (Claim.appeals). The worklist
+    # takes it as the answer and closes those appeals; it never opens as an item of its own.
+    APPEAL_ANSWERED = "appeal_answered"
 
 
 class FollowupStatus(StrEnum):
     OPEN = "open"
+    # Appealed to the payer: off the open list, on its own, until the payer answers (a new ERA
+    # posts to the claim) or its appeal_due_date comes (the daily sweep opens it again, due).
+    APPEALED = "appealed"
     RESOLVED = "resolved"
+
+
+# A biller may still act on these (take, resolve); a resolved one must be reopened first.
+WORKABLE = frozenset({FollowupStatus.OPEN, FollowupStatus.APPEALED})
 
 
 class Followup(DomainModel):

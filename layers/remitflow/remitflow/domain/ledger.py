@@ -17,6 +17,7 @@ class EntryKind(StrEnum):
     OTHER_ADJUSTMENT = "other_adjustment"  # OA, PI (and CR in 4010 files)
     PATIENT_RESPONSIBILITY = "patient_responsibility"  # PR: reason 1 deductible, 2 coinsurance, 3 copay, ...
     WRITE_OFF = "write_off"  # a biller's decision, not the payer's: kept apart from the CAS adjustments
+    PATIENT_WRITE_OFF = "patient_write_off"  # what the patient owes, forgiven (small balance, hardship...)
     # OA-23 from a later payer, when the earlier payers' own postings are on the claim: recorded, but
     # it moves no balance, since those postings already did.
     PRIOR_PAYER = "prior_payer"
@@ -42,6 +43,9 @@ BALANCE_OF_KIND = {
     EntryKind.PATIENT_RESPONSIBILITY: "patient_responsibility",
     # The claim has no balance of its own for write-offs: like OA/PI, they reduce what the payers owe.
     EntryKind.WRITE_OFF: "other_adjustment",
+    # Kept apart from patient_responsibility (what the payers said the patient owes), so the
+    # insurance balance does not move when the patient's share is forgiven.
+    EntryKind.PATIENT_WRITE_OFF: "patient_written_off",
 }
 
 

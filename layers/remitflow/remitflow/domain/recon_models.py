@@ -19,7 +19,7 @@ from remitflow.values import ZERO, DomainModel, Money, money_text, stable_id
 from remitflow.x12.models import TransactionHeader
 
 PaymentMethod = Literal["ACH", "CHK", "NON", "BOP", "FWT"]  # BPR04
-Confidence = Literal["exact", "normalized", "probable"]
+Confidence = Literal["exact", "normalized", "probable", "manual"]  # manual: a person paired them
 
 _TEXT_HINT_LIMIT = 200
 

@@ -8,8 +8,13 @@ passes the time in, and commits what comes back in one transaction.
   be posted once only, whichever claim it goes to.
 - `written_off` adds one ledger entry of kind `write_off` (it moves the `other_adjustment` balance,
   so the insurance balance falls by the amount) under a posting whose id is also keyed on the
-  follow-up. Written off in full, the claim is closed.
+  follow-up. Written off in full, the claim is closed. With `balance` "patient" it writes off what
+  the patient owes instead (entry kind `patient_write_off`, one of PatientWriteOffReason).
+- `appealed` moves no money: the follow-up waits under status appealed until its due date.
 - The others only record the biller's decision.
+
+Posting ids are keyed on the follow-up and on how many times it was reopened (`WorkItem.reopened`):
+a reopen reverses the posting (see domain.undo), and the follow-up resolved again posts anew.
 """
 
 from __future__ import annotations
@@ -89,6 +94,17 @@ class ResolutionError(ValueError):
         self.message = message
 
 
+class WriteOffBalance(StrEnum):
+    INSURANCE = "insurance"  # what the payers still owe (the default)
+    PATIENT = "patient"  # what the patient owes
+
+
+class PatientWriteOffReason(StrEnum):
+    SMALL_BALANCE = "small_balance"
+    HARDSHIP = "hardship"
+    COURTESY = "courtesy"
+
+
 class AlreadyApplied(Exception):
     """This follow-up's posting is already on the claim: someone resolved it first."""
 
@@ -118,13 +134,20 @@ class WorkItem(DomainModel):
     resolved_at: AwareDatetime | None = None
     appeal_due_date: date | None = None
     resolved_claim_id: str | None = None  # the claim a money-moving resolution posted to
+    reopened: int = 0  # how many times it was reopened: the round its next posting id is keyed on
+    appeal_postings_seen: int | None = None  # postings on the claim when it was appealed
     history: list[AuditEntry] = Field(default_factory=list)
 
 
+def status_after(resolution: Resolution) -> FollowupStatus:
+    """An appeal waits for the payer's answer under its own status; every other resolution closes."""
+    return FollowupStatus.APPEALED if resolution is Resolution.APPEALED else FollowupStatus.RESOLVED
+
+
 def resolved_fields(resolution: Resolution, note: str, by: str, now: datetime) -> dict[str, Any]:
-    """The worklist item's fields once resolved."""
+    """The worklist item's fields once resolved (or appealed)."""
     return {
-        "status": FollowupStatus.RESOLVED.value,
+        "status": status_after(resolution).value,
         "resolution": resolution.value,
         "note": note,
         "resolved_by": by,
@@ -148,7 +171,7 @@ def resolution_audit(
         by=by,
         action="resolved",
         before={"status": item.followup.status.value, "resolution": None, "assignee": item.assignee} | (before or {}),
-        after={"status": FollowupStatus.RESOLVED.value, "resolution": resolution.value} | (after or {}),
+        after={"status": status_after(resolution).value, "resolution": resolution.value} | (after or {}),
         note=note,
     )
 
@@ -210,8 +233,13 @@ def held_posting_id(followup: Followup) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def applied_posting_id(followup_id: str) -> str:
-    return stable_id("posting", "applied", followup_id)
+def _round(*key: str | int) -> tuple[str | int, ...]:
+    """Round 0 keeps the ids postings had before follow-ups could be reopened."""
+    return key if key[-1] else key[:-1]
+
+
+def applied_posting_id(followup_id: str, round_: int = 0) -> str:
+    return stable_id("posting", "applied", *_round(followup_id, round_))
 
 
 def apply_to_claim(
@@ -223,6 +251,7 @@ def apply_to_claim(
     fee_schedule: FeeSchedule | None = None,
     tolerance: UnderpaymentTolerance = DEFAULT_TOLERANCE,
     now: datetime,
+    round_: int = 0,
 ) -> PostingDecision:
     """Post the follow-up's held claim payment to `claim` (the claim whose id is `claim_id`, None if
     there is none) through the posting engine. The decision carries no unapplied cash: money that would
@@ -249,7 +278,7 @@ def apply_to_claim(
         prior_postings=prior_postings,
         tolerance=tolerance,
         now=now,
-        override_posting_id=applied_posting_id(followup.id),
+        override_posting_id=applied_posting_id(followup.id, round_),
     )
     if decision.outcome is Outcome.NO_OP:
         raise AlreadyApplied(f"follow-up {followup.id} is already applied to claim {claim.claim_id}")
@@ -264,29 +293,42 @@ def apply_to_claim(
 # ------------------------------------------------------------------------------- written off
 
 
-def write_off_posting_id(followup_id: str) -> str:
-    return stable_id("posting", "write_off", followup_id)
+def write_off_posting_id(followup_id: str, round_: int = 0) -> str:
+    return stable_id("posting", "write_off", *_round(followup_id, round_))
 
 
 def write_off(
-    followup: Followup, claim: Claim, *, amount: Decimal | None, reason: str, by: str, now: datetime
+    followup: Followup,
+    claim: Claim,
+    *,
+    amount: Decimal | None,
+    reason: str,
+    by: str,
+    now: datetime,
+    balance_of: WriteOffBalance = WriteOffBalance.INSURANCE,
+    round_: int = 0,
 ) -> PostingDecision:
-    """Write off `amount` (default: the whole insurance balance) of the claim's balance.
+    """Write off `amount` (default: all of it) of the claim's insurance or patient balance.
 
-    Recorded as a posting with one `write_off` entry, so the claim's ledger shows it next to the
-    payer's postings; the claim's version moves, so it commits only on the claim as it was read.
+    Recorded as a posting with one `write_off` (or `patient_write_off`) entry, so the claim's ledger
+    shows it next to the payer's postings; the claim's version moves, so it commits only on the claim
+    as it was read. A patient write-off gives one of PatientWriteOffReason as its reason.
     """
     check_fits(followup, Resolution.WRITTEN_OFF)
     reason = reason.strip()
     if not reason:
         raise ResolutionError("write_off_reason", "required for written_off")
-    pid = write_off_posting_id(followup.id)
+    patient = balance_of is WriteOffBalance.PATIENT
+    if patient and reason not in set(PatientWriteOffReason):
+        choices = ", ".join(PatientWriteOffReason)
+        raise ResolutionError("write_off_reason", f"a patient balance is written off as one of {choices}")
+    pid = write_off_posting_id(followup.id, round_)
     if pid in claim.posting_ids:
         raise AlreadyApplied(f"follow-up {followup.id} already wrote off part of claim {claim.claim_id}")
-    balance = claim.insurance_balance
+    balance = claim.patient_balance if patient else claim.insurance_balance
     if balance <= 0:
         raise ResolutionError(
-            "claim_id", f"claim {claim.claim_id} has no insurance balance to write off ({money_text(balance)})"
+            "claim_id", f"claim {claim.claim_id} has no {balance_of.value} balance to write off ({money_text(balance)})"
         )
     amount = balance if amount is None else cents(amount)
     if amount <= 0:
@@ -294,15 +336,16 @@ def write_off(
     if amount > balance:
         raise ResolutionError(
             "amount",
-            f"{money_text(amount)} is more than claim {claim.claim_id}'s insurance balance {money_text(balance)}",
+            f"{money_text(amount)} is more than claim {claim.claim_id}'s {balance_of.value} balance "
+            f"{money_text(balance)}",
         )
     entry = LedgerEntry(
         entry_id=stable_id("entry", pid, 0),
         posting_id=pid,
         claim_id=claim.claim_id,
-        kind=EntryKind.WRITE_OFF,
+        kind=EntryKind.PATIENT_WRITE_OFF if patient else EntryKind.WRITE_OFF,
         amount=amount,
-        note=f"written off by {by}: {reason}",
+        note=f"{'patient balance ' if patient else ''}written off by {by}: {reason}",
     )
     updated = claim.model_copy(
         update={
@@ -311,7 +354,7 @@ def write_off(
             **balance_updates(claim, [entry]),
         }
     )
-    if updated.insurance_balance == ZERO:
+    if not patient and updated.insurance_balance == ZERO:
         updated = updated.model_copy(update={"status": ClaimStatus.CLOSED})
     return PostingDecision(
         posting_id=pid,

@@ -22,6 +22,7 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 
+from remitflow.domain.appeals import answer_appeals
 from remitflow.domain.claims import Claim, FeeSchedule
 from remitflow.domain.errors import AlreadyPosted, Conflict, Unstorable
 from remitflow.domain.followups import Followup
@@ -217,7 +218,7 @@ class ChunkPoster:
         claim_id = cp.patient_control_number
         # Reversals are rare: the claim's earlier postings are read only for them.
         priors = self.claims.postings(claim_id) if claim is not None and cp.status_code == STATUS_REVERSAL else []
-        return decide(
+        decision = decide(
             cp,
             remittance=self.remittance,
             claim=claim,
@@ -227,6 +228,7 @@ class ChunkPoster:
             tolerance=self.tolerance,
             now=self.now,
         )
+        return answer_appeals(decision, self.now)  # a claim under appeal: its answer (cheap when none)
 
     def _already_posted(self, claim_id: str, pid: str, result: ChunkResult) -> list[Followup]:
         _, stored = self.claims.read([(claim_id, pid)])

@@ -98,10 +98,14 @@ class FollowupChange:
 @dataclass(frozen=True)
 class CashRelease:
     """Held money (the unapplied cash held under `held_posting_id`) leaving the suspense account:
-    status held -> applied, only while it is still held."""
+    status held -> applied, only while it is still held. A reopen puts it back: applied -> held,
+    only while still applied, removing what the application set (`remove`)."""
 
     held_posting_id: str
     fields: Mapping[str, Any]
+    from_status: str = "held"
+    to_status: str = "applied"
+    remove: tuple[str, ...] = ()
 
 
 # ------------------------------------------------------------------------------------- protocols
@@ -271,10 +275,30 @@ class ReconciliationStorage(Protocol):
         ...
 
     def commit_match(
-        self, match: Match, eras: list[EraPayment], deposits: list[Deposit], posted: Mapping[str, Any]
+        self,
+        match: Match,
+        eras: list[EraPayment],
+        deposits: list[Deposit],
+        posted: Mapping[str, Any],
+        audit: Mapping[str, Any] | None = None,
     ) -> bool:
         """Record the match and take its items off the waiting list, all or nothing; False when one of
-        them is no longer waiting (another matcher took it) or one of its ERAs is in another match."""
+        them is no longer waiting (another matcher took it) or one of its ERAs is in another match.
+        `audit` (who, when, why: a person's match) is kept with the match."""
+        ...
+
+    def unmatch(self, match_id: str, audit: Mapping[str, Any]) -> bool:
+        """Undo a recorded match, all or nothing: its items wait again (each ERA free to be matched
+        again), the match moves to the undone ones with `audit`. False when it is no longer recorded."""
+        ...
+
+    def classify_deposit(self, deposit: Deposit, record: Mapping[str, Any]) -> bool:
+        """Take a waiting deposit off the waiting list as not insurance (`record`: category, who, why),
+        all or nothing; False when it is no longer waiting (matched or classified meanwhile)."""
+        ...
+
+    def classified(self) -> list[dict[str, Any]]:
+        """Every deposit classified as not insurance, with its record."""
         ...
 
 
@@ -301,6 +325,12 @@ class WorklistStorage(Protocol):
     def change(self, change: FollowupChange) -> WorkItem:
         """Apply the change and append its audit entry, moving the version on; only at the expected
         version (and while open, if required). Raises NotFound, or Conflict saying what changed."""
+        ...
+
+    def commit_appeal(self, *, change: FollowupChange, claim: Claim) -> None:
+        """All or nothing: the follow-up's change, and the claim (only at its version) marked as
+        under appeal by it (Claim.appeals, version + 1). Raises the change's NotFound or Conflict,
+        then ClaimChanged."""
         ...
 
     def commit_resolution(

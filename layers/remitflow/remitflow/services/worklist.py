@@ -18,7 +18,7 @@ from aws_lambda_powertools import Logger
 
 from remitflow.domain.claims import Claim
 from remitflow.domain.errors import AlreadyPosted, ClaimChanged, Conflict, NotFound
-from remitflow.domain.followups import Followup, FollowupStatus
+from remitflow.domain.followups import Followup, FollowupStatus, FollowupType
 from remitflow.domain.posting import DEFAULT_TOLERANCE, PostingDecision
 from remitflow.domain.resolutions import (
     AlreadyApplied,
@@ -26,6 +26,7 @@ from remitflow.domain.resolutions import (
     Resolution,
     ResolutionError,
     WorkItem,
+    WriteOffBalance,
     apply_to_claim,
     check_appeal_due,
     check_fits,
@@ -53,6 +54,7 @@ from remitflow.services.worklist_models import (
     FollowupPage,
     FollowupView,
     ListQuery,
+    ReopenRequest,
     ResolveRequest,
     ResolveResult,
     UnassignRequest,
@@ -63,15 +65,16 @@ from remitflow.values import money_text
 
 logger = Logger(child=True)
 
+APPEAL_ANSWERER = "remitflow posting"  # who closes an appeal a payer's posting answered
 # A posting landing on the claim between our read and our write is normal: decide again a few times.
 MAX_CLAIM_RETRIES = 5
 # Fields a resolution accepts besides resolution, note and expected_version.
 RESOLUTION_FIELDS = {
     Resolution.APPLIED_TO_CLAIM: {"claim_id"},
-    Resolution.WRITTEN_OFF: {"claim_id", "write_off_reason", "amount"},
+    Resolution.WRITTEN_OFF: {"claim_id", "write_off_reason", "amount", "write_off_balance"},
     Resolution.APPEALED: {"appeal_due_date"},
 }
-OPTIONAL_FIELDS = ("claim_id", "write_off_reason", "amount", "appeal_due_date")
+OPTIONAL_FIELDS = ("claim_id", "write_off_reason", "amount", "appeal_due_date", "write_off_balance")
 
 
 class InvalidRequest(ValueError):
@@ -89,13 +92,47 @@ class WorklistIntake:
 
     def receive(self, followup: Followup) -> bool:
         """Open the follow-up; a repeat (same id) leaves the existing item, and whatever a biller did
-        to it, untouched. Returns whether it was new."""
+        to it, untouched. Returns whether it was new. An APPEAL_ANSWERED closes the appeals it names
+        instead, and opens nothing (False: the FollowupsOpened metric counts items opened)."""
+        if followup.type is FollowupType.APPEAL_ANSWERED:
+            self._close_appeals(followup)
+            return False
         added = self.worklist.add(followup)
         logger.info(
             "follow-up opened" if added else "follow-up already on the worklist",
             extra={"followup_id": followup.id, "followup_type": followup.type.value, "claim_id": followup.claim_id},
         )
         return added
+
+    def _close_appeals(self, answer: Followup) -> int:
+        """Each appeal the answer names, still appealed, is resolved with the answer's note; on the
+        version read, so a biller acting on it at the same moment keeps what they did. A repeat finds
+        them resolved and does nothing."""
+        note = str(answer.detail.get("note") or "the payer answered the appeal")
+        closed = 0
+        for followup_id in answer.detail.get("appeals") or []:
+            item = self.worklist.work_item(str(followup_id))
+            if item is None or item.followup.status is not FollowupStatus.APPEALED:
+                continue
+            now = utc_now()
+            audit = AuditEntry(
+                at=now,
+                by=APPEAL_ANSWERER,
+                action="appeal answered",
+                before={"status": FollowupStatus.APPEALED.value},
+                after={"status": FollowupStatus.RESOLVED.value, "posting_id": answer.detail.get("posting_id")}
+                | {"paid": None if answer.amount is None else money_text(answer.amount)},
+                note=note,
+            )
+            fields = {"status": FollowupStatus.RESOLVED.value, "note": note}
+            fields |= {"resolved_by": APPEAL_ANSWERER, "resolved_at": now.isoformat()}
+            try:
+                self.worklist.change(FollowupChange(item.followup.id, item.version, audit, set=fields))
+            except (Conflict, NotFound):
+                continue
+            closed += 1
+            logger.info("appeal answered by a posting", extra={"followup_id": item.followup.id})
+        return closed
 
 
 class Worklist:
@@ -182,7 +219,7 @@ class Worklist:
         if item.followup.status is FollowupStatus.RESOLVED:
             who = f" by {item.resolved_by}" if item.resolved_by else ""
             resolution = item.resolution.value if item.resolution else "resolved"
-            raise Conflict(f"follow-up {followup_id} is already resolved ({resolution}){who}")
+            raise Conflict(f"follow-up {followup_id} is already resolved ({resolution}){who}; reopen it first")
         if expected_version is not None and expected_version != item.version:
             raise Conflict(
                 f"follow-up {followup_id} is at version {item.version}, not {expected_version}: "
@@ -223,6 +260,17 @@ class Worklist:
         logger.info("follow-up unassigned", extra={"followup_id": followup_id})
         return followup_view(updated, now)
 
+    # -- reopening ----------------------------------------------------------------------------
+
+    def reopen(self, followup_id: str, request: ReopenRequest, *, caller: str) -> ResolveResult:
+        """Reopen a resolved (or appealed) follow-up, undoing what its resolution posted: see services.reopen."""
+        from remitflow.services.reopen import Reopening  # noqa: PLC0415  # it builds on this module
+
+        reopening = Reopening(
+            worklist=self.worklist, claims=self.claims, remittances=self.remittances, clock=self.clock
+        )
+        return reopening.reopen(followup_id, request, caller=caller)
+
     # -- resolving -----------------------------------------------------------------------------
 
     def resolve(self, followup_id: str, request: ResolveRequest, *, caller: str) -> ResolveResult:
@@ -258,6 +306,15 @@ class Worklist:
         if request.resolution is Resolution.APPEALED:
             due = check_appeal_due(request.appeal_due_date, now.date())
             fields["appeal_due_date"] = extra["appeal_due_date"] = due.isoformat()
+            # What the claim's ledger held when it was appealed: a posting after these answers it.
+            appealed = self.claims.get(item.followup.claim_id or "")
+            if appealed is not None:
+                fields["appeal_postings_seen"] = len(appealed.posting_ids)
+                audit = resolution_audit(item, request.resolution, request.note, caller, now, after=extra)
+                change = FollowupChange(item.followup.id, item.version, audit, set=fields)
+                # The claim is marked in the same write, for the posting hook (domain.appeals).
+                self.worklist.commit_appeal(change=change, claim=appealed)
+                return self._result(item.followup.id, appealed.claim_id, now)
         audit = resolution_audit(item, request.resolution, request.note, caller, now, after=extra)
         updated = self.worklist.change(FollowupChange(item.followup.id, item.version, audit, set=fields))
         claim_id = updated.followup.claim_id
@@ -280,6 +337,7 @@ class Worklist:
             fee_schedule=self.remittances.fee_schedule(followup.payer_id or ""),
             tolerance=self.tolerance,
             now=now,
+            round_=item.reopened,
         )
         assert claim is not None and decision.claim is not None  # apply_to_claim refuses otherwise
         release, held = self._held_money(followup, decision, caller, now)
@@ -289,8 +347,8 @@ class Worklist:
             request.note,
             caller,
             now,
-            before={"claim": _claim_state(claim)} | ({"held": held} if held else {}),
-            after={"claim": _claim_state(decision.claim), "posting_id": decision.posting_id}
+            before={"claim": claim_state(claim)} | ({"held": held} if held else {}),
+            after={"claim": claim_state(decision.claim), "posting_id": decision.posting_id}
             | ({"held": held | {"status": "applied"}} if held else {}),
         )
         fields = resolved_fields(request.resolution, request.note, caller, now) | {"resolved_claim_id": claim.claim_id}
@@ -338,7 +396,14 @@ class Worklist:
             raise InvalidRequest("claim_id", f"no claim {claim_id!r}")
         now = self.clock()
         decision = write_off(
-            followup, claim, amount=request.amount, reason=request.write_off_reason or "", by=caller, now=now
+            followup,
+            claim,
+            amount=request.amount,
+            reason=request.write_off_reason or "",
+            by=caller,
+            now=now,
+            balance_of=request.write_off_balance or WriteOffBalance.INSURANCE,
+            round_=item.reopened,
         )
         assert decision.claim is not None
         audit = resolution_audit(
@@ -347,12 +412,13 @@ class Worklist:
             request.note,
             caller,
             now,
-            before={"claim": _claim_state(claim)},
+            before={"claim": claim_state(claim)},
             after={
-                "claim": _claim_state(decision.claim),
+                "claim": claim_state(decision.claim),
                 "posting_id": decision.posting_id,
                 "written_off": money_text(decision.entries[0].amount),
                 "write_off_reason": request.write_off_reason,
+                "write_off_balance": (request.write_off_balance or WriteOffBalance.INSURANCE).value,
             },
         )
         fields = resolved_fields(request.resolution, request.note, caller, now) | {"resolved_claim_id": claim.claim_id}
@@ -380,10 +446,15 @@ def _check_fields(request: ResolveRequest) -> None:
         raise InvalidRequest("appeal_due_date", "required for appealed (YYYY-MM-DD)")
 
 
-def _claim_state(claim: Claim) -> dict[str, Any]:
-    return {
+def claim_state(claim: Claim) -> dict[str, Any]:
+    """What an audit entry keeps of a claim, before and after a change (the patient balance once
+    a biller has written some of it off)."""
+    state = {
         "claim_id": claim.claim_id,
         "version": claim.version,
         "status": claim.status.value,
         "insurance_balance": money_text(claim.insurance_balance),
     }
+    if claim.patient_written_off:
+        state["patient_balance"] = money_text(claim.patient_balance)
+    return state

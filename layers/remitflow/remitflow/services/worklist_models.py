@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
 from remitflow.domain.followups import FollowupStatus, FollowupType
-from remitflow.domain.resolutions import AuditEntry, Resolution, WorkItem
+from remitflow.domain.resolutions import AuditEntry, Resolution, WorkItem, WriteOffBalance
 from remitflow.values import money_text
 
 # [0-9], not \d: without re.ASCII \d also takes Arabic-Indic or full-width digits (U+0661, U+FF11),
@@ -53,12 +53,20 @@ class ResolveRequest(Request):
     note: Text
     expected_version: int | None = Field(default=None, ge=0)
     claim_id: Name | None = None  # applied_to_claim: the claim the money pays; written_off: default the follow-up's
-    write_off_reason: Text | None = None
-    amount: MoneyText | None = None  # written_off: default the claim's whole insurance balance
+    write_off_reason: Text | None = None  # patient balance: small_balance, hardship or courtesy
+    amount: MoneyText | None = None  # written_off: default the claim's whole insurance (or patient) balance
     appeal_due_date: date | None = None
+    write_off_balance: WriteOffBalance | None = None  # written_off: default insurance
 
 
-StatusChoice = Literal["open", "resolved", "any"]
+class ReopenRequest(Request):
+    """Reopen a resolved follow-up; what its resolution posted is reversed. `note` says why."""
+
+    note: Text
+    expected_version: int | None = Field(default=None, ge=0)
+
+
+StatusChoice = Literal["open", "appealed", "resolved", "any"]
 
 
 class ListQuery(Request):
@@ -100,6 +108,8 @@ class FollowupView(View):
     version: int
     source: str
     detail: dict[str, Any]
+    appeal_due_date: str | None = None  # appealed: when it comes back if the payer has not answered
+    reopened: int = 0  # how many times it was reopened
 
 
 class AuditView(View):
@@ -148,6 +158,8 @@ def followup_view(item: WorkItem, now: datetime) -> FollowupView:
         version=item.version,
         source=followup.source,
         detail=followup.detail,
+        appeal_due_date=None if item.appeal_due_date is None else item.appeal_due_date.isoformat(),
+        reopened=item.reopened,
     )
 
 

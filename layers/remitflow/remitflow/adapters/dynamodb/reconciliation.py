@@ -165,11 +165,18 @@ class ReconciliationStore:
         return list(self._query(keys.MATCHED))
 
     def commit_match(
-        self, match: Match, eras: list[EraPayment], deposits: list[Deposit], posted: Mapping[str, Any]
+        self,
+        match: Match,
+        eras: list[EraPayment],
+        deposits: list[Deposit],
+        posted: Mapping[str, Any],
+        audit: Mapping[str, Any] | None = None,
     ) -> bool:
         """Record the match and take its items off the waiting list, all or nothing. False when another
         matcher took one of them first."""
         record = keys.match(match.match_id) | {"kind": "match"} | plain(match.model_dump())
+        if audit:
+            record["audit"] = plain(dict(audit))
         record["eras"] = [plain(e.model_dump()) for e in eras]
         record["deposits"] = [plain(d.model_dump(exclude={"text_hint"})) for d in deposits]
         record["posted"] = {e.era_id: posted.get(e.era_id) for e in eras if posted.get(e.era_id) is not None}
@@ -208,6 +215,71 @@ class ReconciliationStore:
             for era_id in match.era_ids
         )
         return self._transact(actions, f"match {match.match_id}")
+
+    def unmatch(self, match_id: str, audit: Mapping[str, Any]) -> bool:
+        """The match's record moves under RECON#UNMATCHED with `audit`; its ERAs (with what was posted
+        from them) and deposits wait again; each ERA's reconciliation item loses the match id. All on
+        the condition that the match is still recorded and its ERAs still carry its id."""
+        record = self._get(keys.match(match_id))
+        if record is None:
+            return False
+        undone = {k: v for k, v in record.items() if k not in ("pk", "sk")} | {"audit": plain(dict(audit))}
+        undone |= keys.unmatched(match_id, str(audit["at"])) | {"kind": "unmatched"}
+        actions: list[TransactWriteItemTypeDef] = [
+            {
+                "Delete": {
+                    "TableName": self.table,
+                    "Key": to_dynamo(keys.match(match_id)),
+                    "ConditionExpression": "attribute_exists(pk)",
+                }
+            },
+            {"Put": {"TableName": self.table, "Item": to_dynamo(undone)}},
+        ]
+        posted = record.get("posted") or {}
+        for era in record.get("eras", []):
+            era_item = keys.open_era(era["era_id"]) | {"side": "era"} | era
+            if posted.get(era["era_id"]) is not None:
+                era_item["posted_payment"] = posted[era["era_id"]]
+            actions.append({"Put": {"TableName": self.table, "Item": to_dynamo(era_item)}})
+            actions.append(
+                {
+                    "Update": {
+                        "TableName": self.table,
+                        "Key": to_dynamo(keys.era_reconciliation(era["era_id"])),
+                        "UpdateExpression": "REMOVE matched_by",
+                        "ConditionExpression": "matched_by = :match",
+                        "ExpressionAttributeValues": to_dynamo({":match": match_id}),
+                    }
+                }
+            )
+        for deposit in record.get("deposits", []):
+            deposit_item = keys.open_deposit(deposit["deposit_id"]) | {"side": "deposit"} | deposit
+            actions.append({"Put": {"TableName": self.table, "Item": to_dynamo(deposit_item)}})
+        return self._transact(actions, f"unmatch {match_id}")
+
+    def classify_deposit(self, deposit: Deposit, record: Mapping[str, Any]) -> bool:
+        item = keys.classified(deposit.deposit_id) | {"kind": "classified"} | plain(deposit.model_dump())
+        item |= plain(dict(record))
+        actions: list[TransactWriteItemTypeDef] = [
+            {
+                "Delete": {
+                    "TableName": self.table,
+                    "Key": to_dynamo(keys.open_deposit(deposit.deposit_id)),
+                    "ConditionExpression": "attribute_exists(pk)",
+                }
+            },
+            {
+                "Put": {
+                    "TableName": self.table,
+                    "Item": to_dynamo(item),
+                    "ConditionExpression": "attribute_not_exists(pk)",
+                }
+            },
+        ]
+        return self._transact(actions, f"classify deposit {deposit.deposit_id}")
+
+    def classified(self) -> list[Item]:
+        return list(self._query(keys.CLASSIFIED))
 
     def _transact(self, actions: list[TransactWriteItemTypeDef], what: str) -> bool:
         """All or nothing; False when a condition failed (someone got there first)."""

@@ -29,8 +29,9 @@ from remitflow.adapters.dynamodb.shared import (
     to_dynamo,
     transact_write,
 )
+from remitflow.domain.claims import Claim
 from remitflow.domain.errors import AlreadyPosted, ClaimChanged, Conflict, NotFound, StoreBusy
-from remitflow.domain.followups import Followup, FollowupStatus
+from remitflow.domain.followups import WORKABLE, Followup, FollowupStatus
 from remitflow.domain.posting import PostingDecision
 from remitflow.domain.resolutions import AuditEntry, WorkItem
 from remitflow.services.ports import BadCursor, CashRelease, FollowupChange, WorklistFilter
@@ -241,7 +242,7 @@ class WorklistStore:
         current = self.work_item(change.followup_id)
         if current is None:
             return NotFound(f"no follow-up {change.followup_id!r}")
-        if change.require_open and current.followup.status is FollowupStatus.RESOLVED:
+        if change.require_open and current.followup.status not in WORKABLE:
             who = f" by {current.resolved_by}" if current.resolved_by else ""
             resolution = current.resolution.value if current.resolution else "resolved"
             return Conflict(f"follow-up {change.followup_id} is already resolved ({resolution}){who}")
@@ -278,7 +279,8 @@ class WorklistStore:
         if change.require_open:
             names["#status"] = "status"
             values[":open"] = FollowupStatus.OPEN.value
-            condition += " AND #status = :open"
+            values[":appealed"] = FollowupStatus.APPEALED.value
+            condition += " AND #status IN (:open, :appealed)"
         return {
             "TableName": self.table,
             "Key": to_dynamo(keys.followup(change.followup_id)),
@@ -287,6 +289,39 @@ class WorklistStore:
             "ExpressionAttributeNames": names,
             "ExpressionAttributeValues": to_dynamo(values),
         }
+
+    def commit_appeal(self, *, change: FollowupChange, claim: Claim) -> None:
+        """The follow-up's change and the claim's appeal marker, in one transaction."""
+        update: Any = self._update(change)
+        mark: Any = {
+            "Update": {
+                "TableName": self.claims.table,
+                "Key": to_dynamo(keys.claim(claim.claim_id)),
+                "UpdateExpression": "SET appeals = list_append(if_not_exists(appeals, :none), :ids), version = :next",
+                "ConditionExpression": "version = :version",
+                "ExpressionAttributeValues": to_dynamo(
+                    {":none": [], ":ids": [change.followup_id], ":next": claim.version + 1, ":version": claim.version}
+                ),
+            }
+        }
+        try:
+            transact_write(self.client, [{"Update": update}, mark], what=f"appeal {change.followup_id}")
+        except StoreBusy as busy:
+            if not busy.held_by_others:
+                raise
+            raise Conflict(
+                f"follow-up {change.followup_id} or claim {claim.claim_id} was being changed by someone else "
+                "at the same moment; reload and try again"
+            ) from None
+        except ClientError as error:
+            reasons = cancellation_codes(error)
+            if reasons is None:
+                raise
+            if reasons and reasons[0] == CONDITION_FAILED:
+                raise self.refusal(change) from None
+            if len(reasons) > 1 and reasons[1] == CONDITION_FAILED:
+                raise ClaimChanged(f"claim {claim.claim_id} changed meanwhile") from None
+            raise
 
     def commit_resolution(
         self,
@@ -304,16 +339,20 @@ class WorklistStore:
         what = ["posting", "claim"] + ["posting part"] * (len(actions) - 2)
         if release is not None:
             names = {"#status": "status"} | {f"#f{i}": name for i, name in enumerate(release.fields)}
-            values = {":held": "held", ":applied": "applied"}
+            names |= {f"#r{i}": name for i, name in enumerate(release.remove)}
+            values = {":from": release.from_status, ":to": release.to_status}
             values |= {f":f{i}": value for i, value in enumerate(plain(dict(release.fields)).values())}
-            assignments = ["#status = :applied"] + [f"#f{i} = :f{i}" for i in range(len(release.fields))]
+            assignments = ["#status = :to"] + [f"#f{i} = :f{i}" for i in range(len(release.fields))]
+            expression = "SET " + ", ".join(assignments)
+            if release.remove:
+                expression += " REMOVE " + ", ".join(f"#r{i}" for i in range(len(release.remove)))
             actions.append(
                 {
                     "Update": {
                         "TableName": self.unapplied_table,
                         "Key": to_dynamo(keys.unapplied_cash(release.held_posting_id)),
-                        "UpdateExpression": "SET " + ", ".join(assignments),
-                        "ConditionExpression": "#status = :held",
+                        "UpdateExpression": expression,
+                        "ConditionExpression": "#status = :from",
                         "ExpressionAttributeNames": names,
                         "ExpressionAttributeValues": to_dynamo(values),
                     }
@@ -353,7 +392,8 @@ class WorklistStore:
             if "posting" in failed:
                 raise AlreadyPosted(decision.posting_id) from None
             if "cash" in failed:
-                raise Conflict("the held money is no longer held: it was applied or released meanwhile") from None
+                wanted = "held" if release is None else release.from_status
+                raise Conflict(f"the money is no longer {wanted}: someone moved it meanwhile") from None
             if "claim" in failed:
                 raise ClaimChanged(f"claim {decision.claim_id} changed meanwhile") from None
             if failed or "TransactionConflict" in reasons:
