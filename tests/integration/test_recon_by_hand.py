@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -12,6 +13,7 @@ from tests.integration.conftest import SAMPLES, Harness
 from tests.integration.test_worklist_api import ACME, call
 
 from remitflow import runtime
+from remitflow.domain.recon_models import StoredMatch
 from remitflow_cli import main
 
 pytestmark = pytest.mark.filterwarnings("ignore:Tried to parse:UserWarning")
@@ -49,6 +51,13 @@ def test_unmatch_and_match_again_through_the_api(banked: Harness) -> None:
     assert undone.status == 200, undone.body
     assert [e["era_id"] for e in undone.body["eras"]] == [CHECK_ERA]
     assert len(report(banked)["matched"]) == 1
+    recon = runtime.reconciliation(banked.settings, banked.stores)
+    assert recon.reconcile(source="test").matched == 0  # the matcher leaves what a person took apart
+    store = banked.stores.reconciliation
+    eras, deposits, posted = store.open_items()
+    stale = StoredMatch.model_validate(probable | {"era_amount": "50.00", "deposit_amount": "50.00"}).match
+    waiting = ([e for e in eras if e.era_id == CHECK_ERA], [d for d in deposits if d.amount == Decimal("50.00")])
+    assert store.commit_match(stale, *waiting, posted) is False  # even a matcher that read it before
     waiting = call(banked, "GET", "/api/recon/unmatched").body
     (check,) = [d for d in waiting["deposits"] if d["amount"] == "50.00"]
     body = {"era_ids": [CHECK_ERA], "deposit_ids": [check["deposit_id"]], "note": "check stub seen"}

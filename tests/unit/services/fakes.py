@@ -302,6 +302,7 @@ class FakeReconciliation:
         self.open_deposits: dict[str, Deposit] = {}
         self.match_records: dict[str, dict[str, Any]] = {}
         self.unmatched_records: list[dict[str, Any]] = []
+        self.undone: set[str] = set()
         self.classified_records: dict[str, dict[str, Any]] = {}
 
     def record_deposit(self, transaction: BankTransaction, deposit: Deposit | None) -> RecordedTransaction:
@@ -355,7 +356,8 @@ class FakeReconciliation:
         still_waiting = all(e in self.open_eras for e in match.era_ids)
         still_waiting &= all(d in self.open_deposits for d in match.deposit_ids)
         matched_before = any("matched_by" in self.era_items.get(e, {}) for e in match.era_ids)
-        if match.match_id in self.match_records or not still_waiting or matched_before:
+        undone = not audit and match.match_id in self.undone
+        if match.match_id in self.match_records or not still_waiting or matched_before or undone:
             return False
         for era_id in match.era_ids:
             del self.open_eras[era_id]
@@ -380,6 +382,7 @@ class FakeReconciliation:
             return False
         del self.match_records[match_id]
         self.unmatched_records.append(record | {"audit": dict(audit)})
+        self.undone.add(match_id)
         for era in record["eras"]:
             self.era_items[era["era_id"]].pop("matched_by")
             self.open_eras[era["era_id"]] = (EraPayment.model_validate(era), record["posted"].get(era["era_id"]))
@@ -396,6 +399,9 @@ class FakeReconciliation:
 
     def classified(self) -> list[dict[str, Any]]:
         return [self.classified_records[d] for d in sorted(self.classified_records)]
+
+    def undone_match_ids(self) -> set[str]:
+        return set(self.undone)
 
 
 def _without_none(value: Any) -> Any:

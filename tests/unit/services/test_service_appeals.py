@@ -13,7 +13,7 @@ from tests.unit.services.practice import Practice
 from remitflow.domain.resolutions import WorkItem, write_off
 from remitflow.services.appeals import SWEEPER, AppealSweep
 from remitflow.services.worklist import APPEAL_ANSWERER, WorklistIntake
-from remitflow.services.worklist_models import ListQuery, ResolveRequest
+from remitflow.services.worklist_models import ListQuery, ReopenRequest, ResolveRequest
 
 DUE = date(2025, 3, 1)
 ISA = (Path(__file__).resolve().parents[3] / "samples/remittances/acme-ach-2025-01-16.835").read_text().split("~")[0]
@@ -133,3 +133,16 @@ def test_a_biller_acting_during_the_sweep_wins(appealed: Practice) -> None:
     assert (summary.raced, summary.due) == (1, 0)
     item = denied(appealed)
     assert (item.followup.status.value, item.resolved_by) == ("resolved", "bo")
+
+
+def test_an_appeal_reopened_and_appealed_again_marks_its_claim_once(appealed: Practice) -> None:
+    service = appealed.worklist_service()
+    followup_id = denied(appealed).followup.id
+    service.reopen(followup_id, ReopenRequest(note="wrong address"), caller="ana")
+
+    again = ResolveRequest(resolution="appealed", note="sent again", appeal_due_date=DUE)
+    service.resolve(followup_id, again, caller="ana")
+
+    claim = appealed.claims.get("PCN1002")
+    assert claim is not None and claim.appeals == [followup_id]
+    assert denied(appealed).followup.status.value == "appealed"

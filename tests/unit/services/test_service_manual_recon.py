@@ -58,6 +58,8 @@ def test_a_match_undone_waits_again_and_can_be_made_by_hand(banked: Practice) ->
     assert sorted(d["amount"] for d in after["deposits"]) == ["1200.00", "50.00"]
     (undone,) = banked.reconciliation.unmatched_records
     assert (undone["audit"]["by"], undone["audit"]["note"]) == ("ana", "wrong check")
+    banked.reconciler().reconcile(source="test")  # the matcher leaves what a person took apart
+    assert [e["era_id"] for e in service(banked).unmatched()["eras"]] == [CHECK_ERA]
 
     request = ManualMatchRequest(era_ids=[CHECK_ERA], deposit_ids=[deposit_of(banked, "50.00")], note="stub matches")
     made = service(banked).match(request, caller="bo")
@@ -137,6 +139,7 @@ def test_a_manual_match_racing_the_matcher_one_wins(banked: Practice) -> None:
     racing = MatcherFirst(banked.remittances)
     racing.__dict__.update({k: v for k, v in banked.reconciliation.__dict__.items() if k != "remittances"})
     racing.practice = banked
+    racing.undone.clear()  # as if the two had never been matched: both wait, and the matcher would pair them
     banked.reconciliation = racing
     request = ManualMatchRequest(era_ids=[CHECK_ERA], deposit_ids=[deposit_of(banked, "50.00")], note="n")
 

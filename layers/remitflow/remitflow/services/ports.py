@@ -283,8 +283,9 @@ class ReconciliationStorage(Protocol):
         audit: Mapping[str, Any] | None = None,
     ) -> bool:
         """Record the match and take its items off the waiting list, all or nothing; False when one of
-        them is no longer waiting (another matcher took it) or one of its ERAs is in another match.
-        `audit` (who, when, why: a person's match) is kept with the match."""
+        them is no longer waiting (another matcher took it) or one of its ERAs is in another match, or,
+        without `audit`, when a person undid this match before. `audit` (who, when, why: a person's
+        match) is kept with the match."""
         ...
 
     def unmatch(self, match_id: str, audit: Mapping[str, Any]) -> bool:
@@ -299,6 +300,11 @@ class ReconciliationStorage(Protocol):
 
     def classified(self) -> list[dict[str, Any]]:
         """Every deposit classified as not insurance, with its record."""
+        ...
+
+    def undone_match_ids(self) -> set[str]:
+        """The ids of matches a person undid: the matcher must not make them again (commit_match
+        without `audit` refuses them)."""
         ...
 
 

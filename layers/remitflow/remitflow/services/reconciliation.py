@@ -74,9 +74,11 @@ class Reconciliation:
 
     def reconcile(self, *, source: str) -> ReconcileSummary:
         summary = ReconcileSummary()
+        undone = self.store.undone_match_ids()  # a person took these apart: left to a person
         for _ in range(MAX_ROUNDS):
             eras, deposits, posted = self.store.open_items()
             result = match(eras, deposits, payer_aliases=self.payer_aliases, window_business_days=self.window)
+            result = result.model_copy(update={"matches": tuple(m for m in result.matches if m.match_id not in undone)})
             by_era = {e.era_id: e for e in eras}
             by_deposit = {d.deposit_id: d for d in deposits}
             lost = 0

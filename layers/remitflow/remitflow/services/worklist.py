@@ -310,6 +310,7 @@ class Worklist:
             appealed = self.claims.get(item.followup.claim_id or "")
             if appealed is not None:
                 fields["appeal_postings_seen"] = len(appealed.posting_ids)
+            if appealed is not None and item.followup.id not in appealed.appeals:
                 audit = resolution_audit(item, request.resolution, request.note, caller, now, after=extra)
                 change = FollowupChange(item.followup.id, item.version, audit, set=fields)
                 # The claim is marked in the same write, for the posting hook (domain.appeals).

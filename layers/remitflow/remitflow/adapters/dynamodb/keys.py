@@ -21,7 +21,8 @@ RemittancesTable  pk "<era id>"                  sk "META"   one 835 transaction
                      (matching.bank_reference_identity)      booking date and bank reference, any format
                   pk "RECON#OPEN"     sk "ERA#<era id>" | "DEPOSIT#<id>"   waiting to be matched
                   pk "RECON#MATCHED"  sk "<match id>"                      a match and what it joined
-                  pk "RECON#UNMATCHED"  sk "<match id>#<when>"   a match a person undid, and why
+                  pk "RECON#UNMATCHED"  sk "<match id>"   a match a person undid: each time, who and why;
+                                                         the matcher never makes it again (a person may)
                   pk "RECON#CLASSIFIED" sk "<deposit id>"        a deposit a person said is not insurance
 
 FollowupsTable    pk "<follow-up id>"  the follow-up, its worklist state and its audit history
@@ -127,9 +128,8 @@ UNMATCHED = "RECON#UNMATCHED"
 CLASSIFIED = "RECON#CLASSIFIED"
 
 
-def unmatched(match_id: str, at: str) -> Key:
-    """A match undone by a person at `at` (ISO time): the same items may be matched and undone again."""
-    return {"pk": UNMATCHED, "sk": f"{match_id}#{at}"}
+def unmatched(match_id: str) -> Key:
+    return {"pk": UNMATCHED, "sk": match_id}
 
 
 def classified(deposit_id: str) -> Key:

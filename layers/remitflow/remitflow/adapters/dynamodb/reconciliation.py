@@ -214,6 +214,16 @@ class ReconciliationStore:
             }
             for era_id in match.era_ids
         )
+        if not audit:  # the matcher never pairs again what a person took apart (a person may)
+            actions.append(
+                {
+                    "ConditionCheck": {
+                        "TableName": self.table,
+                        "Key": to_dynamo(keys.unmatched(match.match_id)),
+                        "ConditionExpression": "attribute_not_exists(pk)",
+                    }
+                }
+            )
         return self._transact(actions, f"match {match.match_id}")
 
     def unmatch(self, match_id: str, audit: Mapping[str, Any]) -> bool:
@@ -224,7 +234,6 @@ class ReconciliationStore:
         if record is None:
             return False
         undone = {k: v for k, v in record.items() if k not in ("pk", "sk")} | {"audit": plain(dict(audit))}
-        undone |= keys.unmatched(match_id, str(audit["at"])) | {"kind": "unmatched"}
         actions: list[TransactWriteItemTypeDef] = [
             {
                 "Delete": {
@@ -233,7 +242,14 @@ class ReconciliationStore:
                     "ConditionExpression": "attribute_exists(pk)",
                 }
             },
-            {"Put": {"TableName": self.table, "Item": to_dynamo(undone)}},
+            {
+                "Update": {
+                    "TableName": self.table,
+                    "Key": to_dynamo(keys.unmatched(match_id)),
+                    "UpdateExpression": "SET kind = :kind, undone = list_append(if_not_exists(undone, :none), :this)",
+                    "ExpressionAttributeValues": to_dynamo({":kind": "unmatched", ":none": [], ":this": [undone]}),
+                }
+            },
         ]
         posted = record.get("posted") or {}
         for era in record.get("eras", []):
@@ -280,6 +296,9 @@ class ReconciliationStore:
 
     def classified(self) -> list[Item]:
         return list(self._query(keys.CLASSIFIED))
+
+    def undone_match_ids(self) -> set[str]:
+        return {str(item["sk"]) for item in self._query(keys.UNMATCHED)}
 
     def _transact(self, actions: list[TransactWriteItemTypeDef], what: str) -> bool:
         """All or nothing; False when a condition failed (someone got there first)."""
