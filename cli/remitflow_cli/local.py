@@ -252,8 +252,10 @@ def run_up(args: argparse.Namespace) -> int:
     except CommandError as error:
         return fail("local up", error)
     if not args.verbose:
-        # moto's server logs every request through werkzeug at INFO.
+        # moto's server logs every request through werkzeug at INFO, and every template resource
+        # its CloudFormation does not model (Cognito here) at WARNING.
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
+        logging.getLogger("moto").setLevel(logging.ERROR)
     from moto.server import ThreadedMotoServer
 
     from remitflow_local import deploy_local_stack
