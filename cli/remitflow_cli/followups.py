@@ -157,11 +157,7 @@ def _command(action: str, work: Callable[[Worklist, argparse.Namespace], BaseMod
             print(f"remitflow {name}: {_option(error.field)}: {error.message}", file=sys.stderr)
             return EXIT_FAILED
         except ValidationError as error:
-            problems = "; ".join(
-                f"{_option('.'.join(str(p) for p in e['loc']))}: {str(e['msg']).removeprefix('Value error, ')}"
-                for e in error.errors()
-            )
-            print(f"remitflow {name}: {problems}", file=sys.stderr)
+            print(f"remitflow {name}: {validation_text(error)}", file=sys.stderr)
             return EXIT_FAILED
         except (CommandError, ClientError, BotoCoreError) as error:
             return fail(name, error)
@@ -169,6 +165,22 @@ def _command(action: str, work: Callable[[Worklist, argparse.Namespace], BaseMod
         return 0
 
     return run
+
+
+def validation_text(error: ValidationError) -> str:
+    """Each problem as the option it came from and what was expected, in our words."""
+    problems = []
+    for problem in error.errors():
+        option = _option(".".join(str(part) for part in problem["loc"]))
+        context = problem.get("ctx") or {}
+        expected = {
+            "string_too_short": "must not be empty",
+            "string_too_long": f"at most {context.get('max_length')} characters",
+            "greater_than_equal": f"at least {context.get('ge')}",
+            "less_than_equal": f"at most {context.get('le')}",
+        }.get(problem["type"], str(problem["msg"]).removeprefix("Value error, "))
+        problems.append(f"{option}: {expected}")
+    return "; ".join(problems)
 
 
 def _print(result: BaseModel | list[FollowupView], args: argparse.Namespace) -> None:

@@ -9,9 +9,11 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from pydantic import ValidationError
 
+from remitflow.services.worklist_models import ResolveRequest
 from remitflow_cli import build_parser, main
-from remitflow_cli.followups import changes
+from remitflow_cli.followups import changes, validation_text
 from remitflow_cli.upload import unreadable
 
 
@@ -109,3 +111,12 @@ def test_history_reads_as_changes_not_json() -> None:
         "posting id: p1",
     ]
     assert changes({"assignee": None}, {"assignee": "ana"}) == ["assignee: - -> ana"]
+
+
+def test_a_request_the_service_refuses_names_the_option_in_our_words() -> None:
+    with pytest.raises(ValidationError) as error:
+        ResolveRequest.model_validate({"resolution": "no_action", "note": "  ", "write_off_reason": "x" * 2001})
+    assert validation_text(error.value) == "--note: must not be empty; --write-off-reason: at most 2000 characters"
+    with pytest.raises(ValidationError) as error:
+        ResolveRequest.model_validate({"resolution": "written_off", "note": "n", "amount": "1.234"})
+    assert validation_text(error.value).startswith("--amount: money as a string of ASCII digits")
