@@ -278,7 +278,11 @@ def run_up(args: argparse.Namespace) -> int:
                 environment=LOCAL_CREDENTIALS | quiet,
                 on_invoke=_report,
             )
-            _write_env_file(env_file, stack, endpoint)
+            try:
+                _write_env_file(env_file, stack, endpoint)
+            except OSError as error:
+                option = "--env-file" if args.env_file else "--state-dir"
+                return fail("local up", CommandError(f"{option}: cannot write {env_file} ({error.strerror})"))
             if args.with_samples:
                 _upload_samples(runner, _stores(runner).inbox, args.samples)
             print(f"remitflow local up: stack {stack.stack_name} at {endpoint}", flush=True)

@@ -97,3 +97,23 @@ def test_outside_a_checkout_a_missing_template_is_named_not_a_traceback(tmp_path
     assert done.returncode == 1
     assert f"--template '{tmp_path / 'template.yaml'}': no such file; expected remitflow's template.yaml" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_a_state_dir_that_cannot_be_written_is_named(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    done = subprocess.run(
+        [*REMITFLOW, "local", "up", "--state-dir", str(blocker / "state"), "--port", str(free_port())],
+        cwd=tmp_path,
+        env=os.environ | LOCAL_ENV,
+        capture_output=True,
+        text=True,
+        timeout=STARTUP_SECONDS,
+        check=False,
+    )
+    assert done.returncode == 1, done.stderr[-2000:]
+    assert (
+        f"remitflow local up: --state-dir: cannot write {blocker / 'state' / 'local-env.json'} (Not a directory)"
+        in (done.stderr)
+    )
+    assert "Traceback" not in done.stderr
