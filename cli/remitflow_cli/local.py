@@ -122,6 +122,7 @@ def _check_paths(args: argparse.Namespace, *, samples: bool) -> None:
 def _port_free(option: str, port: int) -> None:
     """Fail at once, naming the option, when the port is taken (moto's server would wait forever)."""
     with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the servers bind: TIME_WAIT is free
         try:
             probe.bind(("127.0.0.1", port))
         except OSError as error:

@@ -117,3 +117,21 @@ def test_a_state_dir_that_cannot_be_written_is_named(tmp_path: Path) -> None:
         in (done.stderr)
     )
     assert "Traceback" not in done.stderr
+
+
+def test_a_port_in_use_is_named_at_once(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = subprocess.run(
+            [*REMITFLOW, "local", "up", "--port", str(free_port()), "--api-port", str(port)],
+            cwd=tmp_path,
+            env=os.environ | LOCAL_ENV,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    assert done.returncode == 1
+    assert f"remitflow local up: --api-port {port}: cannot listen on 127.0.0.1:{port}" in done.stderr
