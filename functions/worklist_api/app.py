@@ -22,13 +22,14 @@ from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from remitflow.api import errors, followups, recon
+from remitflow.api import codes, errors, followups, recon
 from remitflow.api.context import Services
 
 logger = Logger()
 tracer = Tracer()
 app = APIGatewayHttpResolver(enable_validation=True)
 app.include_router(followups.router)
+app.include_router(codes.router)
 app.include_router(recon.router)
 errors.register(app)
 STATIC = Path(__file__).parent / "static"

@@ -32,6 +32,7 @@ ROUTES = {
     ("POST", "/api/recon/matches"): None,
     ("POST", "/api/recon/matches/{match_id}/unmatch"): None,
     ("POST", "/api/recon/deposits/{deposit_id}/classify"): None,
+    ("GET", "/api/codes"): None,
 }
 
 

@@ -1,0 +1,36 @@
+"""The words for remittance codes, for the page: `GET /api/codes`, one table per kind of code."""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.api_gateway import Router
+
+from remitflow.api.identity import caller
+from remitflow.domain.code_words import CodeKind, words
+
+router = Router()  # type: ignore[no-untyped-call]  # Powertools leaves it untyped
+
+
+def code_tables() -> dict[str, dict[str, dict[str, str]]]:
+    """{"carc": {"50": {"label", "category", "next_action"}, ...}, "rarc": ..., ...}"""
+    return {kind.value: {code: word.as_json() for code, word in words(kind).items()} for kind in CodeKind}
+
+
+@cache
+def _body() -> str:
+    return json.dumps(code_tables(), separators=(",", ":"))
+
+
+@router.get("/api/codes")
+def get_codes() -> Response[str]:
+    caller(router)
+    # The table changes only with a deployment: the page may keep it for an hour.
+    return Response(
+        status_code=200,
+        content_type="application/json",
+        body=_body(),
+        headers={"Cache-Control": "private, max-age=3600"},
+    )
