@@ -17,6 +17,10 @@ ROUTES = {
     ("POST", "/api/followups/{followup_id}/assign"): None,
     ("POST", "/api/followups/{followup_id}/unassign"): None,
     ("POST", "/api/followups/{followup_id}/resolve"): None,
+    ("GET", "/api/search"): None,
+    ("GET", "/api/claims"): None,
+    ("GET", "/api/claims/{claim_id}"): None,
+    ("GET", "/api/accounts/{account_id}"): None,
 }
 
 
