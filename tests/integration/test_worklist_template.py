@@ -85,7 +85,16 @@ def test_the_api_function_may_post_and_resolve_but_never_delete(cfn: dict[str, A
     assert followups in granted(cfn, role, "dynamodb:UpdateItem")
     assert followups in granted(cfn, role, "dynamodb:PutItem")
     indexes = {sub_text(r) for r in granted(cfn, role, "dynamodb:Query") if isinstance(r, dict) and "Fn::Sub" in r}
-    assert indexes == {"${FollowupsTable.Arn}/index/by_status", "${FollowupsTable.Arn}/index/by_type"}
+    assert indexes == {
+        "${FollowupsTable.Arn}/index/by_status",
+        "${FollowupsTable.Arn}/index/by_type",
+        # claims list, accounts: claims by account, payer and status
+        "${ClaimsTable.Arn}/index/by_account",
+        "${ClaimsTable.Arn}/index/by_payer",
+        "${ClaimsTable.Arn}/index/by_status",
+    }
+    # Search reads what it found in batches, and only reads them.
+    assert granted(cfn, role, "dynamodb:BatchGetItem") == [claims, remittances]
     for action in (
         "dynamodb:DeleteItem",
         "dynamodb:BatchWriteItem",

@@ -140,7 +140,11 @@ def worklist_intake(settings: Settings, stores: Stores | None = None) -> Worklis
 def worklist(settings: Settings, stores: Stores | None = None) -> Worklist:
     stores = stores or Stores.create(settings)
     return Worklist(
-        worklist=stores.worklist, claims=stores.claims, remittances=stores.remittances, tolerance=settings.tolerance
+        worklist=stores.worklist,
+        claims=stores.claims,
+        remittances=stores.remittances,
+        tolerance=settings.tolerance,
+        payer_names=search_store(settings, stores).payer_names,
     )
 
 

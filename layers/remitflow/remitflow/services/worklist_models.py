@@ -90,6 +90,7 @@ class FollowupView(View):
     status: FollowupStatus
     claim_id: str | None
     payer_id: str | None
+    payer_name: str | None = None  # the 835's N1*PR for this payer id, once one was posted
     amount: str | None
     reason_codes: list[str]
     created_at: str
@@ -130,7 +131,7 @@ class ResolveResult(View):
     claim: dict[str, Any] | None
 
 
-def followup_view(item: WorkItem, now: datetime) -> FollowupView:
+def followup_view(item: WorkItem, now: datetime, payer_name: str | None = None) -> FollowupView:
     followup = item.followup
     return FollowupView(
         id=followup.id,
@@ -138,6 +139,7 @@ def followup_view(item: WorkItem, now: datetime) -> FollowupView:
         status=followup.status,
         claim_id=followup.claim_id,
         payer_id=followup.payer_id,
+        payer_name=payer_name,
         amount=None if followup.amount is None else money_text(followup.amount),
         reason_codes=followup.reason_codes,
         created_at=followup.created_at.isoformat(),
