@@ -121,12 +121,14 @@ def test_the_open_worklist_lists_oldest_first_with_counts_by_type(queue: Queue) 
     assert held["summary"] == "claim not found: CO-45 above the allowed amount (fee schedule) (write off)"
     assert items["denied"]["summary"].startswith("denied: CO-50 not medically necessary (appeal)")
     assert items["denied"]["amount"] == "120.00"
+    assert held["payer_name"] == "ACME HEALTH PLAN"  # the 835's N1*PR, beside the payer id
     assert set(held) == {
         "id",
         "type",
         "status",
         "claim_id",
         "payer_id",
+        "payer_name",
         "amount",
         "reason_codes",
         "summary",
@@ -235,6 +237,7 @@ def test_one_follow_up_with_its_claim_payment_and_no_claim_yet(queue: Queue) -> 
 
     assert reply.status == 200
     assert reply.body["followup"]["id"] == queue.not_found
+    assert reply.body["followup"]["payer_name"] == "ACME HEALTH PLAN"
     assert reply.body["history"] == []
     assert reply.body["claim"] is None  # PCN1099 is nobody's claim
     assert reply.body["claim_payment"]["patient_control_number"] == "PCN1099"

@@ -33,6 +33,10 @@ ROUTES = {
     ("POST", "/api/recon/matches/{match_id}/unmatch"): None,
     ("POST", "/api/recon/deposits/{deposit_id}/classify"): None,
     ("GET", "/api/codes"): None,
+    ("GET", "/api/search"): None,
+    ("GET", "/api/claims"): None,
+    ("GET", "/api/claims/{claim_id}"): None,
+    ("GET", "/api/accounts/{account_id}"): None,
 }
 
 
@@ -97,7 +101,6 @@ def test_the_api_function_may_post_and_resolve_and_deletes_only_reconciliation_i
     assert followups in granted(cfn, role, "dynamodb:UpdateItem")
     assert followups in granted(cfn, role, "dynamodb:PutItem")
     indexes = {sub_text(r) for r in granted(cfn, role, "dynamodb:Query") if isinstance(r, dict) and "Fn::Sub" in r}
-    assert indexes == {"${FollowupsTable.Arn}/index/by_status", "${FollowupsTable.Arn}/index/by_type"}
     # Reconciliation by hand puts and deletes only items under the reconciliation partitions.
     (by_hand,) = [
         statement
@@ -111,6 +114,16 @@ def test_the_api_function_may_post_and_resolve_and_deletes_only_reconciliation_i
         "RECON#UNMATCHED",
         "RECON#CLASSIFIED",
     ]
+    assert indexes == {
+        "${FollowupsTable.Arn}/index/by_status",
+        "${FollowupsTable.Arn}/index/by_type",
+        # claims list, accounts: claims by account, payer and status
+        "${ClaimsTable.Arn}/index/by_account",
+        "${ClaimsTable.Arn}/index/by_payer",
+        "${ClaimsTable.Arn}/index/by_status",
+    }
+    # Search reads what it found in batches, and only reads them.
+    assert granted(cfn, role, "dynamodb:BatchGetItem") == [claims, remittances]
     for action in (
         "dynamodb:BatchWriteItem",
         "dynamodb:Scan",

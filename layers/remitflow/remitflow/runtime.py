@@ -14,9 +14,11 @@ from botocore.config import Config
 from remitflow.adapters.dynamodb.claims import ClaimsStore
 from remitflow.adapters.dynamodb.reconciliation import ReconciliationStore
 from remitflow.adapters.dynamodb.remittances import RemittancesStore
+from remitflow.adapters.dynamodb.search import SearchStore
 from remitflow.adapters.dynamodb.worklist import WorklistStore
 from remitflow.adapters.s3 import Inbox
 from remitflow.adapters.sqs import FollowupQueue, PostingQueue
+from remitflow.services.accounts import ClaimBook
 from remitflow.services.appeals import AppealSweep
 from remitflow.services.ingest_deposits import DepositIngest
 from remitflow.services.ingest_remittance import RemittanceIngest
@@ -24,6 +26,7 @@ from remitflow.services.manual_recon import ManualReconciliation
 from remitflow.services.posting_worker import PostingWorker
 from remitflow.services.reconciliation import Reconciliation
 from remitflow.services.reference_import import ReferenceImport
+from remitflow.services.search import Search
 from remitflow.services.transaction_finish import TransactionFinish
 from remitflow.services.worklist import Worklist, WorklistIntake
 from remitflow.settings import Settings
@@ -139,7 +142,11 @@ def worklist_intake(settings: Settings, stores: Stores | None = None) -> Worklis
 def worklist(settings: Settings, stores: Stores | None = None) -> Worklist:
     stores = stores or Stores.create(settings)
     return Worklist(
-        worklist=stores.worklist, claims=stores.claims, remittances=stores.remittances, tolerance=settings.tolerance
+        worklist=stores.worklist,
+        claims=stores.claims,
+        remittances=stores.remittances,
+        tolerance=settings.tolerance,
+        payer_names=search_store(settings, stores).payer_names,
     )
 
 
@@ -174,3 +181,22 @@ def deposit_ingest(settings: Settings, stores: Stores | None = None) -> DepositI
         reconciliation=reconciliation(settings, stores),
         csv_layouts=settings.bank_csv_layouts,
     )
+
+
+def search_store(settings: Settings, stores: Stores | None = None) -> SearchStore:
+    stores = stores or Stores.create(settings)
+    return SearchStore(
+        stores.claims.client,
+        claims_table=settings.claims_table_name,
+        remittances_table=settings.remittances_table_name,
+    )
+
+
+def search(settings: Settings, stores: Stores | None = None) -> Search:
+    stores = stores or Stores.create(settings)
+    return Search(store=search_store(settings, stores), claims=stores.claims, worklist=stores.worklist)
+
+
+def claim_book(settings: Settings, stores: Stores | None = None) -> ClaimBook:
+    stores = stores or Stores.create(settings)
+    return ClaimBook(store=search_store(settings, stores), claims=stores.claims, worklist=stores.worklist)

@@ -11,7 +11,9 @@ from functools import cached_property
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
 from remitflow import runtime
+from remitflow.services.accounts import ClaimBook
 from remitflow.services.manual_recon import ManualReconciliation
+from remitflow.services.search import Search
 from remitflow.services.worklist import Worklist
 from remitflow.settings import Settings
 
@@ -28,6 +30,18 @@ class Services:
     @cached_property
     def manual_recon(self) -> ManualReconciliation:
         return runtime.manual_reconciliation(self.settings)
+
+    @cached_property
+    def stores(self) -> runtime.Stores:
+        return runtime.Stores.create(self.settings)
+
+    @cached_property
+    def search(self) -> Search:
+        return runtime.search(self.settings, self.stores)
+
+    @cached_property
+    def claim_book(self) -> ClaimBook:
+        return runtime.claim_book(self.settings, self.stores)
 
 
 def services(router: Router) -> Services:

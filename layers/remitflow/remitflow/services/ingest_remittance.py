@@ -330,6 +330,8 @@ class _TransactionRun:
             "control_number": header.control_number,
             "received_at": self.now,
         }
+        if header.payer is not None and header.payer.name:
+            record["payer_name"] = header.payer.name  # N1*PR: kept with the ERA and its payer
         existing = self.ingest.remittances.claim_remittance(self.key, record)
         if existing is None:
             return True

@@ -9,7 +9,7 @@ The caller's identity is an argument: the API takes it from the verified token, 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -146,12 +146,21 @@ class Worklist:
         remittances: RemittanceStorage,
         tolerance: UnderpaymentTolerance = DEFAULT_TOLERANCE,
         clock: Callable[[], datetime] = utc_now,
+        payer_names: Callable[[Iterable[str]], Mapping[str, str]] | None = None,
     ) -> None:
         self.worklist = worklist
         self.claims = claims
         self.remittances = remittances
         self.tolerance = tolerance
         self.clock = clock
+        self.payer_names = payer_names  # SearchStorage.payer_names: shown beside each payer id
+
+    def _names(self, items: Iterable[WorkItem]) -> Mapping[str, str]:
+        payer_ids = [i.followup.payer_id for i in items if i.followup.payer_id]
+        return self.payer_names(payer_ids) if self.payer_names and payer_ids else {}
+
+    def _view(self, item: WorkItem, now: datetime) -> FollowupView:
+        return followup_view(item, now, self._names([item]).get(item.followup.payer_id or ""))
 
     # -- reading -------------------------------------------------------------------------------
 
@@ -187,7 +196,9 @@ class Worklist:
         except BadCursor as error:
             raise InvalidRequest("cursor", str(error)) from None
         counts = self.worklist.counts_by_type(status) if status else self._type_count(query)
-        return FollowupPage(items=[followup_view(i, now) for i in items], next_cursor=cursor, counts_by_type=counts)
+        names = self._names(items)
+        views = [followup_view(i, now, names.get(i.followup.payer_id or "")) for i in items]
+        return FollowupPage(items=views, next_cursor=cursor, counts_by_type=counts)
 
     def _type_count(self, query: ListQuery) -> dict[str, int]:
         assert query.type is not None
@@ -200,7 +211,7 @@ class Worklist:
         claim_id = item.resolved_claim_id or followup.claim_id
         payment = followup.detail.get("claim_payment")
         return FollowupDetail(
-            followup=followup_view(item, self.clock()),
+            followup=self._view(item, self.clock()),
             history=[audit_view(entry) for entry in item.history],
             claim=claim_view(self.claims, claim_id) if claim_id else None,
             claim_payment=payment if isinstance(payment, dict) else None,
@@ -233,7 +244,7 @@ class Worklist:
         item = self._open_at(followup_id, request.expected_version)
         assignee = request.assignee or caller
         if item.assignee == assignee:
-            return followup_view(item, self.clock())  # already theirs: nothing to change
+            return self._view(item, self.clock())  # already theirs: nothing to change
         if item.assignee is not None:
             raise Conflict(f"follow-up {followup_id} is assigned to {item.assignee}; unassign it first")
         now = self.clock()
@@ -245,12 +256,12 @@ class Worklist:
         )
         updated = self.worklist.change(change)
         logger.info("follow-up assigned", extra={"followup_id": followup_id})
-        return followup_view(updated, now)
+        return self._view(updated, now)
 
     def unassign(self, followup_id: str, request: UnassignRequest, *, caller: str) -> FollowupView:
         item = self._open_at(followup_id, request.expected_version)
         if item.assignee is None:
-            return followup_view(item, self.clock())
+            return self._view(item, self.clock())
         now = self.clock()
         audit = AuditEntry(
             at=now, by=caller, action="unassigned", before={"assignee": item.assignee}, after={"assignee": None}
@@ -258,7 +269,7 @@ class Worklist:
         change = FollowupChange(followup_id, item.version, audit, set={}, remove=("assignee", "assigned_at"))
         updated = self.worklist.change(change)
         logger.info("follow-up unassigned", extra={"followup_id": followup_id})
-        return followup_view(updated, now)
+        return self._view(updated, now)
 
     # -- reopening ----------------------------------------------------------------------------
 
@@ -320,7 +331,7 @@ class Worklist:
         updated = self.worklist.change(FollowupChange(item.followup.id, item.version, audit, set=fields))
         claim_id = updated.followup.claim_id
         return ResolveResult(
-            followup=followup_view(updated, now), claim=claim_view(self.claims, claim_id) if claim_id else None
+            followup=self._view(updated, now), claim=claim_view(self.claims, claim_id) if claim_id else None
         )
 
     def _apply(self, item: WorkItem, request: ResolveRequest, caller: str) -> ResolveResult:
@@ -428,9 +439,7 @@ class Worklist:
         return self._result(followup.id, claim.claim_id, now)
 
     def _result(self, followup_id: str, claim_id: str, now: datetime) -> ResolveResult:
-        return ResolveResult(
-            followup=followup_view(self._item(followup_id), now), claim=claim_view(self.claims, claim_id)
-        )
+        return ResolveResult(followup=self._view(self._item(followup_id), now), claim=claim_view(self.claims, claim_id))
 
 
 def _check_fields(request: ResolveRequest) -> None:

@@ -99,6 +99,7 @@ class FollowupView(View):
     status: FollowupStatus
     claim_id: str | None
     payer_id: str | None
+    payer_name: str | None = None  # the 835's N1*PR for this payer id, once one was posted
     amount: str | None
     reason_codes: list[str]
     summary: str  # the type and each reason code in words: "denied: CO-50 not medically necessary (appeal)"
@@ -142,7 +143,7 @@ class ResolveResult(View):
     claim: dict[str, Any] | None
 
 
-def followup_view(item: WorkItem, now: datetime) -> FollowupView:
+def followup_view(item: WorkItem, now: datetime, payer_name: str | None = None) -> FollowupView:
     followup = item.followup
     return FollowupView(
         id=followup.id,
@@ -150,6 +151,7 @@ def followup_view(item: WorkItem, now: datetime) -> FollowupView:
         status=followup.status,
         claim_id=followup.claim_id,
         payer_id=followup.payer_id,
+        payer_name=payer_name,
         amount=None if followup.amount is None else money_text(followup.amount),
         reason_codes=followup.reason_codes,
         summary=followup_summary(followup),
