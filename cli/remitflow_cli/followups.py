@@ -120,7 +120,7 @@ def register(commands: Any) -> None:
     resolve.set_defaults(run=run_resolve)
 
     reopen = actions.add_parser("reopen", help="reopen a resolved follow-up, reversing what its resolution posted")
-    reopen.add_argument("id")
+    reopen.add_argument("id", help="the follow-up's id")
     reopen.add_argument("--note", required=True, help="why it is reopened")
     reopen.set_defaults(run=run_reopen)
 

@@ -63,30 +63,41 @@ def register(commands: Any) -> None:
     listing.set_defaults(run=_by_hand("list", _list))
 
     match = actions.add_parser("match", help="match ERAs and deposits by hand")
-    match.add_argument("--era", dest="era_ids", action="append", required=True, metavar="ERA_ID")
-    match.add_argument("--deposit", dest="deposit_ids", action="append", required=True, metavar="DEPOSIT_ID")
-    match.add_argument("--note", required=True)
+    match.add_argument(
+        "--era", dest="era_ids", action="append", required=True, metavar="ERA_ID", help="an ERA (repeatable)"
+    )
+    match.add_argument(
+        "--deposit",
+        dest="deposit_ids",
+        action="append",
+        required=True,
+        metavar="DEPOSIT_ID",
+        help="a deposit (repeatable)",
+    )
+    match.add_argument("--note", required=True, help="why they belong together")
     match.add_argument(
         "--amounts-differ", action="store_true", help="the totals differ: the note says why (else they must agree)"
     )
     match.set_defaults(run=_by_hand("match", _match))
 
     unmatch = actions.add_parser("unmatch", help="undo a match (the matcher's or a person's)")
-    unmatch.add_argument("match_id")
-    unmatch.add_argument("--note", required=True)
+    unmatch.add_argument("match_id", help="the match to undo (recon list shows the ids)")
+    unmatch.add_argument("--note", required=True, help="why the match was wrong")
     unmatch.set_defaults(run=_by_hand("unmatch", _unmatch))
 
     classify = actions.add_parser("classify", help="say a deposit is not insurance money")
-    classify.add_argument("deposit_id")
-    classify.add_argument("--as", dest="category", required=True, choices=[c.value for c in NotInsurance])
-    classify.add_argument("--note", required=True)
+    classify.add_argument("deposit_id", help="the deposit (recon list --unmatched shows the ids)")
+    classify.add_argument(
+        "--as", dest="category", required=True, choices=[c.value for c in NotInsurance], help="what kind of money it is"
+    )
+    classify.add_argument("--note", required=True, help="what the deposit is")
     classify.add_argument("--by", dest="identity", help="who is acting (default: the AWS caller's ARN)")
     classify.set_defaults(run=_by_hand("classify", _classify))
 
     for command in (match, unmatch):
         command.add_argument("--as", dest="identity", help="who is acting (default: the AWS caller's ARN)")
     for command in (listing, match, unmatch, classify):
-        command.add_argument("--json", action="store_true")
+        command.add_argument("--json", action="store_true", help="print the result as JSON")
         add_stack_options(command)
 
 
