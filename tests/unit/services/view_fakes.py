@@ -53,6 +53,9 @@ class FakeEraRecords:
         found = self.remittances.records.get(era_id)
         return None if found is None else dict(found, pk=era_id, sk="META")
 
+    def records(self, era_ids: Sequence[str]) -> list[dict[str, Any]]:
+        return [r for r in map(self.record, era_ids) if r is not None]
+
     def eras_of_trace(self, trace_number: str) -> list[dict[str, Any]]:
         return [r for r in self._all() if r.get("trace_number") == trace_number]
 

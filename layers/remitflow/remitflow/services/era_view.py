@@ -85,11 +85,11 @@ def record_key(era_id: str) -> str:
 # -- shaping ---------------------------------------------------------------------------------------
 
 
-def _money(value: Any) -> str | None:
+def money_or_none(value: Any) -> str | None:
     return None if value is None else money_text(Decimal(value))
 
 
-def _day(value: Any) -> str | None:
+def day_of(value: Any) -> str | None:
     return None if value in (None, "") else str(value)[:10]
 
 
@@ -108,8 +108,8 @@ def deposit_of(
             "deposit_id": deposits[0]["deposit_id"] if deposits else None,
             "deposit_ids": [d["deposit_id"] for d in deposits],
             "match_id": match_id,
-            "amount": _money((match or {}).get("deposit_amount")),
-            "date": _day(deposits[0].get("booking_date")) if deposits else None,
+            "amount": money_or_none((match or {}).get("deposit_amount")),
+            "date": day_of(deposits[0].get("booking_date")) if deposits else None,
             "confidence": confidence,
             "rule": (match or {}).get("rule"),
         }
@@ -129,9 +129,9 @@ def era_summary(record: Mapping[str, Any], deposit_status: str) -> dict[str, Any
         "payer_id": record.get("payer_id"),
         "payer_name": record.get("payer_name"),
         "payee_name": record.get("payee_name"),
-        "payment_amount": _money(record.get("payment_amount")),
+        "payment_amount": money_or_none(record.get("payment_amount")),
         "payment_method": record.get("payment_method"),
-        "payment_date": _day(record.get("payment_date")),
+        "payment_date": day_of(record.get("payment_date")),
         "source_key": record.get("source_key"),
         "claims_count": int(record["claim_payments"]) if posted and "claim_payments" in record else None,
         # The money invariant and the 835's own balancing; None while the set is still posting.
@@ -156,8 +156,8 @@ def invariant(record: Mapping[str, Any]) -> dict[str, Any]:
         "accounted": money_text(accounted),
         "difference": money_text(cents(payment - accounted)),
         "holds": record.get("status") == "posted" and accounted == cents(payment),
-        "claims_charge_total": _money(record.get("charge_total")),
-        "claims_paid_total": _money(record.get("paid_total")),
+        "claims_charge_total": money_or_none(record.get("charge_total")),
+        "claims_paid_total": money_or_none(record.get("paid_total")),
         "unreadable_claims": int(record.get("unreadable_claims", 0)),
     }
 
@@ -169,17 +169,17 @@ def claim_line(line: Mapping[str, Any], claim: Claim | None) -> dict[str, Any]:
         "account_id": claim.account_id if claim else None,
         "patient_name": claim.patient_name if claim else None,
         "status_code": line.get("status_code"),
-        "charge_amount": _money(figures.get("charge_amount")),
-        "paid_amount": _money(figures.get("paid_amount")),
-        "patient_responsibility": _money(figures.get("patient_responsibility")),
+        "charge_amount": money_or_none(figures.get("charge_amount")),
+        "paid_amount": money_or_none(figures.get("paid_amount")),
+        "patient_responsibility": money_or_none(figures.get("patient_responsibility")),
         "adjustments": [
             {"group": a["group"], "reason": a["reason"], "amount": money_text(Decimal(a["amount"]))}
             for a in figures.get("adjustments") or []
         ],
         "outcome": line.get("outcome"),
         "posting_id": line.get("posting_id"),
-        "posted_payment": _money(line.get("posted_payment")),
-        "unapplied_cash": _money(line.get("unapplied_cash")),
+        "posted_payment": money_or_none(line.get("posted_payment")),
+        "unapplied_cash": money_or_none(line.get("unapplied_cash")),
     }
 
 
@@ -249,8 +249,8 @@ class EraView:
                 "id_qualifier": record.get("payee_id_qualifier"),
             },
             "dates": {
-                "payment_date": _day(record.get("payment_date")),
-                "production_date": _day(record.get("production_date")),
+                "payment_date": day_of(record.get("payment_date")),
+                "production_date": day_of(record.get("production_date")),
                 "received_at": record.get("received_at"),
             },
             "credit_debit": record.get("credit_debit"),
@@ -260,7 +260,7 @@ class EraView:
                 {
                     "reason": p.get("reason"),
                     "reference": p.get("reference"),
-                    "amount": _money(p.get("amount")),
+                    "amount": money_or_none(p.get("amount")),
                     "provider_id": p.get("provider_id"),
                 }
                 for p in record.get("provider_lines") or []

@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Mapping, Sequence
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from remitflow.adapters.dynamodb.shared import Item, query, to_dynamo
@@ -19,8 +20,9 @@ if TYPE_CHECKING:
 
 
 def encode_cursor(listing: str, item: Mapping[str, Any], key_names: Sequence[str]) -> str:
-    key = {name: item[name] for name in key_names}
-    text = json.dumps({"listing": listing, "key": key}, separators=(",", ":"), sort_keys=True, default=str)
+    # Number keys (era_line) stay numbers: a key of the wrong type matches nothing.
+    key = {name: int(item[name]) if isinstance(item[name], Decimal) else item[name] for name in key_names}
+    text = json.dumps({"listing": listing, "key": key}, separators=(",", ":"), sort_keys=True)
     return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
 
 
@@ -29,7 +31,7 @@ def decode_cursor(listing: str, cursor: str, key_names: Sequence[str]) -> dict[s
         decoded = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
         key = decoded["key"]
         ours = decoded["listing"] == listing and set(key) == set(key_names)
-        ours = ours and all(isinstance(key[n], str | int) for n in key_names)
+        ours = ours and all(isinstance(key[n], str | int) and not isinstance(key[n], bool) for n in key_names)
     except (ValueError, TypeError, KeyError, AttributeError):
         raise BadCursor("not a cursor this listing gave out") from None
     if not ours:

@@ -18,6 +18,7 @@ from remitflow.adapters.dynamodb.pages import index_page
 from remitflow.adapters.dynamodb.shared import (
     TRANSACTION_LIMIT,
     Item,
+    batch_get,
     batch_put,
     error_code,
     from_dynamo,
@@ -245,6 +246,10 @@ class RemittancesStore:
     def record(self, era_id: str) -> Item | None:
         response = self.client.get_item(TableName=self.table, Key=to_dynamo(keys.remittance(era_id)))
         return from_dynamo(response["Item"]) if "Item" in response else None
+
+    def records(self, era_ids: Sequence[str]) -> list[Item]:
+        """The records of these era ids that exist, read together (BatchGetItem)."""
+        return batch_get(self.client, self.table, [keys.remittance(e) for e in era_ids])
 
     def eras_of_trace(self, trace_number: str) -> list[Item]:
         """Every ERA record with this TRN02 (a handful: one per payer that used it), by date."""
