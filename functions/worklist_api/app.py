@@ -22,7 +22,7 @@ from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from remitflow.api import deposits, eras, errors, followups
+from remitflow.api import deposits, eras, errors, exports, followups
 from remitflow.api.context import Services
 
 logger = Logger()
@@ -31,6 +31,7 @@ app = APIGatewayHttpResolver(enable_validation=True)
 app.include_router(followups.router)
 app.include_router(eras.router)
 app.include_router(deposits.router)
+app.include_router(exports.router)
 errors.register(app)
 STATIC = Path(__file__).parent / "static"
 SERVICES = Services()  # built lazily: a request builds only the services it calls

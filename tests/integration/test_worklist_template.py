@@ -21,6 +21,7 @@ ROUTES = {
     ("GET", "/api/eras/{era_id}"): None,
     ("GET", "/api/deposits"): None,
     ("GET", "/api/deposits/{deposit_id}"): None,
+    ("GET", "/api/export/{kind}"): None,
 }
 
 
@@ -90,6 +91,7 @@ def test_the_api_function_may_post_and_resolve_but_never_delete(cfn: dict[str, A
         "${FollowupsTable.Arn}/index/by_type",
         # The ERA and deposit views read, a page at a time.
         "${ClaimsTable.Arn}/index/claims_by_era",
+        "${ClaimsTable.Arn}/index/claims_by_account",
         "${RemittancesTable.Arn}/index/eras_by_date",
         "${RemittancesTable.Arn}/index/eras_by_payer",
         "${RemittancesTable.Arn}/index/eras_by_trace",

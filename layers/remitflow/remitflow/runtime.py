@@ -19,6 +19,7 @@ from remitflow.adapters.s3 import Inbox
 from remitflow.adapters.sqs import FollowupQueue, PostingQueue
 from remitflow.services.deposit_view import DepositView
 from remitflow.services.era_view import EraView
+from remitflow.services.exports import Exports
 from remitflow.services.ingest_deposits import DepositIngest
 from remitflow.services.ingest_remittance import RemittanceIngest
 from remitflow.services.posting_worker import PostingWorker
@@ -175,3 +176,14 @@ def deposit_view(settings: Settings, stores: Stores | None = None) -> DepositVie
     stores = stores or Stores.create(settings)
     eras = era_view(settings, stores)
     return DepositView(reconciliation=stores.reconciliation, remittances=stores.remittances, eras=eras)
+
+
+def exports(settings: Settings, stores: Stores | None = None) -> Exports:
+    stores = stores or Stores.create(settings)
+    return Exports(
+        eras=era_view(settings, stores),
+        claims=stores.claims,
+        accounts=stores.claims,
+        worklist=worklist(settings, stores),
+        reconciliation=lambda: reconciliation(settings, stores),
+    )

@@ -9,7 +9,8 @@ from tests.unit.services.practice import SAMPLES, Practice
 from tests.unit.services.view_fakes import FakeEraLines, FakeEraRecords, FakeReconLookups
 
 from remitflow.domain.errors import NotFound
-from remitflow.services.era_view import EraView, public_era_id, record_key
+from remitflow.services.era_ids import public_era_id, record_key
+from remitflow.services.era_view import EraView
 from remitflow.services.worklist import InvalidRequest
 
 SUMMIT_JAN = "remittances/summit-check-2025-01-21.835"

@@ -13,6 +13,7 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from remitflow import runtime
 from remitflow.services.deposit_view import DepositView
 from remitflow.services.era_view import EraView
+from remitflow.services.exports import Exports
 from remitflow.services.worklist import Worklist
 from remitflow.settings import Settings
 
@@ -33,6 +34,10 @@ class Services:
     @cached_property
     def deposits(self) -> DepositView:
         return runtime.deposit_view(self.settings)
+
+    @cached_property
+    def exports(self) -> Exports:
+        return runtime.exports(self.settings)
 
 
 def services(router: Router) -> Services:
