@@ -131,6 +131,7 @@ def test_an_era_shows_every_claim_payment_with_its_cas_and_outcome_and_its_plb(p
         "claims_charge_total": None,
         "claims_paid_total": "315.00",
         "unreadable_claims": 0,
+        "provider_adjustment_lines": 1,
     }
     assert era["deposit"]["status"] == "matched" and era["deposit"]["amount"] == "319.50"
     assert era["payee"] == {"name": "LAKESIDE FAMILY MEDICINE", "id": "1234567893", "id_qualifier": "XX"}

@@ -138,6 +138,8 @@ def invariant(record: Mapping[str, Any]) -> dict[str, Any]:
         "claims_charge_total": money_or_none(record.get("charge_total")),
         "claims_paid_total": money_or_none(record.get("paid_total")),
         "unreadable_claims": int(record.get("unreadable_claims", 0)),
+        # PLB lines in the 835; more than the view lists (MAX_PROVIDER_LINES) says the list is cut.
+        "provider_adjustment_lines": int(record.get("provider_line_count", 0)),
     }
 
 
