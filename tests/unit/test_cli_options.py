@@ -55,7 +55,10 @@ def test_choices_are_taken_in_any_case() -> None:
     ("argv", "expected"),
     [
         (("followups", "list", "--type", "denid"), "argument --type: expected one of claim_not_found, denied,"),
-        (("followups", "list", "--status", "closed"), "argument --status: expected one of open, appealed, resolved, any"),
+        (
+            ("followups", "list", "--status", "closed"),
+            "argument --status: expected one of open, appealed, resolved, any",
+        ),
         (
             ("followups", "resolve", "x", "--resolution", "appealed", "--note", "n", "--appeal-due-date", "3/1/25"),
             "argument --appeal-due-date: expected a date as YYYY-MM-DD, found '3/1/25'",

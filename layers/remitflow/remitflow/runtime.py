@@ -20,6 +20,9 @@ from remitflow.adapters.s3 import Inbox
 from remitflow.adapters.sqs import FollowupQueue, PostingQueue
 from remitflow.services.accounts import ClaimBook
 from remitflow.services.appeals import AppealSweep
+from remitflow.services.deposit_view import DepositView
+from remitflow.services.era_view import EraView
+from remitflow.services.exports import Exports
 from remitflow.services.ingest_deposits import DepositIngest
 from remitflow.services.ingest_remittance import RemittanceIngest
 from remitflow.services.manual_recon import ManualReconciliation
@@ -200,3 +203,25 @@ def search(settings: Settings, stores: Stores | None = None) -> Search:
 def claim_book(settings: Settings, stores: Stores | None = None) -> ClaimBook:
     stores = stores or Stores.create(settings)
     return ClaimBook(store=search_store(settings, stores), claims=stores.claims, worklist=stores.worklist)
+
+
+def era_view(settings: Settings, stores: Stores | None = None) -> EraView:
+    stores = stores or Stores.create(settings)
+    return EraView(remittances=stores.remittances, claims=stores.claims, reconciliation=stores.reconciliation)
+
+
+def deposit_view(settings: Settings, stores: Stores | None = None) -> DepositView:
+    stores = stores or Stores.create(settings)
+    eras = era_view(settings, stores)
+    return DepositView(reconciliation=stores.reconciliation, remittances=stores.remittances, eras=eras)
+
+
+def exports(settings: Settings, stores: Stores | None = None) -> Exports:
+    stores = stores or Stores.create(settings)
+    return Exports(
+        eras=era_view(settings, stores),
+        claims=stores.claims,
+        accounts=stores.claims,
+        worklist=worklist(settings, stores),
+        reconciliation=lambda: reconciliation(settings, stores),
+    )

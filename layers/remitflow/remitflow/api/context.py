@@ -12,6 +12,9 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 
 from remitflow import runtime
 from remitflow.services.accounts import ClaimBook
+from remitflow.services.deposit_view import DepositView
+from remitflow.services.era_view import EraView
+from remitflow.services.exports import Exports
 from remitflow.services.manual_recon import ManualReconciliation
 from remitflow.services.search import Search
 from remitflow.services.worklist import Worklist
@@ -42,6 +45,18 @@ class Services:
     @cached_property
     def claim_book(self) -> ClaimBook:
         return runtime.claim_book(self.settings, self.stores)
+
+    @cached_property
+    def eras(self) -> EraView:
+        return runtime.era_view(self.settings)
+
+    @cached_property
+    def deposits(self) -> DepositView:
+        return runtime.deposit_view(self.settings)
+
+    @cached_property
+    def exports(self) -> Exports:
+        return runtime.exports(self.settings)
 
 
 def services(router: Router) -> Services:
