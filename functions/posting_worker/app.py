@@ -32,7 +32,7 @@ def service() -> PostingWorker:
     return runtime.posting_worker(settings)
 
 
-@tracer.capture_method
+@tracer.capture_method(capture_response=False)
 def record_handler(record: SQSRecord, lambda_context: LambdaContext) -> dict[str, Any]:
     # Never start a chunk that cannot finish: the rest of the batch goes back to the queue.
     if lambda_context.get_remaining_time_in_millis() < settings.posting_time_reserve_ms:
@@ -65,7 +65,7 @@ def record_handler(record: SQSRecord, lambda_context: LambdaContext) -> dict[str
 
 
 @metrics.log_metrics
-@tracer.capture_lambda_handler
+@tracer.capture_lambda_handler(capture_response=False)
 @logger.inject_lambda_context
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> Any:
     return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)
