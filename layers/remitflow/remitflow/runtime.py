@@ -5,6 +5,7 @@ boto3 reads AWS_ENDPOINT_URL by itself, so the same wiring talks to AWS or to th
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -15,8 +16,10 @@ from remitflow.adapters.dynamodb.claims import ClaimsStore
 from remitflow.adapters.dynamodb.reconciliation import ReconciliationStore
 from remitflow.adapters.dynamodb.remittances import RemittancesStore
 from remitflow.adapters.dynamodb.worklist import WorklistStore
+from remitflow.adapters.failed_work import FunctionTarget, SqsFailedWork, SqsTarget
 from remitflow.adapters.s3 import Inbox
 from remitflow.adapters.sqs import FollowupQueue, PostingQueue
+from remitflow.services.failures import FOLLOWUPS, FUNCTIONS, POSTING, Failures
 from remitflow.services.ingest_deposits import DepositIngest
 from remitflow.services.ingest_remittance import RemittanceIngest
 from remitflow.services.posting_worker import PostingWorker
@@ -161,4 +164,18 @@ def deposit_ingest(settings: Settings, stores: Stores | None = None) -> DepositI
         queue=stores.queue,
         reconciliation=reconciliation(settings, stores),
         csv_layouts=settings.bank_csv_layouts,
+    )
+
+
+def failures(sqs: SQSClient, lambda_client: Any, queue_urls: Mapping[str, str]) -> Failures:
+    """The failed-work service over the stack's three queues: `queue_urls` names the dead-letter
+    queues (`followups`, `posting`), their source queues (`followups_source`, `posting_source`) and
+    the function failure queue (`functions`), as the stack's outputs do."""
+    return Failures(
+        queues={name: SqsFailedWork(sqs, queue_urls[name]) for name in (FOLLOWUPS, POSTING, FUNCTIONS)},
+        targets={
+            FOLLOWUPS: SqsTarget(sqs, queue_urls["followups_source"]),
+            POSTING: SqsTarget(sqs, queue_urls["posting_source"]),
+            FUNCTIONS: FunctionTarget(lambda_client),
+        },
     )
