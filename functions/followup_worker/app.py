@@ -59,6 +59,16 @@ def open_followup_once() -> Callable[..., dict[str, Any]]:
     return once
 
 
+class UnreadableFollowup(ValueError):
+    """A message that is not a follow-up: says which fields, never what they held."""
+
+    def __init__(self, message_id: str, error: ValidationError) -> None:
+        fields = sorted({".".join(str(p) for p in e["loc"]) or "body" for e in error.errors()})
+        super().__init__(
+            f"message {message_id}: not a follow-up ({error.error_count()} problems in {', '.join(fields)})"
+        )
+
+
 @tracer.capture_method(capture_response=False)
 def record_handler(record: SQSRecord) -> dict[str, Any]:
     # A body that is not a follow-up fails the record alone (it ends in the dead-letter queue) with a
@@ -68,16 +78,6 @@ def record_handler(record: SQSRecord) -> dict[str, Any]:
     except ValidationError as error:
         raise UnreadableFollowup(record.message_id, error) from None
     return open_followup_once()(followup=followup.model_dump(mode="json"))
-
-
-class UnreadableFollowup(ValueError):
-    """A message that is not a follow-up: says which fields, never what they held."""
-
-    def __init__(self, message_id: str, error: ValidationError) -> None:
-        fields = sorted({".".join(str(p) for p in e["loc"]) or "body" for e in error.errors()})
-        super().__init__(
-            f"message {message_id}: not a follow-up ({error.error_count()} problems in {', '.join(fields)})"
-        )
 
 
 @metrics.log_metrics
