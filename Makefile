@@ -57,6 +57,7 @@ e2e: $(INSTALLED)
 bench: $(COMPILED)/.built
 	$(BIN)/python -m bench.parse
 	$(BIN)/python -m bench.posting
+	$(BIN)/python -m bench.cold_start
 
 build: $(INSTALLED)
 	bash infra/lint-template.sh >/dev/null

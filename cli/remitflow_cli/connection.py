@@ -100,18 +100,28 @@ def _session(args: argparse.Namespace) -> Any:
     return boto3.Session(region_name=args.region)
 
 
-def connect(args: argparse.Namespace) -> tuple[Settings, Stores]:
+def client_factory(args: argparse.Namespace) -> Any:
+    """service name -> a boto3 client of the stack's account and endpoint."""
     session = _session(args)
 
     def client(service: str) -> Any:
         return session.client(service, endpoint_url=args.endpoint_url)
 
+    return client
+
+
+def stack_outputs(args: argparse.Namespace) -> dict[str, str]:
     try:
-        stacks = client("cloudformation").describe_stacks(StackName=args.stack)["Stacks"]
+        stacks = client_factory(args)("cloudformation").describe_stacks(StackName=args.stack)["Stacks"]
     except (ClientError, BotoCoreError) as error:
         where = args.endpoint_url or "AWS"
         raise CommandError(f"cannot read stack {args.stack!r} at {where}: {error}") from None
-    outputs = {o["OutputKey"]: o["OutputValue"] for o in stacks[0].get("Outputs", [])}
+    return {o["OutputKey"]: o["OutputValue"] for o in stacks[0].get("Outputs", [])}
+
+
+def connect(args: argparse.Namespace) -> tuple[Settings, Stores]:
+    client = client_factory(args)
+    outputs = stack_outputs(args)
     missing = sorted(set(OUTPUTS) - set(outputs))
     if missing:
         raise CommandError(f"stack {args.stack!r} has no output {', '.join(missing)}: is it a remitflow stack?")

@@ -29,7 +29,7 @@ def service() -> PostingWorker:
     return runtime.posting_worker(settings)
 
 
-@tracer.capture_method
+@tracer.capture_method(capture_response=False)
 def record_handler(record: SQSRecord, lambda_context: LambdaContext) -> dict[str, Any]:
     # A body that is not a chunk raises: the record fails alone and ends in the dead-letter queue.
     chunk = PostingChunk.model_validate_json(record.body)
@@ -62,7 +62,7 @@ def record_handler(record: SQSRecord, lambda_context: LambdaContext) -> dict[str
 
 
 @metrics.log_metrics
-@tracer.capture_lambda_handler
+@tracer.capture_lambda_handler(capture_response=False)
 @logger.inject_lambda_context
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> Any:
     return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)

@@ -4,8 +4,9 @@ authorizer), and the page that works it, served at `/`.
 The routes are the layer's `remitflow.api` routers, one per resource; this handler serves the page's
 files and includes them. The caller is whoever the verified token names (email, else sub), never a
 field of the body. Errors are `{"message": ...}`: 400 naming the field, 401 without an identity, 404
-for an unknown id, 409 when someone else got there first. Bodies and notes are never logged: they can
-name patients.
+for an unknown id, 409 when someone else got there first; a body too large is 413 and one nested too
+deep 400 (`remitflow.api.guard`), and every answer carries the page's security headers. Bodies and
+notes are never logged, nor responses traced: they can name patients.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from remitflow.api import accounts, claims, codes, deposits, eras, errors, exports, followups, recon, search
+from remitflow.api import accounts, claims, codes, deposits, eras, errors, exports, followups, guard, recon, search
 from remitflow.api.context import Services
 
 logger = Logger()
@@ -77,8 +78,8 @@ def _static(name: str) -> Response[str]:
     )
 
 
-@tracer.capture_lambda_handler
+@tracer.capture_lambda_handler(capture_response=False)  # responses name patients
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     app.append_context(services=SERVICES)  # type: ignore[no-untyped-call]  # Powertools leaves it untyped
-    return app.resolve(event, context)
+    return guard.serve(app.resolve, event, context)

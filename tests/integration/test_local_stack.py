@@ -228,6 +228,10 @@ def test_everything_that_holds_data_or_runs_code_is_created_from_the_template(st
         "AWS::Cognito::UserPool",
         "AWS::Cognito::UserPoolClient",
         "AWS::Cognito::UserPoolDomain",  # only with hosted sign-in (off by default, a condition)
+        # The alarms, the topic's policy and its e-mail subscription: test_template_operations.py.
+        "AWS::CloudWatch::Alarm",
+        "AWS::SNS::TopicPolicy",
+        "AWS::SNS::Subscription",
     }
 
 

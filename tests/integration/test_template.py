@@ -186,6 +186,8 @@ def test_reserved_concurrency_is_a_parameter(sam: dict[str, Any], function: str)
 
 # Read by Powertools (and the Lambda runtime), not by the settings model.
 POWERTOOLS_VARIABLES = {"LOG_LEVEL", "POWERTOOLS_LOG_LEVEL", "POWERTOOLS_METRICS_NAMESPACE", "POWERTOOLS_SERVICE_NAME"}
+# Read by Powertools' Tracer: traces keep no responses or errors (test_template_operations.py).
+POWERTOOLS_VARIABLES |= {"POWERTOOLS_TRACER_CAPTURE_RESPONSE", "POWERTOOLS_TRACER_CAPTURE_ERROR"}
 # Read by one function itself: the page's sign-in link (functions/worklist_api/app.py).
 FUNCTION_VARIABLES = {"WorklistApi": {"SIGN_IN_DOMAIN", "SIGN_IN_CLIENT_ID"}}
 

@@ -75,7 +75,7 @@ def test_billers_are_invited_and_sign_in_with_strong_passwords(sam: dict[str, An
     pool = props(sam, "BillersUserPool")
     assert pool["AdminCreateUserConfig"]["AllowAdminCreateUserOnly"] is True
     assert pool["Policies"]["PasswordPolicy"]["MinimumLength"] >= 12
-    assert pool["MfaConfiguration"] in ("OPTIONAL", "ON")
+    assert pool["MfaConfiguration"] == "ON"
     client = props(sam, "BillersUserPoolClient")
     assert client["GenerateSecret"] is False  # a browser page cannot keep one
     assert "ALLOW_USER_PASSWORD_AUTH" not in client["ExplicitAuthFlows"]

@@ -5,6 +5,7 @@ boto3 reads AWS_ENDPOINT_URL by itself, so the same wiring talks to AWS or to th
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -16,6 +17,7 @@ from remitflow.adapters.dynamodb.reconciliation import ReconciliationStore
 from remitflow.adapters.dynamodb.remittances import RemittancesStore
 from remitflow.adapters.dynamodb.search import SearchStore
 from remitflow.adapters.dynamodb.worklist import WorklistStore
+from remitflow.adapters.failed_work import FunctionTarget, SqsFailedWork, SqsTarget
 from remitflow.adapters.s3 import Inbox
 from remitflow.adapters.sqs import FollowupQueue, PostingQueue
 from remitflow.services.accounts import ClaimBook
@@ -23,6 +25,7 @@ from remitflow.services.appeals import AppealSweep
 from remitflow.services.deposit_view import DepositView
 from remitflow.services.era_view import EraView
 from remitflow.services.exports import Exports
+from remitflow.services.failures import FOLLOWUPS, FUNCTIONS, POSTING, Failures
 from remitflow.services.ingest_deposits import DepositIngest
 from remitflow.services.ingest_remittance import RemittanceIngest
 from remitflow.services.manual_recon import ManualReconciliation
@@ -224,4 +227,18 @@ def exports(settings: Settings, stores: Stores | None = None) -> Exports:
         accounts=stores.claims,
         worklist=worklist(settings, stores),
         reconciliation=lambda: reconciliation(settings, stores),
+    )
+
+
+def failures(sqs: SQSClient, lambda_client: Any, queue_urls: Mapping[str, str]) -> Failures:
+    """The failed-work service over the stack's three queues: `queue_urls` names the dead-letter
+    queues (`followups`, `posting`), their source queues (`followups_source`, `posting_source`) and
+    the function failure queue (`functions`), as the stack's outputs do."""
+    return Failures(
+        queues={name: SqsFailedWork(sqs, queue_urls[name]) for name in (FOLLOWUPS, POSTING, FUNCTIONS)},
+        targets={
+            FOLLOWUPS: SqsTarget(sqs, queue_urls["followups_source"]),
+            POSTING: SqsTarget(sqs, queue_urls["posting_source"]),
+            FUNCTIONS: FunctionTarget(lambda_client),
+        },
     )

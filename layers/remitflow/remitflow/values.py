@@ -47,4 +47,4 @@ def stable_id(*parts: str | int | None) -> str:
 class DomainModel(BaseModel):
     """Immutable: a decision never changes the claim it was given, it returns a new one."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)

@@ -43,7 +43,7 @@ class ClaimLine(DomainModel):
 
 class Claim(DomainModel):
     # The balances below are stored with the claim, so reading one back brings them in: ignore them.
-    model_config = ConfigDict(frozen=True, extra="ignore")
+    model_config = ConfigDict(frozen=True, extra="ignore", defer_build=True)
 
     claim_id: str  # the patient control number we sent (837 CLM01, echoed in CLP01)
     account_id: str

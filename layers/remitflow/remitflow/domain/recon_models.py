@@ -126,7 +126,7 @@ class StoredMatch(BaseModel):
     `trace_number`), older records may lack what later ones carry, and the record carries the store's
     own keys: absent optional fields take their defaults and unknown fields are ignored."""
 
-    model_config = ConfigDict(frozen=True, extra="ignore")
+    model_config = ConfigDict(frozen=True, extra="ignore", defer_build=True)
 
     match_id: str
     era_ids: tuple[str, ...]

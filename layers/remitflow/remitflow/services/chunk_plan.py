@@ -35,7 +35,7 @@ _AFTER_HEADER = frozenset({"LX", "CLP", "PLB", "SE"})
 class EraKey(BaseModel):
     """A RemittanceKey as a message carries it (the amount as text in JSON)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     payer_id: str
     trace_number: str
@@ -57,7 +57,7 @@ class EraKey(BaseModel):
 class PostingChunk(BaseModel):
     """One PostingQueue message: where a run of claim payments is and what its posting ids count."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     kind: Literal["posting_chunk"] = "posting_chunk"
     source_key: str

@@ -394,3 +394,34 @@ class SearchStorage(Protocol):
     def payer_names(self, payer_ids: Iterable[str]) -> dict[str, str]:
         """Each known payer's name (the 835's N1*PR), by payer id."""
         ...
+
+
+# ---------------------------------------------------------------------------- failed work (ops)
+
+
+@dataclass(frozen=True)
+class FailedMessage:
+    """A message a dead-letter or failure queue holds: its body is never shown, only described."""
+
+    message_id: str
+    body: str
+    attributes: Mapping[str, str]  # SQS system attributes: SentTimestamp, ApproximateReceiveCount
+    receipt_handle: str = ""
+
+
+class FailedWorkQueue(Protocol):
+    def peek(self, limit: int) -> list[FailedMessage]:
+        """Up to `limit` messages, left in the queue and visible to the next look."""
+        ...
+
+    def take(self, limit: int) -> list[FailedMessage]:
+        """Up to `limit` messages (at most 10), hidden for a while; the ones not deleted come back."""
+        ...
+
+    def delete(self, message: FailedMessage) -> None: ...
+
+
+class WorkTarget(Protocol):
+    def send(self, message: FailedMessage) -> None:
+        """Give the work back to its function (raises when it cannot: the message stays where it was)."""
+        ...

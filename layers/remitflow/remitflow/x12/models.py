@@ -21,7 +21,7 @@ _ALL_FIELDS_SET: dict[type[X12Model], set[str]] = {}
 
 
 class X12Model(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     @classmethod
     def trusted(cls, values: dict[str, Any] | None = None, /, **fields: Any) -> Self:
@@ -250,7 +250,7 @@ class Adjustment(X12Model):
 class Procedure(X12Model):
     """A value: the reader shares one instance among the lines that name the same composite."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     qualifier: str  # HC HCPCS/CPT, NU revenue code, N4 NDC, AD ADA...
     code: str
