@@ -42,19 +42,19 @@ def register(commands: Any) -> None:
     actions = failures.add_subparsers(dest="action", required=True, metavar="ACTION")
 
     listing = actions.add_parser("list", help="failed work, oldest first")
-    listing.add_argument("--queue", choices=QUEUES)
-    listing.add_argument("--limit", type=whole_number, default=50)
+    listing.add_argument("--queue", choices=QUEUES, help="only this queue's (default: every one)")
+    listing.add_argument("--limit", type=whole_number, default=50, help="at most this many per queue (default 50)")
     listing.set_defaults(run=run_list)
     show = actions.add_parser("show", help="one failed message, by message id")
-    show.add_argument("message_id")
+    show.add_argument("message_id", help="the failed message's id (ops failures list shows them)")
     show.set_defaults(run=run_show)
     redrive = actions.add_parser("redrive", help="send a queue's failed work back to its function")
-    redrive.add_argument("queue", choices=QUEUES)
+    redrive.add_argument("queue", choices=QUEUES, help="the queue whose failed work goes back to its function")
     redrive.add_argument("--limit", type=whole_number, default=MAX_REDRIVE, help=f"at most (default {MAX_REDRIVE})")
     redrive.set_defaults(run=run_redrive)
     for command in (listing, show, redrive):
         add_stack_options(command)
-        command.add_argument("--json", action="store_true")
+        command.add_argument("--json", action="store_true", help="print the result as JSON")
 
 
 def service(args: argparse.Namespace) -> Failures:
