@@ -54,6 +54,8 @@ test: lint unit unit-compiled
 e2e: $(INSTALLED)
 	$(BIN)/python -m pytest tests/e2e
 
+# Posting at 1,000 and 10,000 claims and the modelled AWS path; BENCH_50MB=1 adds the 50 MB ERA
+# (long on moto), BENCH_CLAIMS the sizes: see bench/posting.py.
 bench: $(COMPILED)/.built
 	$(BIN)/python -m bench.parse
 	$(BIN)/python -m bench.posting
