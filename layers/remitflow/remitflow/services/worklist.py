@@ -10,7 +10,7 @@ The caller's identity is an argument: the API takes it from the verified token, 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -57,6 +57,7 @@ from remitflow.services.worklist_models import (
     ResolveResult,
     UnassignRequest,
     audit_view,
+    detail_service_date,
     followup_view,
 )
 from remitflow.values import money_text
@@ -96,6 +97,10 @@ class WorklistIntake:
             extra={"followup_id": followup.id, "followup_type": followup.type.value, "claim_id": followup.claim_id},
         )
         return added
+
+
+def first_service(claim: Claim) -> date | None:
+    return min((line.service_date for line in claim.lines), default=None)
 
 
 class Worklist:
@@ -150,7 +155,22 @@ class Worklist:
         except BadCursor as error:
             raise InvalidRequest("cursor", str(error)) from None
         counts = self.worklist.counts_by_type(status) if status else self._type_count(query)
-        return FollowupPage(items=[followup_view(i, now) for i in items], next_cursor=cursor, counts_by_type=counts)
+        served = self._service_dates(items)
+        views = [followup_view(i, now, served.get(i.followup.claim_id or "")) for i in items]
+        return FollowupPage(items=views, next_cursor=cursor, counts_by_type=counts)
+
+    def _service_dates(self, items: list[WorkItem]) -> dict[str, date]:
+        """The claims' dates of service for the follow-ups whose detail has none, in one batched read."""
+        wanted: dict[str, str] = {}
+        for item in items:
+            followup = item.followup
+            if followup.claim_id and detail_service_date(followup.detail) is None:
+                posting_id = followup.detail.get("posting_id")
+                wanted[followup.claim_id] = posting_id if isinstance(posting_id, str) and posting_id else "-"
+        if not wanted:
+            return {}
+        claims, _ = self.claims.read(list(wanted.items()))
+        return {claim_id: day for claim_id, claim in claims.items() if (day := first_service(claim))}
 
     def _type_count(self, query: ListQuery) -> dict[str, int]:
         assert query.type is not None
@@ -162,8 +182,9 @@ class Worklist:
         followup = item.followup
         claim_id = item.resolved_claim_id or followup.claim_id
         payment = followup.detail.get("claim_payment")
+        claim = self.claims.get(followup.claim_id) if followup.claim_id else None
         return FollowupDetail(
-            followup=followup_view(item, self.clock()),
+            followup=followup_view(item, self.clock(), None if claim is None else first_service(claim)),
             history=[audit_view(entry) for entry in item.history],
             claim=claim_view(self.claims, claim_id) if claim_id else None,
             claim_payment=payment if isinstance(payment, dict) else None,
