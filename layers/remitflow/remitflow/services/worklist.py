@@ -9,7 +9,7 @@ The caller's identity is an argument: the API takes it from the verified token, 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -159,7 +159,7 @@ class Worklist:
         views = [followup_view(i, now, served.get(i.followup.claim_id or "")) for i in items]
         return FollowupPage(items=views, next_cursor=cursor, counts_by_type=counts)
 
-    def _service_dates(self, items: list[WorkItem]) -> dict[str, date]:
+    def _service_dates(self, items: Sequence[WorkItem]) -> dict[str, date]:
         """The claims' dates of service for the follow-ups whose detail has none, in one batched read."""
         wanted: dict[str, str] = {}
         for item in items:
