@@ -1,0 +1,76 @@
+// One ERA (#/eras/ID), an 835 transaction set (one check or EFT), laid out to print as an EOB:
+// payer, payee, payment, every claim with its CAS in words and its posting outcome, the PLB lines,
+// the money invariant and the deposit it matched.
+import { api } from "./api.js";
+import { casNode, claimStatusNode, codeNode } from "./codes.js";
+import { facts, grid, h, money, payerText, words } from "./dom.js";
+import { href } from "./router.js";
+import { fillView, link, openView } from "./summaries.js";
+import { DEPOSIT_STATES } from "./vocabulary.js";
+
+function payee(era) {
+  const p = era.payee;
+  if (p && typeof p === "object") return payerText(p.name, p.id);
+  return era.payee_name || p || "";
+}
+
+// The invariant's terms, whatever their names, in the order the API gives them.
+function invariant(era) {
+  const terms = era.invariant;
+  if (!terms || typeof terms !== "object") return null;
+  return facts(Object.entries(terms).map(([k, v]) => [k, typeof v === "boolean" ? (v ? "yes" : "no") : v]));
+}
+
+function deposit(era) {
+  const d = era.deposit || { status: era.deposit_status || "none" };
+  const status = DEPOSIT_STATES[d.status] || d.status;
+  return h("p", { dataset: { testid: "era-deposit", status: d.status || "" } },
+    h("span", { class: `badge deposit-${d.status}` }, status),
+    d.deposit_id ? [" · ", link(href.deposit(d.deposit_id), `deposit ${money(d.amount)}${d.date ? ` booked ${d.date}` : ""}`, "era-deposit-link")] : "");
+}
+
+export function showEra(eraId) {
+  const body = openView({ kind: "era", title: "ERA", exportKind: "era", exportParams: { id: eraId }, printable: true });
+  return fillView(body, async () => {
+    const era = await api(`api/eras/${encodeURIComponent(eraId)}`);
+    document.getElementById("view-title").textContent = `ERA · trace ${era.trace_number} · ${payerText(era.payer_name, era.payer_id)}`;
+    const dates = era.dates && typeof era.dates === "object" ? Object.entries(era.dates) : [];
+    return [
+      h("p", { class: "print-only eob-title" }, "Explanation of benefits (from the payer's 835 remittance)"),
+      facts([
+        ["payer", payerText(era.payer_name, era.payer_id)],
+        ["payee", payee(era)],
+        ["trace_number", era.trace_number],
+        ["payment_amount", era.payment_amount],
+        ["payment_method", era.payment_method],
+        ["payment_date", era.payment_date],
+        ...dates.filter(([k]) => k !== "payment_date").map(([k, v]) => [k.endsWith("date") ? k : `${k}_date`, v]),
+        ["source_file", era.source_key],
+        ["balanced", era.balanced === undefined ? null : era.balanced ? "yes: the money adds up" : "NO: the money does not add up"],
+      ]),
+      h("h3", {}, `Claims (${(era.claims || []).length})`),
+      grid(era.claims || [], [
+        ["Claim", (c) => link(href.claim(c.claim_id), c.claim_id), { col: "claim" }],
+        ["Account", (c) => (c.account_id ? link(href.account(c.account_id), c.account_id) : "")],
+        ["Patient", (c) => c.patient_name],
+        ["Payer status", (c) => claimStatusNode(c.status_code), { col: "status-code" }],
+        ["Charge", (c) => money(c.charge_amount), { num: true }],
+        ["Paid", (c) => money(c.paid_amount), { num: true, col: "paid" }],
+        ["Patient resp.", (c) => money(c.patient_responsibility), { num: true }],
+        ["Adjustments (CAS)", (c) => casNode(c.adjustments, money), { codes: true, col: "cas" }],
+        ["Posting", (c) => words(c.outcome || ""), { col: "outcome" }],
+      ], { testid: "era-claims", empty: "No claim payments in this ERA.", rowProps: (c) => ({ dataset: { claimId: c.claim_id } }) }),
+      h("h3", {}, "Provider adjustments (PLB)"),
+      grid(era.provider_adjustments || [], [
+        ["Reason", (p) => codeNode(`PLB-${p.reason}`), { codes: true }],
+        ["Reference", (p) => p.reference],
+        ["Amount", (p) => money(p.amount), { num: true }],
+      ], { testid: "era-plb", empty: "No provider adjustments." }),
+      h("h3", {}, "The money invariant"),
+      h("p", { class: "muted" }, "Claims paid − provider adjustments = the payment."),
+      invariant(era) || h("p", { class: "muted" }, "Not given."),
+      h("h3", {}, "Deposit"),
+      deposit(era),
+    ];
+  });
+}
