@@ -17,6 +17,7 @@ ROUTES = {
     ("POST", "/api/followups/{followup_id}/assign"): None,
     ("POST", "/api/followups/{followup_id}/unassign"): None,
     ("POST", "/api/followups/{followup_id}/resolve"): None,
+    ("GET", "/api/codes"): None,
 }
 
 
