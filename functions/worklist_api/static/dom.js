@@ -85,7 +85,7 @@ export function facts(pairs) {
 }
 
 // Columns a person looks for first, in this order; the rest follow as they come.
-const FIRST = ["line_number", "service_line", "procedure_code", "modifiers", "shortfall", "expected_allowed", "actual_allowed"];
+const FIRST = ["procedure_code", "shortfall", "expected_allowed", "actual_allowed", "modifiers", "line_number"];
 /** A table of objects with the union of their keys as columns (for detail lists we do not know ahead). */
 export function table(rows) {
   const keys = [];

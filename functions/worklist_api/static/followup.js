@@ -12,6 +12,7 @@ const state = { detail: null, appliedClaims: new Map(), openId: null };
 export function closeFollowup() {
   state.openId = null;
   state.detail = null;
+  delete $("detail").dataset.open;
   $("detail-empty").hidden = false;
   $("detail-body").hidden = true;
   $("detail-title").textContent = "Follow-up";
@@ -47,6 +48,7 @@ function renderDetail(detail) {
   $("detail-empty").hidden = true;
   $("detail-body").hidden = false;
   $("detail-body").dataset.followupId = f.id;
+  $("detail").dataset.open = f.id;
   $("detail-title").textContent = `${typeLabel(f.type)}${f.claim_id ? ` · ${f.claim_id}` : ""}`;
   const status = $("detail-status");
   status.className = `badge ${f.status}`;
@@ -99,7 +101,7 @@ function renderFollowup(f) {
       ["amount", f.amount],
       ["reason_codes", codesNode(f.reason_codes) || null],
       ["payment_date", f.payment_date],
-      ["days_since_payment", f.days_since_payment],
+      ["days_since_the_ERA", f.days_since_payment],
       ["service_date", f.service_date],
       ["days_since_service", f.days_since_service],
       ["created_at", f.created_at],
@@ -192,15 +194,16 @@ function posting(p, f) {
   const d = (f && f.detail) || {};
   const own = d.posting_id === p.posting_id;
   const codes = own ? [...(f.reason_codes || [])] : [];
-  const body = entries.length ? h("div", { class: "scroll" }, h("table", { dataset: { testid: "entries" } },
-    h("thead", {}, h("tr", {}, th("Entry"), th("Code"), th("Line"), th("Procedure"), th("Amount", true), th("Note"))),
+  const notes = entries.some((e) => e.note);
+  const body = entries.length ? h("div", { class: "scroll" }, h("table", { class: "entries", dataset: { testid: "entries" } },
+    h("thead", {}, h("tr", {}, th("Entry"), th("Line"), th("Procedure"), th("Amount", true), th("Code"), notes ? th("Note") : null)),
     h("tbody", {}, entries.map((e) => h("tr", {},
       h("td", {}, words(e.kind)),
-      h("td", { class: "codes" }, e.group ? codeNode(`${e.group}-${e.reason}`) : (e.reason ? codeNode(e.reason) : "")),
       h("td", {}, e.line_number ?? ""),
       h("td", { class: "codes" }, e.procedure_code || ""),
       h("td", { class: "num" }, money(e.amount)),
-      h("td", {}, e.note || "")))))) :
+      h("td", { class: "codes wide" }, e.group ? codeNode(`${e.group}-${e.reason}`) : (e.reason ? codeNode(e.reason) : "")),
+      notes ? h("td", {}, e.note || "") : null))))) :
     h("p", { class: "muted", dataset: { testid: "no-entries" } },
       `Nothing was posted to the ledger${p.outcome === "denied" ? ": the payer denied the claim" : ""}.`,
       codes.length ? [" The 835 gave ", codesNode(codes), "."] : null);
