@@ -29,6 +29,38 @@ function deposit(era) {
     d.deposit_id ? [" · ", link(href.deposit(d.deposit_id), `deposit ${money(d.amount)}${d.date ? ` booked ${d.date}` : ""}`, "era-deposit-link")] : "");
 }
 
+function claimsGrid(claims) {
+  return grid(claims, [
+        ["Claim", (c) => link(href.claim(c.claim_id), c.claim_id), { col: "claim" }],
+        ["Account", (c) => (c.account_id ? link(href.account(c.account_id), c.account_id) : "")],
+        ["Patient", (c) => c.patient_name],
+        ["Payer status", (c) => claimStatusNode(c.status_code), { col: "status-code" }],
+        ["Charge", (c) => money(c.charge_amount), { num: true }],
+        ["Paid", (c) => money(c.paid_amount), { num: true, col: "paid" }],
+        ["Patient resp.", (c) => money(c.patient_responsibility), { num: true }],
+        ["Adjustments (CAS)", (c) => casNode(c.adjustments, money), { codes: true, col: "cas" }],
+        ["Posting", (c) => words(c.outcome || ""), { col: "outcome" }],
+      ], { testid: "era-claims", empty: "No claim payments in this ERA.", rowProps: (c) => ({ dataset: { claimId: c.claim_id } }) });
+}
+
+// A large ERA's claim payments come a page at a time: the rest on request (and all of them to print).
+function moreClaims(eraId, cursor) {
+  const button = h("button", { type: "button", class: "secondary no-print", dataset: { testid: "era-more-claims" } }, "Load more claims");
+  button.addEventListener("click", async () => {
+    button.disabled = true;
+    try {
+      const next = await api(`api/eras/${encodeURIComponent(eraId)}?${new URLSearchParams({ cursor })}`);
+      const rows = claimsGrid(next.claims || []).querySelectorAll("tbody tr");
+      document.querySelector("[data-testid=era-claims] tbody").append(...rows);
+      button.replaceWith(next.claims_next_cursor ? moreClaims(eraId, next.claims_next_cursor) : "");
+    } catch (error) {
+      button.disabled = false;
+      button.after(h("span", { class: "message error inline", role: "alert" }, error.message));
+    }
+  });
+  return button;
+}
+
 export function showEra(eraId) {
   const body = openView({ kind: "era", title: "ERA", exportKind: "era", exportParams: { id: eraId }, printable: true });
   return fillView(body, async () => {
@@ -44,22 +76,13 @@ export function showEra(eraId) {
         ["payment_amount", era.payment_amount],
         ["payment_method", era.payment_method],
         ["payment_date", era.payment_date],
-        ...dates.filter(([k]) => k !== "payment_date").map(([k, v]) => [k.endsWith("date") ? k : `${k}_date`, v]),
+        ...dates.filter(([k]) => k !== "payment_date"),
         ["source_file", era.source_key],
         ["balanced", era.balanced === undefined ? null : era.balanced ? "yes: the money adds up" : "NO: the money does not add up"],
       ]),
-      h("h3", {}, `Claims (${(era.claims || []).length})`),
-      grid(era.claims || [], [
-        ["Claim", (c) => link(href.claim(c.claim_id), c.claim_id), { col: "claim" }],
-        ["Account", (c) => (c.account_id ? link(href.account(c.account_id), c.account_id) : "")],
-        ["Patient", (c) => c.patient_name],
-        ["Payer status", (c) => claimStatusNode(c.status_code), { col: "status-code" }],
-        ["Charge", (c) => money(c.charge_amount), { num: true }],
-        ["Paid", (c) => money(c.paid_amount), { num: true, col: "paid" }],
-        ["Patient resp.", (c) => money(c.patient_responsibility), { num: true }],
-        ["Adjustments (CAS)", (c) => casNode(c.adjustments, money), { codes: true, col: "cas" }],
-        ["Posting", (c) => words(c.outcome || ""), { col: "outcome" }],
-      ], { testid: "era-claims", empty: "No claim payments in this ERA.", rowProps: (c) => ({ dataset: { claimId: c.claim_id } }) }),
+      h("h3", {}, `Claims (${era.claims_count ?? (era.claims || []).length})`),
+      claimsGrid(era.claims || []),
+      era.claims_next_cursor ? moreClaims(eraId, era.claims_next_cursor) : null,
       h("h3", {}, "Provider adjustments (PLB)"),
       grid(era.provider_adjustments || [], [
         ["Reason", (p) => codeNode(`PLB-${p.reason}`), { codes: true }],

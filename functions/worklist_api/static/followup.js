@@ -72,6 +72,13 @@ function renderDetail(detail) {
   renderHistory(detail.history || []);
 }
 
+// The ERA view's id of an ERA record's key ("ERA#payer#trace#amount#date"): the key, base64url
+// without padding, as the API makes it (services/era_view.public_era_id).
+function publicEraId(key) {
+  const bytes = new TextEncoder().encode(key);
+  return btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+
 /** Where this follow-up leads: its claim, the claim's account, the ERA and the deposit. */
 function renderLinks(f, claim) {
   const d = f.detail || {};
@@ -79,8 +86,9 @@ function renderLinks(f, claim) {
   const claimId = (claim && claim.claim_id) || f.claim_id;
   if (claimId) links.push(h("a", { href: href.claim(claimId), dataset: { testid: "link-claim" } }, `Claim ${claimId}`));
   if (claim && claim.account_id) links.push(h("a", { href: href.account(claim.account_id), dataset: { testid: "link-account" } }, `Account ${claim.account_id}`));
-  // The ERA by its id where the follow-up has the view's id, else found by its trace number.
-  if (f.era_id) links.push(h("a", { href: href.era(f.era_id), dataset: { testid: "link-era" } }, "ERA"));
+  // The ERA by its id where the follow-up names its record, else found by its trace number.
+  const eraId = f.era_id || (typeof d.era_id === "string" && d.era_id.startsWith("ERA#") ? publicEraId(d.era_id) : null);
+  if (eraId) links.push(h("a", { href: href.era(eraId), dataset: { testid: "link-era" } }, `ERA${d.trace_number ? ` trace ${d.trace_number}` : ""}`));
   else if (d.trace_number) links.push(h("a", { href: href.search(d.trace_number), dataset: { testid: "link-era" } }, `ERA trace ${d.trace_number}`));
   if (f.deposit_id || d.deposit_id) links.push(h("a", { href: href.deposit(f.deposit_id || d.deposit_id), dataset: { testid: "link-deposit" } }, "Deposit"));
   $("links-section").replaceChildren(...(links.length ? [h("nav", { class: "links", "aria-label": "Related" }, links.flatMap((a, i) => (i ? [" · ", a] : [a])))] : []));
