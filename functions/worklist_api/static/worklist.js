@@ -1,6 +1,6 @@
 // The worklist: filters (kept in the address: #/?status=open&type=denied), the counts by type, the
 // rows and paging, and moving through them from the keyboard. The detail pane is followup.js.
-import { api } from "./api.js";
+import { api, downloadButton } from "./api.js";
 import { codesNode } from "./codes.js";
 import { $, h, money, payerText } from "./dom.js";
 import { closeFollowup, openFollowup } from "./followup.js";
@@ -159,6 +159,8 @@ export async function showWorklist({ segments, params }) {
   $("nav-mine").setAttribute("aria-current", state.params.get("mine") === "true" ? "page" : "false");
   $("nav-worklist").setAttribute("aria-current", state.params.get("mine") === "true" ? "false" : "page");
   const key = state.params.toString();
+  // The CSV of this view: the same filters (mine included: the API knows who "me" is).
+  $("worklist-tools").replaceChildren(downloadButton("worklist", state.params));
   if (key !== state.loadedKey) {
     state.loadedKey = key;
     await loadList();
