@@ -18,6 +18,10 @@ ROUTES = {
     ("POST", "/api/followups/{followup_id}/unassign"): None,
     ("POST", "/api/followups/{followup_id}/resolve"): None,
     ("GET", "/api/codes"): None,
+    ("GET", "/api/eras"): None,
+    ("GET", "/api/eras/{era_id}"): None,
+    ("GET", "/api/deposits"): None,
+    ("GET", "/api/deposits/{deposit_id}"): None,
 }
 
 
@@ -82,7 +86,16 @@ def test_the_api_function_may_post_and_resolve_but_never_delete(cfn: dict[str, A
     assert followups in granted(cfn, role, "dynamodb:UpdateItem")
     assert followups in granted(cfn, role, "dynamodb:PutItem")
     indexes = {sub_text(r) for r in granted(cfn, role, "dynamodb:Query") if isinstance(r, dict) and "Fn::Sub" in r}
-    assert indexes == {"${FollowupsTable.Arn}/index/by_status", "${FollowupsTable.Arn}/index/by_type"}
+    assert indexes == {
+        "${FollowupsTable.Arn}/index/by_status",
+        "${FollowupsTable.Arn}/index/by_type",
+        # The ERA and deposit views read, a page at a time.
+        "${ClaimsTable.Arn}/index/claims_by_era",
+        "${RemittancesTable.Arn}/index/eras_by_date",
+        "${RemittancesTable.Arn}/index/eras_by_payer",
+        "${RemittancesTable.Arn}/index/eras_by_trace",
+        "${RemittancesTable.Arn}/index/deposits_by_date",
+    }
     for action in (
         "dynamodb:DeleteItem",
         "dynamodb:BatchWriteItem",

@@ -17,6 +17,8 @@ from remitflow.adapters.dynamodb.remittances import RemittancesStore
 from remitflow.adapters.dynamodb.worklist import WorklistStore
 from remitflow.adapters.s3 import Inbox
 from remitflow.adapters.sqs import FollowupQueue, PostingQueue
+from remitflow.services.deposit_view import DepositView
+from remitflow.services.era_view import EraView
 from remitflow.services.ingest_deposits import DepositIngest
 from remitflow.services.ingest_remittance import RemittanceIngest
 from remitflow.services.posting_worker import PostingWorker
@@ -162,3 +164,14 @@ def deposit_ingest(settings: Settings, stores: Stores | None = None) -> DepositI
         reconciliation=reconciliation(settings, stores),
         csv_layouts=settings.bank_csv_layouts,
     )
+
+
+def era_view(settings: Settings, stores: Stores | None = None) -> EraView:
+    stores = stores or Stores.create(settings)
+    return EraView(remittances=stores.remittances, claims=stores.claims, reconciliation=stores.reconciliation)
+
+
+def deposit_view(settings: Settings, stores: Stores | None = None) -> DepositView:
+    stores = stores or Stores.create(settings)
+    eras = era_view(settings, stores)
+    return DepositView(reconciliation=stores.reconciliation, remittances=stores.remittances, eras=eras)

@@ -11,6 +11,8 @@ from functools import cached_property
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
 from remitflow import runtime
+from remitflow.services.deposit_view import DepositView
+from remitflow.services.era_view import EraView
 from remitflow.services.worklist import Worklist
 from remitflow.settings import Settings
 
@@ -23,6 +25,14 @@ class Services:
     @cached_property
     def worklist(self) -> Worklist:
         return runtime.worklist(self.settings)
+
+    @cached_property
+    def eras(self) -> EraView:
+        return runtime.era_view(self.settings)
+
+    @cached_property
+    def deposits(self) -> DepositView:
+        return runtime.deposit_view(self.settings)
 
 
 def services(router: Router) -> Services:

@@ -70,6 +70,7 @@ class RemittanceRef(DomainModel):
     trace_number: str  # TRN02: check or EFT trace
     payment_date: date | None = None  # BPR16
     source_key: str  # object key of the 835 file
+    payment_amount: Decimal | None = None  # BPR02 as read (with TRN and BPR16 it names the transaction set)
 
     @classmethod
     def from_header(cls, header: TransactionHeader, source_key: str) -> RemittanceRef:
@@ -77,7 +78,39 @@ class RemittanceRef(DomainModel):
         payer = payment.payer_identifier or (header.payer.identifier if header.payer else None) or ""
         # Without a TRN the ids still need a trace that belongs to this transaction set only.
         trace = payment.trace_number or f"ISA{header.interchange.control_number}-ST{header.control_number}"
-        return cls(payer_id=payer, trace_number=trace, payment_date=payment.effective_date, source_key=source_key)
+        return cls(
+            payer_id=payer,
+            trace_number=trace,
+            payment_date=payment.effective_date,
+            source_key=source_key,
+            payment_amount=payment.amount,
+        )
+
+
+class ClaimPaymentFigures(DomainModel):
+    """The CLP's own figures and its CAS, as the ERA shows them: kept with the posting of an 835
+    claim payment so the ERA's view reads them from the ledger, never from the file again."""
+
+    segment_number: int  # the CLP's position in the file: the ERA's claims in file order
+    charge_amount: Money  # CLP03
+    paid_amount: Money  # CLP04
+    patient_responsibility: Money | None = None  # CLP05
+    # Claim- and line-level CAS summed by group and reason, in the order first met: bounded by the
+    # codes used, not the lines, so a claim of thousands of lines still fits its posting item.
+    adjustments: list[Adjustment] = Field(default_factory=list)
+
+    @classmethod
+    def of(cls, cp: ClaimPayment) -> ClaimPaymentFigures:
+        sums: dict[tuple[str, str], Decimal] = {}
+        for cas in cp.all_adjustments():
+            sums[(cas.group, cas.reason)] = sums.get((cas.group, cas.reason), ZERO) + cas.amount
+        return cls(
+            segment_number=cp.segment_number,
+            charge_amount=cp.charge_amount,
+            paid_amount=cp.paid_amount,
+            patient_responsibility=cp.patient_responsibility,
+            adjustments=[Adjustment(group=g, reason=r, amount=amount) for (g, r), amount in sums.items()],
+        )
 
 
 class PostingRecord(DomainModel):
@@ -92,6 +125,8 @@ class PostingRecord(DomainModel):
     entries: list[LedgerEntry] = Field(default_factory=list)
     posted_payment: Money = ZERO
     reverses: str | None = None  # the posting id a reversal undid
+    # The ERA line this posting decided (None for a biller's posting of held money).
+    figures: ClaimPaymentFigures | None = None
 
 
 class PostingDecision(PostingRecord):
@@ -131,8 +166,16 @@ class _Posting:
     """One claim payment being decided: builds its follow-ups and its decision."""
 
     def __init__(
-        self, claim_payment: ClaimPayment, remittance: RemittanceRef, claim: Claim | None, pid: str, now: datetime
+        self,
+        claim_payment: ClaimPayment,
+        remittance: RemittanceRef,
+        claim: Claim | None,
+        pid: str,
+        now: datetime,
+        *,
+        figures: ClaimPaymentFigures | None = None,
     ) -> None:
+        self.figures = figures
         self.cp = claim_payment
         self.remittance = remittance
         self.claim = claim
@@ -193,6 +236,7 @@ class _Posting:
             claim=claim,
             followups=list(followups),
             unapplied_cash=unapplied,
+            figures=self.figures,
         )
 
     def hold(self, outcome: Outcome, type_: FollowupType, why: str, **detail: Any) -> PostingDecision:
@@ -235,7 +279,9 @@ def decide(
         cp.status_code,
         occurrence,
     )
-    posting = _Posting(cp, remittance, claim, pid, now)
+    # A biller's posting of held money (override) is not a line of the ERA: the held one is.
+    figures = None if override_posting_id else ClaimPaymentFigures.of(cp)
+    posting = _Posting(cp, remittance, claim, pid, now, figures=figures)
     if claim is None:
         return posting.hold(
             Outcome.NOT_FOUND, FollowupType.CLAIM_NOT_FOUND, "no claim with this patient control number"

@@ -248,6 +248,20 @@ class RemittanceIngest:
             summary.followups_by_type.update(f.type.value for f in followups)
 
 
+def era_header(header: TransactionHeader, index: int) -> dict[str, Any]:
+    """What the ERA's view shows of the header (N1*PR, N1*PE, DTM*405), on the record the duplicate
+    check writes anyway: the view reads no file."""
+    payer, payee = header.payer, header.payee
+    return {
+        "payer_name": payer.name if payer else None,
+        "payee_name": payee.name if payee else None,
+        "payee_id": (payee.identifier if payee else None),
+        "payee_id_qualifier": (payee.identifier_qualifier if payee else None),
+        "production_date": header.production_date,
+        "transaction_index": index,
+    }
+
+
 class _TransactionRun:
     """One 835 transaction set being read: its record, its chunks, its manifest."""
 
@@ -318,7 +332,7 @@ class _TransactionRun:
             "credit_debit": payment.credit_debit,
             "control_number": header.control_number,
             "received_at": self.now,
-        }
+        } | era_header(header, self.index)
         existing = self.ingest.remittances.claim_remittance(self.key, record)
         if existing is None:
             return True

@@ -39,6 +39,7 @@ if TYPE_CHECKING:
 logger = Logger(child=True)
 
 FILE_MANIFEST = "file"
+MAX_PROVIDER_LINES = 500  # PLB lines kept on the record for the ERA's view (far under 400 KB)
 
 
 def remittance_key(header: TransactionHeader, source_key: str) -> RemittanceKey:
@@ -133,6 +134,20 @@ class TransactionFinish:
                 "balanced": totals.balanced,
                 "money_accounted_for": accounted == cents(header.payment.amount),
                 "finish_followups": dict(finish_followups),
+                # The PLB lines as the ERA's view shows them (a set has a handful; capped all the same).
+                "provider_lines": [
+                    {
+                        "reason": a.reason,
+                        "reference": a.reference,
+                        "amount": a.amount,
+                        "provider_id": a.provider_identifier,
+                    }
+                    for a in totals.provider_adjustments[:MAX_PROVIDER_LINES]
+                ],
+                "provider_line_count": len(totals.provider_adjustments),
+                "charge_total": totals.charge_total,
+                "paid_total": totals.paid_total,
+                "unreadable_claims": totals.unreadable_claim_count,
             },
             entries,
         )

@@ -21,6 +21,7 @@ from botocore.exceptions import ClientError
 from pydantic import TypeAdapter
 
 from remitflow.adapters.dynamodb import keys
+from remitflow.adapters.dynamodb.pages import index_page
 from remitflow.adapters.dynamodb.remittances import cash_item
 from remitflow.adapters.dynamodb.shared import (
     CONDITION_FAILED,
@@ -42,7 +43,7 @@ from remitflow.domain.claims import Claim
 from remitflow.domain.errors import AlreadyPosted, Conflict, StoreBusy, Unstorable
 from remitflow.domain.followups import Followup
 from remitflow.domain.posting import PostingDecision, PostingRecord
-from remitflow.services.ports import StoredPosting
+from remitflow.services.ports import RemittanceKey, StoredPosting
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
@@ -56,6 +57,18 @@ POSTING_ITEM_BUDGET = ITEM_SIZE_LIMIT * 3 // 4
 FOLLOWUPS_INLINE = 64 * 1024  # longer follow-ups text moves into parts too
 FOLLOWUPS_CHUNK = POSTING_ITEM_BUDGET // 4  # characters: at most 4 bytes each in UTF-8
 PART_KIND = "posting_part"
+
+
+def era_line(decision: PostingRecord) -> Item:
+    """The attributes that put an 835 claim payment's posting on its ERA's index (claims_by_era, in
+    file order): written with the posting, so listing an ERA's claims costs no write of its own."""
+    remittance, figures = decision.remittance, decision.figures
+    if figures is None or remittance.payment_amount is None:
+        return {}
+    era = RemittanceKey(
+        remittance.payer_id, remittance.trace_number, remittance.payment_amount, remittance.payment_date
+    )
+    return {keys.ERA_LINE_HASH: era.era_id, keys.ERA_LINE_RANGE: figures.segment_number}
 
 
 def _claim_from(item: Item) -> Claim:
@@ -326,6 +339,7 @@ class ClaimsStore:
                 "unapplied_cash": decision.unapplied_cash,
                 "recorded_at": recorded_at.isoformat(),
             }
+            | era_line(decision)
         )
         whole = to_dynamo(posting)
         if item_size(whole) <= POSTING_ITEM_BUDGET:
@@ -356,6 +370,28 @@ class ClaimsStore:
             about = {"kind": PART_KIND, "posting_id": decision.posting_id, "part": number}
             items.append(to_dynamo(part | about) | {name: value})
         return items
+
+    # -- the ERA view: an ERA's claim payments, a page at a time ------------------------------------
+
+    def era_lines(self, era_id: str, *, limit: int, cursor: str | None) -> tuple[list[Item], str | None]:
+        """The postings of an ERA's claim payments in file order (claims_by_era), and a cursor."""
+        return index_page(
+            self.client,
+            self.table,
+            index=keys.ERAS_OF_CLAIMS,
+            listing=f"{keys.ERAS_OF_CLAIMS}:{era_id}",
+            key_names=("pk", "sk", keys.ERA_LINE_HASH, keys.ERA_LINE_RANGE),
+            key_condition="#era = :era",
+            values={":era": era_id},
+            names={"#era": keys.ERA_LINE_HASH},
+            limit=limit,
+            cursor=cursor,
+        )
+
+    def claims(self, claim_ids: Sequence[str]) -> dict[str, Claim]:
+        """The claims of these ids that exist, read together (BatchGetItem)."""
+        found = batch_get(self.client, self.table, [keys.claim(c) for c in claim_ids])
+        return {claim.claim_id: claim for claim in map(_claim_from, found)}
 
     def import_claim(self, claim: Claim) -> None:
         """Create or refresh a claim from the billing system: charges and expectations change, the

@@ -7,6 +7,9 @@ ClaimsTable       pk "CLAIM#<claim id>"  sk "META"                 the claim, it
                                          sk "POSTING#<posting id>#PART#<n>"  the rest of a decision
                                             too big for one item (written in the same transaction)
 
+                  index claims_by_era: era_id (the ERA's era id) + era_line (its CLP's segment
+                     number), on postings of 835 claim payments: an ERA's claims in file order
+
 RemittancesTable  pk "<era id>"                  sk "META"   one 835 transaction set; the era id is
                      (RemittanceKey.era_id: "ERA#<payer>#<trace>#<amount>#<date>")
                   pk "<era id>"                  sk "RECON"  the ERA on the reconciliation side: written
@@ -19,6 +22,12 @@ RemittancesTable  pk "<era id>"                  sk "META"   one 835 transaction
                      (matching.bank_reference_identity)      booking date and bank reference, any format
                   pk "RECON#OPEN"     sk "ERA#<era id>" | "DEPOSIT#<id>"   waiting to be matched
                   pk "RECON#MATCHED"  sk "<match id>"                      a match and what it joined
+
+                  index eras_by_date: era_listing ("ERA") + listed_on ("<BPR16>#<era id>"), on META
+                  index eras_by_payer: era_payer (TRN03) + listed_on, on META
+                  index eras_by_trace: era_trace (TRN02 as read) + listed_on, on META
+                  index deposits_by_date: deposit_listing ("DEPOSIT") + listed_on ("<booking date>#<id>"),
+                     on the DEPOSIT# items of credits
 
 FollowupsTable    pk "<follow-up id>"  the follow-up, its worklist state and its audit history
 """
@@ -57,6 +66,10 @@ def claim_partition(claim_id: str) -> str:
     return f"CLAIM#{claim_id}"
 
 
+ERAS_OF_CLAIMS = "claims_by_era"
+ERA_LINE_HASH, ERA_LINE_RANGE = "era_id", "era_line"
+
+
 def is_claim(item: Mapping[str, Any]) -> bool:
     """A claim's own item, as against one of its postings."""
     return bool(item["sk"] == META)
@@ -66,6 +79,23 @@ def is_claim(item: Mapping[str, Any]) -> bool:
 
 OPEN = "RECON#OPEN"
 MATCHED = "RECON#MATCHED"
+
+
+ERAS_BY_DATE, ERAS_BY_PAYER, ERAS_BY_TRACE = "eras_by_date", "eras_by_payer", "eras_by_trace"
+DEPOSITS_BY_DATE = "deposits_by_date"
+ERA_LISTING, DEPOSIT_LISTING = "ERA", "DEPOSIT"
+UNDATED = "0000-00-00"  # sorts before every date: an ERA without BPR16 is listed first
+
+
+def era_listing(era_id: str, payer_id: str, trace_number: str, payment_date: str | None) -> dict[str, str]:
+    """The attributes that list an ERA's record by date, payer and trace (the eras_by_* indexes)."""
+    listed_on = f"{payment_date or UNDATED}#{era_id}"
+    return {"era_listing": ERA_LISTING, "era_payer": payer_id, "era_trace": trace_number, "listed_on": listed_on}
+
+
+def deposit_listing(deposit_id: str, booking_date: str) -> dict[str, str]:
+    """The attributes that list a deposit's bank transaction by booking date (deposits_by_date)."""
+    return {"deposit_listing": DEPOSIT_LISTING, "listed_on": f"{booking_date}#{deposit_id}"}
 
 
 def remittance(era_id: str) -> Key:

@@ -14,15 +14,18 @@ the same transaction in a BAI2 and a camt.053 is one deposit.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
 from remitflow.adapters.dynamodb import keys
+from remitflow.adapters.dynamodb.pages import index_page
 from remitflow.adapters.dynamodb.shared import (
     CONDITION_FAILED,
     Item,
+    batch_get,
     cancellation_codes,
     error_code,
     from_dynamo,
@@ -56,6 +59,9 @@ class ReconciliationStore:
         record["account"] = transaction.masked_account
         if identity is not None:
             record["bank_reference_identity"] = identity
+        if deposit is not None:  # a credit: listed for the deposit view by booking date, with its text
+            record |= keys.deposit_listing(deposit.deposit_id, deposit.booking_date.isoformat())
+            record["bank_text"] = deposit.text_hint
         actions: list[TransactWriteItemTypeDef] = [
             {
                 "Put": {
@@ -207,7 +213,54 @@ class ReconciliationStore:
             }
             for era_id in match.era_ids
         )
+        # The deposit's bank transaction names its match, for the deposit view (no condition: a
+        # deposit opened without its transaction kept, in tests, must still match).
+        actions.extend(
+            {
+                "Update": {
+                    "TableName": self.table,
+                    "Key": to_dynamo(keys.bank_transaction(deposit_id)),
+                    "UpdateExpression": "SET matched_by = :match",
+                    "ExpressionAttributeValues": to_dynamo({":match": match.match_id}),
+                }
+            }
+            for deposit_id in match.deposit_ids
+        )
         return self._transact(actions, f"match {match.match_id}")
+
+    # -- the ERA and deposit views ------------------------------------------------------------------
+
+    def era_states(self, era_ids: Sequence[str]) -> dict[str, Item]:
+        """Each ERA's reconciliation item by era id (`matched_by` once matched); absent: never opened."""
+        found = batch_get(self.client, self.table, [keys.era_reconciliation(e) for e in era_ids])
+        return {str(item["pk"]): item for item in found}
+
+    def match_records(self, match_ids: Sequence[str]) -> dict[str, Item]:
+        found = batch_get(self.client, self.table, [keys.match(m) for m in match_ids])
+        return {str(item["sk"]): item for item in found}
+
+    def bank_transactions(self, deposit_ids: Sequence[str]) -> dict[str, Item]:
+        """Bank transactions as kept, by id (with `matched_by` once their deposit is matched)."""
+        found = batch_get(self.client, self.table, [keys.bank_transaction(d) for d in deposit_ids])
+        return {str(item["transaction_id"]): item for item in found if "transaction_id" in item}
+
+    def list_deposits(
+        self, *, date_from: date | None, date_to: date | None, limit: int, cursor: str | None
+    ) -> tuple[list[Item], str | None]:
+        """Credits' bank transactions by booking date, oldest first (deposits_by_date)."""
+        low = date_from.isoformat() if date_from else "0000-00-00"
+        high = (date_to.isoformat() if date_to else "9999-12-31") + "#\uffff"
+        return index_page(
+            self.client,
+            self.table,
+            index=keys.DEPOSITS_BY_DATE,
+            listing=f"{keys.DEPOSITS_BY_DATE}:{date_from}:{date_to}",
+            key_names=("pk", "sk", "deposit_listing", "listed_on"),
+            key_condition="deposit_listing = :h AND listed_on BETWEEN :low AND :high",
+            values={":h": keys.DEPOSIT_LISTING, ":low": low, ":high": high},
+            limit=limit,
+            cursor=cursor,
+        )
 
     def _transact(self, actions: list[TransactWriteItemTypeDef], what: str) -> bool:
         """All or nothing; False when a condition failed (someone got there first)."""

@@ -7,16 +7,18 @@ both are in keys.py.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
 from remitflow.adapters.dynamodb import keys
+from remitflow.adapters.dynamodb.pages import index_page
 from remitflow.adapters.dynamodb.shared import (
     TRANSACTION_LIMIT,
     Item,
+    batch_get,
     batch_put,
     error_code,
     from_dynamo,
@@ -71,7 +73,12 @@ class RemittancesStore:
         """Record that `attributes["source_key"]` posts this remittance. Returns None when it is ours
         to post (first time, or the same file again), else the record of the file that posted it.
         The same file again updates the attributes given and keeps the rest (its posting progress)."""
-        fields = plain(dict(attributes)) | {"kind": "remittance"}
+        when = None if key.payment_date is None else key.payment_date.isoformat()
+        fields = (
+            plain(dict(attributes))
+            | {"kind": "remittance"}
+            | keys.era_listing(key.era_id, key.payer_id, key.trace_number, when)
+        )
         names = {f"#{name}": name for name in fields}
         values = {f":{name}": value for name, value in fields.items()}
         try:
@@ -233,3 +240,56 @@ class RemittancesStore:
             TableName=self.table, Key=to_dynamo(keys.unapplied_cash(posting_id)), ConsistentRead=True
         )
         return from_dynamo(response["Item"]) if "Item" in response else None
+
+    # -- the ERA view: one record by era id, and records listed by payment date ---------------------
+
+    def record(self, era_id: str) -> Item | None:
+        response = self.client.get_item(TableName=self.table, Key=to_dynamo(keys.remittance(era_id)))
+        return from_dynamo(response["Item"]) if "Item" in response else None
+
+    def records(self, era_ids: Sequence[str]) -> list[Item]:
+        """The records of these era ids that exist, read together (BatchGetItem)."""
+        return batch_get(self.client, self.table, [keys.remittance(e) for e in era_ids])
+
+    def eras_of_trace(self, trace_number: str) -> list[Item]:
+        """Every ERA record with this TRN02 (a handful: one per payer that used it), by date."""
+        return list(query(self.client, self.table, "era_trace = :t", {":t": trace_number}, index=keys.ERAS_BY_TRACE))
+
+    def list_eras(
+        self,
+        *,
+        payer_id: str | None,
+        date_from: date | None,
+        date_to: date | None,
+        limit: int,
+        cursor: str | None,
+    ) -> tuple[list[Item], str | None]:
+        """ERA records by payment date, oldest first: one payer's (eras_by_payer) or all (eras_by_date).
+        A date range is part of the key condition ("<date>#<era id>" sorts by date)."""
+        index, hash_name, hash_value = (
+            (keys.ERAS_BY_PAYER, "era_payer", payer_id)
+            if payer_id
+            else (keys.ERAS_BY_DATE, "era_listing", keys.ERA_LISTING)
+        )
+        condition, values = _dated("#h = :h", {":h": hash_value}, date_from, date_to)
+        return index_page(
+            self.client,
+            self.table,
+            index=index,
+            listing=f"{index}:{hash_value}:{date_from}:{date_to}",
+            key_names=("pk", "sk", hash_name, "listed_on"),
+            key_condition=condition,
+            values=values,
+            names={"#h": hash_name},
+            limit=limit,
+            cursor=cursor,
+        )
+
+
+def _dated(
+    condition: str, values: dict[str, Any], date_from: date | None, date_to: date | None
+) -> tuple[str, dict[str, Any]]:
+    """The key condition on listed_on ("<date>#<id>") for a range of days, either end open."""
+    low = date_from.isoformat() if date_from else keys.UNDATED
+    high = (date_to.isoformat() if date_to else "9999-12-31") + "#\uffff"
+    return condition + " AND listed_on BETWEEN :low AND :high", values | {":low": low, ":high": high}
