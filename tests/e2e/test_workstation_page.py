@@ -179,3 +179,54 @@ def test_a_denied_posting_reads_in_codes_not_an_empty_table(swept: LocalUp, desk
     expect(reasons).to_have_count(2)
     expect(reasons.nth(0).locator(".word")).not_to_be_empty()
     screenshot(desk, "followup-denied")
+
+
+def test_follow_up_to_its_era_to_the_deposit_and_back(swept: LocalUp, desk: Any) -> None:
+    desk.goto(f"{swept.page_url}#/?type=denied")
+    desk.locator("#rows tr[data-claim-id='PCN1002'] button").click()
+    followup_url = desk.url
+    desk.get_by_test_id("link-era").click()
+
+    view = desk.get_by_test_id("view")
+    denied = view.get_by_test_id("era-claims").locator("tr[data-claim-id='PCN1002']")
+    expect(denied.locator("[data-col=outcome]")).to_have_text("denied")
+    expect(denied.locator("[data-col=cas]")).to_contain_text("CO-50 $120.00")
+    expect(denied.locator("[data-col=status-code] .code")).to_have_text("4")
+    expect(view.get_by_test_id("era-plb")).to_contain_text("PLB-L6")
+    expect(view.get_by_test_id("era-deposit")).to_have_attribute("data-status", "matched")
+    assert "#/eras/" in desk.url
+    era_url = desk.url
+    screenshot(desk, "era")
+
+    view.get_by_test_id("era-deposit-link").click()
+    expect(view.get_by_test_id("bank-text")).to_contain_text("TRN*1*0123456789")
+    screenshot(desk, "deposit")
+    view.get_by_test_id("deposit-eras").get_by_role("link").first.click()
+    assert desk.url == era_url  # deposit -> ERA: the same one
+    expect(view.get_by_test_id("era-claims")).to_be_visible()
+
+    desk.go_back()
+    expect(view.get_by_test_id("bank-text")).to_be_visible()
+    desk.go_back()
+    expect(view.get_by_test_id("era-claims")).to_be_visible()
+    desk.go_back()  # the ERA's address replaced the trace look-up: one step back is the follow-up
+    assert desk.url == followup_url
+    expect(desk.get_by_test_id("detail")).to_be_visible()
+    expect(desk.locator("#detail-title")).to_contain_text("PCN1002")
+
+
+def test_an_era_prints_as_an_eob_without_navigation_or_buttons(swept: LocalUp, desk: Any) -> None:
+    desk.goto(f"{swept.page_url}#/eras?trace=0123456789&payer=1411289245")
+    claims = desk.get_by_test_id("era-claims")
+    expect(claims).to_be_visible()
+    expect(desk.get_by_test_id("print")).to_be_visible()
+    expect(desk.locator("header.top")).to_be_visible()
+
+    desk.emulate_media(media="print")
+    expect(desk.locator("header.top")).to_be_hidden()
+    expect(desk.get_by_test_id("print")).to_be_hidden()
+    expect(desk.get_by_test_id("download")).to_be_hidden()
+    expect(desk.locator(".eob-title")).to_be_visible()
+    expect(claims.locator("tr[data-claim-id='PCN1001']")).to_be_visible()
+    expect(desk.get_by_test_id("era-plb")).to_be_visible()
+    screenshot(desk, "era-eob-print")

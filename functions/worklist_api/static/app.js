@@ -5,7 +5,7 @@ import { showClaim } from "./claim.js";
 import { loadCodes } from "./codes.js";
 import { showDeposit } from "./deposit.js";
 import { $ } from "./dom.js";
-import { showEra } from "./era.js";
+import { showEra, showErasOfTrace } from "./era.js";
 import { initFollowup } from "./followup.js";
 import { go, href, onRoute } from "./router.js";
 import { showSearch } from "./search.js";
@@ -17,11 +17,12 @@ const TITLES = { claims: "Claim", accounts: "Account", eras: "ERA", deposits: "D
 
 function route({ segments, params }) {
   const [first, id] = segments;
-  const entity = first === "search" || (ENTITY_VIEWS[first] && id);
+  const entity = first === "search" || (ENTITY_VIEWS[first] && id) || (first === "eras" && params.has("trace"));
   $("worklist-view").hidden = Boolean(entity);
   $("entity-view").hidden = !entity;
   document.title = `${entity ? TITLES[first] : "Worklist"} · remitflow`;
   if (first === "search") return showSearch(params.get("q") || "");
+  if (first === "eras" && !id && params.has("trace")) return showErasOfTrace(params);
   if (entity) return ENTITY_VIEWS[first](id);
   return showWorklist({ segments, params });
 }

@@ -2,7 +2,7 @@
 import { api } from "./api.js";
 import { facts, h } from "./dom.js";
 import { erasTable, fillView, openView } from "./summaries.js";
-import { DEPOSIT_STATES } from "./vocabulary.js";
+import { DEPOSIT_MATCH } from "./vocabulary.js";
 
 export function showDeposit(depositId) {
   const body = openView({ kind: "deposit", title: "Deposit" });
@@ -11,7 +11,7 @@ export function showDeposit(depositId) {
     document.getElementById("view-title").textContent = `Deposit ${d.bank_reference || d.trace_number || ""}`.trim();
     return [
       facts([
-        ["status", DEPOSIT_STATES[d.status] || d.status],
+        ["status", DEPOSIT_MATCH[d.status] || d.status],
         ["amount", d.amount],
         ["date", d.date],
         ["bank_reference", d.bank_reference],

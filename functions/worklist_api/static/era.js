@@ -5,8 +5,8 @@ import { api } from "./api.js";
 import { casNode, claimStatusNode, codeNode } from "./codes.js";
 import { facts, grid, h, money, payerText, words } from "./dom.js";
 import { href } from "./router.js";
-import { fillView, link, openView } from "./summaries.js";
-import { DEPOSIT_STATES } from "./vocabulary.js";
+import { erasTable, fillView, link, openView } from "./summaries.js";
+import { ERA_DEPOSIT } from "./vocabulary.js";
 
 function payee(era) {
   const p = era.payee;
@@ -18,15 +18,18 @@ function payee(era) {
 function invariant(era) {
   const terms = era.invariant;
   if (!terms || typeof terms !== "object") return null;
-  return facts(Object.entries(terms).map(([k, v]) => [k, typeof v === "boolean" ? (v ? "yes" : "no") : v]));
+  // Every term with cents is money ("accounted", "difference" too); counts stay counts.
+  const shown = (v) => (typeof v === "boolean" ? (v ? "yes" : "no") : typeof v === "string" && /^-?\d+\.\d{2}$/.test(v) ? money(v) : v);
+  return facts(Object.entries(terms).map(([k, v]) => [k, shown(v)]));
 }
 
 function deposit(era) {
   const d = era.deposit || { status: era.deposit_status || "none" };
-  const status = DEPOSIT_STATES[d.status] || d.status;
+  const status = ERA_DEPOSIT[d.status] || d.status;
   return h("p", { dataset: { testid: "era-deposit", status: d.status || "" } },
     h("span", { class: `badge deposit-${d.status}` }, status),
-    d.deposit_id ? [" · ", link(href.deposit(d.deposit_id), `deposit ${money(d.amount)}${d.date ? ` booked ${d.date}` : ""}`, "era-deposit-link")] : "");
+    d.deposit_id ? [" · ", link(href.deposit(d.deposit_id), `deposit ${money(d.amount)}${d.date ? ` booked ${d.date}` : ""}`, "era-deposit-link")] : "",
+    d.rule ? h("span", { class: "muted" }, ` (${d.rule})`) : "");
 }
 
 function claimsGrid(claims) {
@@ -95,5 +98,23 @@ export function showEra(eraId) {
       h("h3", {}, "Deposit"),
       deposit(era),
     ];
+  });
+}
+
+/** #/eras?trace=T&payer=P: the one ERA of that check or EFT, or the list when there are several. */
+export function showErasOfTrace(params) {
+  const trace = params.get("trace") || "";
+  const query = new URLSearchParams({ trace });
+  if (params.get("payer")) query.set("payer", params.get("payer"));
+  const body = openView({ kind: "eras", title: `ERAs of trace ${trace}` });
+  return fillView(body, async () => {
+    const found = await api(`api/eras?${query}`);
+    const eras = found.items || [];
+    if (eras.length === 1) {
+      history.replaceState(null, "", href.era(eras[0].era_id)); // the ERA's own address, no extra step back
+      window.dispatchEvent(new HashChangeEvent("hashchange"));
+      return [];
+    }
+    return [eras.length ? erasTable(eras) : h("p", { dataset: { testid: "no-results" } }, `No ERA with trace ${trace}.`)];
   });
 }

@@ -89,7 +89,7 @@ function renderLinks(f, claim) {
   // The ERA by its id where the follow-up names its record, else found by its trace number.
   const eraId = f.era_id || (typeof d.era_id === "string" && d.era_id.startsWith("ERA#") ? publicEraId(d.era_id) : null);
   if (eraId) links.push(h("a", { href: href.era(eraId), dataset: { testid: "link-era" } }, `ERA${d.trace_number ? ` trace ${d.trace_number}` : ""}`));
-  else if (d.trace_number) links.push(h("a", { href: href.search(d.trace_number), dataset: { testid: "link-era" } }, `ERA trace ${d.trace_number}`));
+  else if (d.trace_number) links.push(h("a", { href: href.eraOfTrace(d.trace_number, f.payer_id), dataset: { testid: "link-era" } }, `ERA trace ${d.trace_number}`));
   if (f.deposit_id || d.deposit_id) links.push(h("a", { href: href.deposit(f.deposit_id || d.deposit_id), dataset: { testid: "link-deposit" } }, "Deposit"));
   $("links-section").replaceChildren(...(links.length ? [h("nav", { class: "links", "aria-label": "Related" }, links.flatMap((a, i) => (i ? [" · ", a] : [a])))] : []));
 }
@@ -218,7 +218,7 @@ function posting(p, f) {
   return h("div", { class: "posting", dataset: { postingId: p.posting_id } },
     h("p", {},
       dateNode(p.payment_date), " · ", words(p.outcome || ""), p.status_code ? [" · status ", claimStatusNode(p.status_code)] : "",
-      p.trace_number ? [" · trace ", h("a", { href: href.search(p.trace_number) }, p.trace_number)] : "",
+      p.trace_number ? [" · trace ", h("a", { href: href.eraOfTrace(p.trace_number, p.payer_id) }, p.trace_number)] : "",
       ` · posted ${money(p.posted_payment)}`, nonZero(p.unapplied_cash) ? ` · held ${money(p.unapplied_cash)}` : ""),
     body);
 }

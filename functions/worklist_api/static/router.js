@@ -17,6 +17,8 @@ export const href = {
   claim: (id) => `#/claims/${enc(id)}`,
   account: (id) => `#/accounts/${enc(id)}`,
   era: (id) => `#/eras/${enc(id)}`,
+  // The ERA of a check or EFT number (and payer): its view when there is one, else the list.
+  eraOfTrace: (trace, payer) => `#/eras?${new URLSearchParams(payer ? { trace, payer } : { trace })}`,
   deposit: (id) => `#/deposits/${enc(id)}`,
 };
 

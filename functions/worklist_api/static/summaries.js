@@ -3,7 +3,7 @@
 import { downloadButton } from "./api.js";
 import { $, dateNode, grid, h, money, payerText } from "./dom.js";
 import { href } from "./router.js";
-import { DEPOSIT_STATES, RESOLUTIONS, claimState, typeLabel } from "./vocabulary.js";
+import { DEPOSIT_MATCH, ERA_DEPOSIT, RESOLUTIONS, claimState, typeLabel } from "./vocabulary.js";
 
 export const link = (to, text, testid) => h("a", { href: to, dataset: testid ? { testid } : null }, text);
 
@@ -33,7 +33,7 @@ export function erasTable(eras, { testid = "eras" } = {}) {
     ["Amount", (e) => money(e.payment_amount), { num: true, col: "amount" }],
     ["Claims", (e) => e.claims_count, { num: true }],
     ["Balances", (e) => (e.balanced === false ? "does not balance" : e.balanced ? "yes" : "")],
-    ["Deposit", (e) => DEPOSIT_STATES[e.deposit_status] || e.deposit_status, { col: "deposit" }],
+    ["Deposit", (e) => ERA_DEPOSIT[e.deposit_status] || e.deposit_status, { col: "deposit" }],
   ], { testid, empty: "No ERAs.", rowProps: (e) => ({ dataset: { eraId: e.era_id } }) });
 }
 
@@ -43,7 +43,7 @@ export function depositsTable(deposits, { testid = "deposits" } = {}) {
     ["Booked", (d) => dateNode(d.date)],
     ["Trace", (d) => d.trace_number],
     ["Amount", (d) => money(d.amount), { num: true }],
-    ["Status", (d) => DEPOSIT_STATES[d.status] || d.status, { col: "status" }],
+    ["Status", (d) => DEPOSIT_MATCH[d.status] || d.status, { col: "status" }],
   ], { testid, empty: "No deposits.", rowProps: (d) => ({ dataset: { depositId: d.deposit_id } }) });
 }
 

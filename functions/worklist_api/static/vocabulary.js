@@ -34,9 +34,13 @@ export const CLAIM_STATES = {
   forwarded: "forwarded to the next payer", closed: "closed",
   patient_responsibility: "patient owes the balance",
 };
-export const DEPOSIT_STATES = {
+// An ERA's deposit, and a deposit's ERAs.
+export const ERA_DEPOSIT = {
   matched: "matched to a deposit", probable: "probably this deposit (not confirmed)",
-  waiting: "waiting for the deposit", none: "no deposit", unmatched: "no ERA matched",
+  waiting: "waiting for the deposit", none: "no deposit",
+};
+export const DEPOSIT_MATCH = {
+  matched: "matched to its ERA", probable: "probably this ERA (not confirmed)", unmatched: "no ERA explains it",
 };
 export const BALANCES = [
   "charge_amount", "insurance_paid", "contractual_adjustment", "other_adjustment",
