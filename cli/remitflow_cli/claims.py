@@ -9,8 +9,10 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from remitflow.domain.code_words import CodeKind, action_text, adjustment_word, code_text
 from remitflow.services.claim_view import claim_view
 from remitflow_cli.connection import CommandError, add_stack_options, connect, fail
+from remitflow_cli.nearby import did_you_mean
 
 EXIT_NOT_FOUND = 3
 BALANCES = (
@@ -28,8 +30,8 @@ def register(commands: Any) -> None:
     claims = commands.add_parser("claims", help="look at claim accounts")
     actions = claims.add_subparsers(dest="action", required=True, metavar="ACTION")
     show = actions.add_parser("show", help="a claim's balances and postings")
-    show.add_argument("claim_id")
-    show.add_argument("--json", action="store_true")
+    show.add_argument("claim_id", help="our claim id (the 837's CLM01, the 835's CLP01), e.g. PCN1005")
+    show.add_argument("--json", action="store_true", help="print the claim, its lines and postings as JSON")
     add_stack_options(show)
     show.set_defaults(run=run_show)
 
@@ -38,10 +40,11 @@ def run_show(args: argparse.Namespace) -> int:
     try:
         _, stores = connect(args)
         view = claim_view(stores.claims, args.claim_id)
+        hint = did_you_mean(args.claim_id, stores.claims.existing) if view is None else ""
     except (CommandError, ClientError, BotoCoreError) as error:
         return fail("claims show", error)
     if view is None:
-        print(f"remitflow claims show: no claim {args.claim_id!r}", file=sys.stderr)
+        print(f"remitflow claims show: no claim {args.claim_id!r}{hint}", file=sys.stderr)
         return EXIT_NOT_FOUND
     if args.json:
         json.dump(view, sys.stdout, indent=2)
@@ -55,4 +58,16 @@ def run_show(args: argparse.Namespace) -> int:
             f"  {posting['payment_date'] or '':<10}  {posting['outcome']:<18} trace {posting['trace_number']:<14}"
             f" paid {posting['posted_payment']:>10}  held {posting['unapplied_cash']:>10}"
         )
+        if posting.get("status_code"):
+            print(f"    835 claim status {code_text(CodeKind.CLAIM_STATUS, str(posting['status_code']))}")
+        for entry in posting["entries"]:
+            if entry.get("group") and entry.get("reason"):
+                print(f"    {entry['group']}-{entry['reason']:<6}{entry['amount']:>10}  {_words(entry)}")
     return 0
+
+
+def _words(entry: dict[str, Any]) -> str:
+    word = adjustment_word(str(entry["group"]), str(entry["reason"]))
+    if word is None:
+        return code_text(CodeKind.CAS_GROUP, str(entry["group"])).partition(" ")[2]
+    return f"{word.label}; {word.category}; next: {action_text(word.next_action)}"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Callable, Iterable
 from datetime import date
 from typing import Any
 
@@ -64,6 +65,19 @@ def iso_date(text: str) -> date:
         raise argparse.ArgumentTypeError(f"expected a date as YYYY-MM-DD, found {text!r}") from None
 
 
+def choice(values: Iterable[str]) -> Callable[[str], str]:
+    """An argparse type: one of `values`, in any case ("DENIED" is "denied")."""
+    allowed = {value.lower(): value for value in values}
+
+    def parse(text: str) -> str:
+        found = allowed.get(text.strip().lower())
+        if found is None:
+            raise argparse.ArgumentTypeError(f"expected one of {', '.join(allowed.values())}; found {text!r}")
+        return found
+
+    return parse
+
+
 def add_stack_options(command: argparse.ArgumentParser) -> None:
     command.add_argument(
         "--endpoint-url",
@@ -71,7 +85,8 @@ def add_stack_options(command: argparse.ArgumentParser) -> None:
         help="AWS endpoint, e.g. the http://127.0.0.1:PORT printed by `remitflow local up` (default: AWS_ENDPOINT_URL)",
     )
     command.add_argument("--stack", default=DEFAULT_STACK, help=f"stack name (default: {DEFAULT_STACK})")
-    command.add_argument("--region", default=os.environ.get("AWS_DEFAULT_REGION", DEFAULT_REGION))
+    region = os.environ.get("AWS_DEFAULT_REGION", DEFAULT_REGION)
+    command.add_argument("--region", default=region, help=f"AWS region (default: AWS_DEFAULT_REGION, else {region})")
 
 
 def _session(args: argparse.Namespace) -> Any:

@@ -23,6 +23,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import BaseModel, ValidationError
 
 from remitflow import runtime
+from remitflow.domain.code_words import CodeKind, code_text
 from remitflow.domain.errors import Conflict, NotFound
 from remitflow.domain.followups import FollowupType
 from remitflow.domain.resolutions import Resolution
@@ -42,13 +43,16 @@ from remitflow_cli.connection import (
     CommandError,
     add_stack_options,
     caller_arn,
+    choice,
     connect,
     fail,
+    iso_date,
     whole_number,
 )
 
 EXIT_NOT_FOUND = 3
 EXIT_CONFLICT = 4
+STATUSES = ("open", "resolved", "any")
 
 
 def register(commands: Any) -> None:
@@ -56,39 +60,53 @@ def register(commands: Any) -> None:
     actions = followups.add_subparsers(dest="action", required=True, metavar="ACTION")
 
     listing = actions.add_parser("list", help="follow-ups, oldest first")
-    listing.add_argument("--status", default="open", choices=["open", "resolved", "any"])
-    listing.add_argument("--type", choices=[t.value for t in FollowupType])
-    listing.add_argument("--payer-id")
-    listing.add_argument("--claim-id")
-    listing.add_argument("--assignee")
-    listing.add_argument("--min-age-days", type=whole_number)
-    listing.add_argument("--max-age-days", type=whole_number)
-    listing.add_argument("--min-amount", help='e.g. "10.00"')
-    listing.add_argument("--max-amount", help='e.g. "500.00"')
+    listing.add_argument(
+        "--status",
+        default="open",
+        type=choice(STATUSES),
+        metavar="|".join(STATUSES),
+        help="which follow-ups (default: open; any: open and resolved)",
+    )
+    types = [t.value for t in FollowupType]
+    listing.add_argument("--type", type=choice(types), metavar="TYPE", help=f"only this type: {', '.join(types)}")
+    listing.add_argument("--payer-id", help="only this payer's (the 835's TRN03, e.g. 1411289245)")
+    listing.add_argument("--claim-id", help="only this claim's")
+    listing.add_argument("--assignee", help="only those assigned to this person")
+    listing.add_argument("--min-age-days", type=whole_number, help="at least this many days old")
+    listing.add_argument("--max-age-days", type=whole_number, help="at most this many days old")
+    listing.add_argument("--min-amount", help='at least this amount, e.g. "10.00"')
+    listing.add_argument("--max-amount", help='at most this amount, e.g. "500.00"')
     listing.add_argument("--limit", type=whole_number, help="at most this many (default: all)")
     listing.set_defaults(run=run_list)
 
-    show = actions.add_parser("show", help="one follow-up with its history, claim and 835 claim payment")
-    show.add_argument("id")
+    show = actions.add_parser("show", help="one follow-up with its note, history, claim and 835 claim payment")
+    show.add_argument("id", help="the follow-up's id (from `followups list`)")
     show.set_defaults(run=run_show)
 
     assign = actions.add_parser("assign", help="take a follow-up (or give it to --to)")
-    assign.add_argument("id")
+    assign.add_argument("id", help="the follow-up's id")
     assign.add_argument("--to", dest="assignee", help="who gets it (default: whoever runs the command)")
     assign.set_defaults(run=run_assign)
 
     unassign = actions.add_parser("unassign", help="give a follow-up back to the queue")
-    unassign.add_argument("id")
+    unassign.add_argument("id", help="the follow-up's id")
     unassign.set_defaults(run=run_unassign)
 
     resolve = actions.add_parser("resolve", help="close a follow-up with a resolution and a note")
-    resolve.add_argument("id")
-    resolve.add_argument("--resolution", required=True, choices=[r.value for r in Resolution])
+    resolve.add_argument("id", help="the follow-up's id")
+    resolutions = [r.value for r in Resolution]
+    resolve.add_argument(
+        "--resolution",
+        required=True,
+        type=choice(resolutions),
+        metavar="RESOLUTION",
+        help=f"how it was resolved: {', '.join(resolutions)}",
+    )
     resolve.add_argument("--note", required=True, help="why: what was found or done")
     resolve.add_argument("--claim-id", help="applied_to_claim: the claim the money pays; written_off: the claim")
     resolve.add_argument("--write-off-reason", help="written_off: why the balance is written off")
     resolve.add_argument("--amount", help='written_off: how much, e.g. "12.34" (default: the whole balance)')
-    resolve.add_argument("--appeal-due-date", help="appealed: YYYY-MM-DD")
+    resolve.add_argument("--appeal-due-date", type=iso_date, help="appealed: when the appeal is due, YYYY-MM-DD")
     resolve.set_defaults(run=run_resolve)
 
     for command in (assign, unassign, resolve):
@@ -97,7 +115,7 @@ def register(commands: Any) -> None:
         )
         command.add_argument("--as", dest="identity", help="who is acting (default: the AWS caller's ARN)")
     for command in (listing, show, assign, unassign, resolve):
-        command.add_argument("--json", action="store_true")
+        command.add_argument("--json", action="store_true", help="print the result as JSON")
         add_stack_options(command)
 
 
@@ -139,11 +157,7 @@ def _command(action: str, work: Callable[[Worklist, argparse.Namespace], BaseMod
             print(f"remitflow {name}: {_option(error.field)}: {error.message}", file=sys.stderr)
             return EXIT_FAILED
         except ValidationError as error:
-            problems = "; ".join(
-                f"{_option('.'.join(str(p) for p in e['loc']))}: {str(e['msg']).removeprefix('Value error, ')}"
-                for e in error.errors()
-            )
-            print(f"remitflow {name}: {problems}", file=sys.stderr)
+            print(f"remitflow {name}: {validation_text(error)}", file=sys.stderr)
             return EXIT_FAILED
         except (CommandError, ClientError, BotoCoreError) as error:
             return fail(name, error)
@@ -151,6 +165,22 @@ def _command(action: str, work: Callable[[Worklist, argparse.Namespace], BaseMod
         return 0
 
     return run
+
+
+def validation_text(error: ValidationError) -> str:
+    """Each problem as the option it came from and what was expected, in our words."""
+    problems = []
+    for problem in error.errors():
+        option = _option(".".join(str(part) for part in problem["loc"]))
+        context = problem.get("ctx") or {}
+        expected = {
+            "string_too_short": "must not be empty",
+            "string_too_long": f"at most {context.get('max_length')} characters",
+            "greater_than_equal": f"at least {context.get('ge')}",
+            "less_than_equal": f"at most {context.get('le')}",
+        }.get(problem["type"], str(problem["msg"]).removeprefix("Value error, "))
+        problems.append(f"{option}: {expected}")
+    return "; ".join(problems)
 
 
 def _print(result: BaseModel | list[FollowupView], args: argparse.Namespace) -> None:
@@ -167,13 +197,7 @@ def _print(result: BaseModel | list[FollowupView], args: argparse.Namespace) -> 
             _line(item)
         print(f"{len(result)} follow-up(s)", file=sys.stderr)
     elif isinstance(result, FollowupDetail):
-        _line(result.followup)
-        claim = result.claim
-        if claim is not None:
-            print(f"  claim {claim['claim_id']}: {claim['status']}, insurance balance {claim['insurance_balance']}")
-        print(f"  may be resolved as: {', '.join(result.resolutions)}")
-        for entry in result.history:
-            print(f"  {entry.at[:19]}  {entry.by}  {entry.action}  {json.dumps(entry.after)}")
+        _detail(result)
     elif isinstance(result, ResolveResult):
         _line(result.followup)
         if result.claim is not None:
@@ -190,12 +214,65 @@ def _line(item: FollowupView) -> None:
     )
 
 
+def _detail(result: FollowupDetail) -> None:
+    item = result.followup
+    _line(item)
+    print(f"  {item.summary}")
+    if item.note:
+        print(f"  note: {item.note}")
+    status = (result.claim_payment or {}).get("status_code") or item.detail.get("status_code")
+    if status:
+        print(f"  835 claim status {code_text(CodeKind.CLAIM_STATUS, str(status))}")
+    claim = result.claim
+    if claim is not None:
+        print(f"  claim {claim['claim_id']}: {claim['status']}, insurance balance {claim['insurance_balance']}")
+    print(f"  may be resolved as: {', '.join(result.resolutions)}")
+    if result.history:
+        print("  history:")
+    for entry in result.history:
+        print(f"    {entry.at[:19].replace('T', ' ')}  {entry.by}  {entry.action}")
+        for change in changes(entry.before, entry.after):
+            print(f"      {change}")
+        if entry.note:
+            print(f"      note: {entry.note}")
+
+
+def changes(before: dict[str, Any], after: dict[str, Any], prefix: str = "") -> list[str]:
+    """What an action changed, one line per field, nested records flattened ("claim status: open -> paid")."""
+    lines = []
+    for name in dict.fromkeys([*before, *after]):
+        old, new = before.get(name), after.get(name)
+        label = f"{prefix}{name.replace('_', ' ')}"
+        if isinstance(old, dict) or isinstance(new, dict):
+            lines += changes(old if isinstance(old, dict) else {}, new if isinstance(new, dict) else {}, f"{label} ")
+        elif old != new:
+            lines.append(f"{label}: {_shown(old)} -> {_shown(new)}" if name in before else f"{label}: {_shown(new)}")
+    return lines
+
+
+def _shown(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, list):
+        return ", ".join(_shown(v) for v in value) or "-"
+    return str(value)
+
+
 def _list(service: Worklist, args: argparse.Namespace) -> list[FollowupView]:
     fields = _given(args, "status", "type", "payer_id", "claim_id", "assignee", "min_age_days", "max_age_days")
     fields |= _given(args, "min_amount", "max_amount")
     wanted = args.limit
     if wanted is not None and wanted < 1:
         raise InvalidRequest("limit", "must be at least 1")
+    if fields["status"] == "any" and "type" not in fields:
+        # The worklist lists every status of one type at a time; without a type: the open, then the
+        # resolved, merged oldest first.
+        both = [_pages(service, fields | {"status": status}, wanted) for status in ("open", "resolved")]
+        return sorted([*both[0], *both[1]], key=lambda item: (item.created_at, item.id))[:wanted]
+    return _pages(service, fields, wanted)
+
+
+def _pages(service: Worklist, fields: dict[str, Any], wanted: int | None) -> list[FollowupView]:
     items: list[FollowupView] = []
     cursor = None
     while True:

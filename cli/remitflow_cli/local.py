@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
+import socket
 import sys
 import time
 from collections import Counter
@@ -27,7 +29,7 @@ from remitflow.domain.followups import FollowupStatus
 from remitflow.runtime import Clients, Stores
 from remitflow.services.reconciliation import REPORT_PREFIX
 from remitflow.values import money_text
-from remitflow_cli.connection import DEFAULT_REGION, DEFAULT_STACK, whole_number
+from remitflow_cli.connection import DEFAULT_REGION, DEFAULT_STACK, CommandError, fail, whole_number
 from remitflow_cli.recon import print_report
 
 if TYPE_CHECKING:
@@ -51,6 +53,7 @@ SAMPLE_KINDS = (
 )
 # The samples are from January 2025; the sweep runs a week after the last of them.
 SAMPLES_AS_OF = date(2025, 1, 28)
+CHECKOUT = Path(__file__).resolve().parents[2]
 
 
 def register(commands: Any) -> None:
@@ -61,7 +64,7 @@ def register(commands: Any) -> None:
     local = commands.add_parser("local", help="the embedded AWS for interactive use")
     actions = local.add_subparsers(dest="action", required=True, metavar="ACTION")
     up = actions.add_parser("up", help="serve the stack on 127.0.0.1:PORT and run the functions on uploads")
-    up.add_argument("--port", type=whole_number, default=4566)
+    up.add_argument("--port", type=whole_number, default=4566, help="port of the embedded AWS endpoint (default: 4566)")
     up.add_argument("--with-samples", action="store_true", help="load the sample files first")
     up.add_argument("--api-port", type=whole_number, help="port of the billers' page and API (default: PORT + 1)")
     up.add_argument(
@@ -70,19 +73,61 @@ def register(commands: Any) -> None:
         help=f"who every local API request acts as (default: {DEFAULT_DEV_IDENTITY})",
     )
     up.add_argument(
+        "--state-dir",
+        type=Path,
+        default=default_state_dir(),
+        help=f"where local up keeps what it writes (default: {default_state_dir()})",
+    )
+    up.add_argument(
         "--env-file",
         type=Path,
-        default=Path("infra/local-env.json"),
-        help="where to write the env vars for sam local invoke",
+        help="where to write the env vars for sam local invoke (default: STATE_DIR/local-env.json)",
+    )
+    up.add_argument(
+        "--verbose", action="store_true", help="show every request to the embedded AWS and the API, and INFO logs"
     )
     _common(up)
     up.set_defaults(run=run_up)
 
 
 def _common(command: argparse.ArgumentParser) -> None:
-    command.add_argument("--template", type=Path, default=Path("template.yaml"))
-    command.add_argument("--samples", type=Path, default=Path("samples"))
-    command.add_argument("--stack", default=DEFAULT_STACK)
+    template, samples = _in_checkout("template.yaml"), _in_checkout("samples")
+    command.add_argument("--template", type=Path, default=template, help=f"the SAM template (default: {template})")
+    command.add_argument("--samples", type=Path, default=samples, help=f"the sample files (default: {samples})")
+    command.add_argument("--stack", default=DEFAULT_STACK, help=f"stack name (default: {DEFAULT_STACK})")
+
+
+def _in_checkout(name: str) -> Path:
+    """`name` in the working directory when it is there, else in the checkout the CLI was installed
+    from (an editable install), so the commands work from any directory."""
+    here = Path(name)
+    return here if here.exists() else CHECKOUT / name
+
+
+def default_state_dir() -> Path:
+    cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(cache) / "remitflow" / "local"
+
+
+def _check_paths(args: argparse.Namespace, *, samples: bool) -> None:
+    if not args.template.is_file():
+        raise CommandError(
+            f"--template {str(args.template)!r}: no such file; expected remitflow's template.yaml "
+            "(run from a remitflow checkout, or give --template PATH)"
+        )
+    if samples and not args.samples.is_dir():
+        raise CommandError(f"--samples {str(args.samples)!r}: no such folder; expected remitflow's samples folder")
+
+
+def _port_free(option: str, port: int) -> None:
+    """Fail at once, naming the option, when the port is taken (moto's server would wait forever)."""
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError as error:
+            raise CommandError(
+                f"{option} {port}: cannot listen on 127.0.0.1:{port} ({error.strerror}); choose another"
+            ) from None
 
 
 @contextmanager
@@ -129,6 +174,10 @@ def _upload_samples(runner: LocalRunner, inbox: Inbox, samples: Path) -> list[st
 
 
 def run_demo(args: argparse.Namespace) -> int:
+    try:
+        _check_paths(args, samples=True)
+    except CommandError as error:
+        return fail("demo", error)
     from moto import mock_aws
 
     from remitflow_local import deploy_local_stack
@@ -194,6 +243,19 @@ def _print_reconciliation(report: dict[str, Any]) -> None:
 
 
 def run_up(args: argparse.Namespace) -> int:
+    api_port = args.port + 1 if args.api_port is None else args.api_port
+    env_file: Path = args.env_file or args.state_dir / "local-env.json"
+    try:
+        _check_paths(args, samples=args.with_samples)
+        _port_free("--port", args.port)
+        _port_free("--api-port", api_port)
+    except CommandError as error:
+        return fail("local up", error)
+    if not args.verbose:
+        # moto's server logs every request through werkzeug at INFO, and every template resource
+        # its CloudFormation does not model (Cognito here) at WARNING.
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)
+        logging.getLogger("moto").setLevel(logging.ERROR)
     from moto.server import ThreadedMotoServer
 
     from remitflow_local import deploy_local_stack
@@ -201,10 +263,10 @@ def run_up(args: argparse.Namespace) -> int:
     from remitflow_local.runner import LocalRunner
 
     endpoint = f"http://127.0.0.1:{args.port}"
-    api_port = args.port + 1 if args.api_port is None else args.api_port
     api: LocalApiServer | None = None
+    quiet = {} if args.verbose else {"POWERTOOLS_LOG_LEVEL": "WARNING"}
     with _local_credentials():
-        server = ThreadedMotoServer(ip_address="127.0.0.1", port=args.port, verbose=False)
+        server = ThreadedMotoServer(ip_address="127.0.0.1", port=args.port, verbose=args.verbose)
         server.start()
         try:
             session = boto3.Session(region_name=DEFAULT_REGION)
@@ -213,19 +275,23 @@ def run_up(args: argparse.Namespace) -> int:
                 stack,
                 session=session,
                 endpoint_url=endpoint,
-                environment=LOCAL_CREDENTIALS,
+                environment=LOCAL_CREDENTIALS | quiet,
                 on_invoke=_report,
             )
-            _write_env_file(args.env_file, stack, endpoint)
+            _write_env_file(env_file, stack, endpoint)
             if args.with_samples:
                 _upload_samples(runner, _stores(runner).inbox, args.samples)
-            print(f"remitflow local up: stack {stack.stack_name} ready at {endpoint}", flush=True)
+            print(f"remitflow local up: stack {stack.stack_name} at {endpoint}", flush=True)
             print(f"  export AWS_ENDPOINT_URL={endpoint}", flush=True)
-            print(f"  env vars for sam local invoke: {args.env_file}", flush=True)
+            print(f"  env vars for sam local invoke: {env_file}", flush=True)
             if WORKLIST_API in stack.functions:
                 try:
+                    # Bound here: the page's port takes connections before "ready" is printed.
                     api = LocalApiServer(
-                        lambda event: runner.invoke(WORKLIST_API, event), identity=args.dev_identity, port=api_port
+                        lambda event: runner.invoke(WORKLIST_API, event),
+                        identity=args.dev_identity,
+                        port=api_port,
+                        quiet=not args.verbose,
                     ).start()
                 except OSError as error:
                     print(f"remitflow local up: cannot serve the API on 127.0.0.1:{api_port}: {error}", file=sys.stderr)
@@ -235,6 +301,9 @@ def run_up(args: argparse.Namespace) -> int:
                 print(f"  billers' page: {api.url}", flush=True)
             else:
                 print(f"  no {WORKLIST_API} in {args.template}: the billers' page is not served", flush=True)
+            # Whatever was uploaded meanwhile is dispatched before "ready"; what comes after, by the loop.
+            runner.pump()
+            print("remitflow local up: ready (Ctrl-C stops it)", flush=True)
             while True:
                 runner.pump()
                 time.sleep(0.2)

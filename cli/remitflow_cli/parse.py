@@ -16,6 +16,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, TextIO
 
+from remitflow.domain.code_words import CodeKind, describe
 from remitflow.x12 import Problem, RemittanceParser, Severity
 from remitflow.x12.models import BrokenClaim, ClaimPayment, TransactionEnd, TransactionHeader
 
@@ -91,26 +92,13 @@ def _money(value: Decimal | None) -> str:
     return "-" if value is None else f"{value:,.2f}"
 
 
-STATUS_LABELS = {
-    "1": "processed",
-    "2": "processed",
-    "3": "processed",
-    "4": "denied",
-    "19": "processed and forwarded",
-    "20": "processed and forwarded",
-    "21": "processed and forwarded",
-    "22": "reversal",
-    "23": "not our claim",
-    "25": "predetermination",
-}
-
-
 def _write_summary(parser: RemittanceParser, path: Path, out: TextIO) -> None:
     out.write(f"{path}\n")
     statuses: dict[str, int] = {}
     for event in parser:
         if isinstance(event, ClaimPayment):
-            label = STATUS_LABELS.get(event.status_code, f"status {event.status_code}")
+            word = describe(CodeKind.CLAIM_STATUS, event.status_code)
+            label = f"status {event.status_code}" if word is None else word.label
             statuses[label] = statuses.get(label, 0) + 1
         elif isinstance(event, TransactionHeader):
             statuses = {}

@@ -27,7 +27,7 @@ def register(commands: Any) -> None:
     ):
         parser = actions.add_parser(action, help=help_text)
         parser.add_argument("--as-of", type=iso_date, default=None, help="YYYY-MM-DD (default: today, UTC)")
-        parser.add_argument("--json", action="store_true")
+        parser.add_argument("--json", action="store_true", help="print the report as JSON")
         add_stack_options(parser)
         parser.set_defaults(run=run_recon)
 

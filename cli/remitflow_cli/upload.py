@@ -20,6 +20,7 @@ from remitflow.adapters.s3 import Inbox, summary_key
 from remitflow.services.ports import RemittanceKey
 from remitflow_cli.connection import CommandError, add_stack_options, connect, fail, seconds
 
+EXIT_UNREADABLE = 2  # as `remitflow parse`
 PREFIXES = {
     "remittance": "remittances/",
     "claims": "claims/",
@@ -30,8 +31,8 @@ PREFIXES = {
 
 def register(commands: Any) -> None:
     command = commands.add_parser("upload", help="upload a file to the inbox and show what was done with it")
-    command.add_argument("file", type=Path)
-    command.add_argument("--kind", required=True, choices=sorted(PREFIXES))
+    command.add_argument("file", type=Path, help="the file to upload")
+    command.add_argument("--kind", required=True, choices=sorted(PREFIXES), help="what the file holds")
     command.add_argument("--key", help="object key (default: the kind's prefix + the file name)")
     command.add_argument("--wait", type=seconds, default=60, help="seconds to wait for the summary (0: do not wait)")
     command.add_argument("--json", action="store_true", help="print the processing summary as JSON")
@@ -42,8 +43,21 @@ def register(commands: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     try:
         return _run(args)
-    except (CommandError, OSError, ClientError, BotoCoreError) as error:
+    except OSError as error:
+        return fail("upload", CommandError(f"FILE {str(args.file)!r}: cannot read it ({error.strerror or error})"))
+    except (CommandError, ClientError, BotoCoreError) as error:
         return fail("upload", error)
+
+
+def unreadable(summary: dict[str, Any]) -> str | None:
+    """Why nothing of the file could be read as the kind given, or None when something was."""
+    problems = summary.get("problems") or [{}]
+    first = problems[0].get("message") or problems[0].get("reason")
+    if summary.get("status") == "unreadable":
+        return str(summary.get("unreadable") or first or "no part of it could be read")
+    if summary.get("loaded") == 0 and summary.get("problems"):
+        return str(first or "no row could be read")
+    return None
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -67,6 +81,10 @@ def _run(args: argparse.Namespace) -> int:
         print()
     else:
         _print_summary(summary)
+    reason = unreadable(summary)
+    if reason is not None:
+        print(f"remitflow upload: {args.file} could not be read as --kind {args.kind}: {reason}", file=sys.stderr)
+        return EXIT_UNREADABLE
     return 0
 
 

@@ -118,6 +118,8 @@ def test_the_open_worklist_lists_oldest_first_with_counts_by_type(queue: Queue) 
     assert (held["claim_id"], held["amount"], held["status"], held["version"]) == ("PCN1099", "75.00", "open", 0)
     assert held["age_days"] == 0 and held["assignee"] is None and held["resolution"] is None
     assert held["source"] == ACME and held["reason_codes"] == ["CO-45"]
+    assert held["summary"] == "claim not found: CO-45 above the allowed amount (fee schedule) (write off)"
+    assert items["denied"]["summary"].startswith("denied: CO-50 not medically necessary (appeal)")
     assert items["denied"]["amount"] == "120.00"
     assert set(held) == {
         "id",
@@ -127,6 +129,7 @@ def test_the_open_worklist_lists_oldest_first_with_counts_by_type(queue: Queue) 
         "payer_id",
         "amount",
         "reason_codes",
+        "summary",
         "created_at",
         "age_days",
         "assignee",

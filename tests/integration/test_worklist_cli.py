@@ -79,6 +79,36 @@ def test_list_show_assign_and_resolve(
     assert detail["claim"]["claim_id"] == "PCN1005"
     code, text, _ = run(capsys, "show", held)
     assert code == 0 and "applied_to_claim" in text and "insurance balance 0.00" in text
+    assert "  note: payer used old account number" in text
+    assert "ana  resolved" in text and "claim insurance balance: 90.00 -> 0.00" in text
+    assert "assignee: - -> ana" in text and "{" not in text  # changes, not JSON
+
+    code, items, _ = run(capsys, "list", "--status", "any", "--json")  # no --type needed
+    assert code == 0 and sorted(i["status"] for i in items) == ["open", "open", "resolved"]
+    created = [i["created_at"] for i in items]
+    assert created == sorted(created)
+    code, items, _ = run(capsys, "list", "--status", "ANY", "--type", "Claim_Not_Found", "--json")
+    assert code == 0 and [i["id"] for i in items] == [held]
+
+
+def test_show_puts_codes_in_words(harness: Harness, ids: dict[str, str], capsys: pytest.CaptureFixture[str]) -> None:
+    code, text, _ = run(capsys, "show", ids["denied"])
+    assert code == 0 and "denied: CO-50 not medically necessary (appeal)" in text
+    assert "835 claim status 4 denied" in text
+
+
+def test_a_mistyped_claim_id_gets_a_did_you_mean(
+    harness: Harness, ids: dict[str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(["claims", "show", "pcn1O05"])
+    assert code == 3
+    assert "no claim 'pcn1O05'; did you mean PCN1005?" in capsys.readouterr().err
+    assert main(["claims", "show", "PCN1002"]) == 0
+    assert "835 claim status 4 denied" in capsys.readouterr().out
+    assert main(["claims", "show", "PCN1001"]) == 0
+    out = capsys.readouterr().out
+    assert "PR-3          30.00  copay; patient cost share; next: bill patient" in out
+    assert "CO-45         40.00  above the allowed amount (fee schedule); contractual; next: write off" in out
 
 
 def test_errors_name_the_option_and_exit_with_their_code(
@@ -105,8 +135,10 @@ def test_errors_name_the_option_and_exit_with_their_code(
     assert code == 1 and "--amount: money as a string" in err
     code, _, err = run(capsys, "resolve", denied, "--resolution", "no_action", "--note", "n", "--expected-version", "3")
     assert code == 4 and "version 0, not 3" in err
-    code, _, err = run(capsys, "list", "--status", "any")
-    assert code == 1 and "--status: 'any' lists one type" in err
+    with pytest.raises(SystemExit) as exit_:
+        run(capsys, "resolve", denied, "--resolution", "appealed", "--note", "n", "--appeal-due-date", "1/2")
+    err = capsys.readouterr().err
+    assert exit_.value.code == 2 and "argument --appeal-due-date: expected a date as YYYY-MM-DD, found '1/2'" in err
     item = harness.worklist.get(denied)
     assert item is not None and item["status"] == "open"
 

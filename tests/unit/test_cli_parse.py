@@ -86,7 +86,7 @@ def test_summary_names_the_payment_and_the_outcome(capsys: pytest.CaptureFixture
     code, out, _ = run(capsys, str(ACME))
     assert code == 0
     assert "319.50 C by ACH" in out and "trace 0123456789" in out
-    assert "2 processed, 1 denied, 1 processed and forwarded" in out
+    assert "2 processed as primary, 1 denied, 1 processed as primary, sent on" in out
     assert "balanced  yes" in out
     assert "RIVERA" not in out  # no patient names in the summary
 

@@ -11,7 +11,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
-from remitflow.domain.followups import FollowupStatus, FollowupType
+from remitflow.domain.code_words import reasons_text
+from remitflow.domain.followups import Followup, FollowupStatus, FollowupType
 from remitflow.domain.resolutions import AuditEntry, Resolution, WorkItem
 from remitflow.values import money_text
 
@@ -93,6 +94,7 @@ class FollowupView(View):
     payer_id: str | None
     amount: str | None
     reason_codes: list[str]
+    summary: str  # the type and each reason code in words: "denied: CO-50 not medically necessary (appeal)"
     created_at: str
     age_days: int
     assignee: str | None
@@ -150,6 +152,7 @@ def followup_view(item: WorkItem, now: datetime, claim_service_date: date | None
         payer_id=followup.payer_id,
         amount=None if followup.amount is None else money_text(followup.amount),
         reason_codes=followup.reason_codes,
+        summary=followup_summary(followup),
         created_at=followup.created_at.isoformat(),
         age_days=max((now - followup.created_at).days, 0),
         assignee=item.assignee,
@@ -187,6 +190,12 @@ def _day(value: object) -> date | None:
         return date.fromisoformat(value[:10])
     except ValueError:
         return None
+
+
+def followup_summary(followup: Followup) -> str:
+    kind = followup.type.value.replace("_", " ")
+    reasons = reasons_text(followup.reason_codes)
+    return f"{kind}: {reasons}" if reasons else kind
 
 
 def audit_view(entry: AuditEntry) -> AuditView:

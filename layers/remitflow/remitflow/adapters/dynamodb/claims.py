@@ -140,6 +140,11 @@ class ClaimsStore:
             postings[posting.record.posting_id] = posting
         return claims, postings
 
+    def existing(self, claim_ids: Sequence[str]) -> set[str]:
+        """Which of these claim ids are claims, by key (batched gets, never a scan)."""
+        found = batch_get(self.client, self.table, [keys.claim(claim_id) for claim_id in claim_ids])
+        return {str(item["claim_id"]) for item in found}
+
     def get(self, claim_id: str) -> Claim | None:
         response = self.client.get_item(TableName=self.table, Key=to_dynamo(keys.claim(claim_id)), ConsistentRead=True)
         return _claim_from(from_dynamo(response["Item"])) if "Item" in response else None
