@@ -1,4 +1,5 @@
-"""`remitflow claims show CLAIM_ID [--json]`: a claim's balances and every posting on it."""
+"""`remitflow claims show CLAIM_ID [--json]`: a claim's balances and every posting on it;
+`remitflow claims list [--account A] [--status S] [--payer P] [--json]`: claims, by claim id."""
 
 from __future__ import annotations
 
@@ -10,7 +11,10 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from remitflow.domain.code_words import CodeKind, action_text, adjustment_word, code_text
+from remitflow.domain.claims import ClaimStatus
+from remitflow.runtime import claim_book
 from remitflow.services.claim_view import claim_view
+from remitflow.services.worklist import InvalidRequest
 from remitflow_cli.connection import CommandError, add_stack_options, connect, fail
 from remitflow_cli.nearby import did_you_mean
 
@@ -34,6 +38,17 @@ def register(commands: Any) -> None:
     show.add_argument("--json", action="store_true", help="print the claim, its lines and postings as JSON")
     add_stack_options(show)
     show.set_defaults(run=run_show)
+    listing = actions.add_parser(
+        "list", help="claims by account, status and payer, whether or not they have a follow-up"
+    )
+    listing.add_argument("--account", help="only this patient account's claims (exact id)")
+    listing.add_argument(
+        "--status", choices=[s.value for s in ClaimStatus], type=str.lower, help="only claims in this status"
+    )
+    listing.add_argument("--payer", help="only this payer's claims (payer id)")
+    listing.add_argument("--json", action="store_true", help="print the claims as JSON")
+    add_stack_options(listing)
+    listing.set_defaults(run=run_list)
 
 
 def run_show(args: argparse.Namespace) -> int:
@@ -71,3 +86,33 @@ def _words(entry: dict[str, Any]) -> str:
     if word is None:
         return code_text(CodeKind.CAS_GROUP, str(entry["group"])).partition(" ")[2]
     return f"{word.label}; {word.category}; next: {action_text(word.next_action)}"
+
+
+def run_list(args: argparse.Namespace) -> int:
+    claims: list[dict[str, Any]] = []
+    try:
+        settings, stores = connect(args)
+        book = claim_book(settings, stores)
+        cursor: str | None = None
+        while True:
+            page = book.list_claims(account_id=args.account, status=args.status, payer_id=args.payer, cursor=cursor)
+            claims += page["items"]
+            cursor = page["next_cursor"]
+            if cursor is None:
+                break
+    except (CommandError, InvalidRequest, ClientError, BotoCoreError) as error:
+        return fail("claims list", error)
+    if args.json:
+        json.dump(claims, sys.stdout, indent=2)
+        print()
+        return 0
+    if not claims:
+        print("remitflow claims list: no claims match", file=sys.stderr)
+        return 0
+    for claim in claims:
+        payer = claim["payer_name"] or claim["payer_id"]
+        print(
+            f"{claim['claim_id']:<14}{claim['account_id']:<12}{claim['status']:<24}{claim['service_date'] or '':<12}"
+            f"{payer:<24}{claim['charge_amount']:>10}{claim['insurance_balance']:>11}{claim['patient_balance']:>11}"
+        )
+    return 0

@@ -22,7 +22,7 @@ from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from remitflow.api import codes, deposits, eras, errors, followups
+from remitflow.api import accounts, claims, codes, deposits, eras, errors, followups, search
 from remitflow.api.context import Services
 
 logger = Logger()
@@ -32,6 +32,9 @@ app.include_router(followups.router)
 app.include_router(codes.router)
 app.include_router(eras.router)
 app.include_router(deposits.router)
+app.include_router(search.router)
+app.include_router(claims.router)
+app.include_router(accounts.router)
 errors.register(app)
 STATIC = Path(__file__).parent / "static"
 SERVICES = Services()  # built lazily: a request builds only the services it calls

@@ -22,6 +22,10 @@ ROUTES = {
     ("GET", "/api/eras/{era_id}"): None,
     ("GET", "/api/deposits"): None,
     ("GET", "/api/deposits/{deposit_id}"): None,
+    ("GET", "/api/search"): None,
+    ("GET", "/api/claims"): None,
+    ("GET", "/api/claims/{claim_id}"): None,
+    ("GET", "/api/accounts/{account_id}"): None,
 }
 
 

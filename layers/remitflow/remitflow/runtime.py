@@ -14,16 +14,19 @@ from botocore.config import Config
 from remitflow.adapters.dynamodb.claims import ClaimsStore
 from remitflow.adapters.dynamodb.reconciliation import ReconciliationStore
 from remitflow.adapters.dynamodb.remittances import RemittancesStore
+from remitflow.adapters.dynamodb.search import SearchStore
 from remitflow.adapters.dynamodb.worklist import WorklistStore
 from remitflow.adapters.s3 import Inbox
 from remitflow.adapters.sqs import FollowupQueue, PostingQueue
 from remitflow.services.deposit_view import DepositView
 from remitflow.services.era_view import EraView
+from remitflow.services.accounts import ClaimBook
 from remitflow.services.ingest_deposits import DepositIngest
 from remitflow.services.ingest_remittance import RemittanceIngest
 from remitflow.services.posting_worker import PostingWorker
 from remitflow.services.reconciliation import Reconciliation
 from remitflow.services.reference_import import ReferenceImport
+from remitflow.services.search import Search
 from remitflow.services.transaction_finish import TransactionFinish
 from remitflow.services.worklist import Worklist, WorklistIntake
 from remitflow.settings import Settings
@@ -175,3 +178,22 @@ def deposit_view(settings: Settings, stores: Stores | None = None) -> DepositVie
     stores = stores or Stores.create(settings)
     eras = era_view(settings, stores)
     return DepositView(reconciliation=stores.reconciliation, remittances=stores.remittances, eras=eras)
+
+
+def search_store(settings: Settings, stores: Stores | None = None) -> SearchStore:
+    stores = stores or Stores.create(settings)
+    return SearchStore(
+        stores.claims.client,
+        claims_table=settings.claims_table_name,
+        remittances_table=settings.remittances_table_name,
+    )
+
+
+def search(settings: Settings, stores: Stores | None = None) -> Search:
+    stores = stores or Stores.create(settings)
+    return Search(store=search_store(settings, stores), claims=stores.claims, worklist=stores.worklist)
+
+
+def claim_book(settings: Settings, stores: Stores | None = None) -> ClaimBook:
+    stores = stores or Stores.create(settings)
+    return ClaimBook(store=search_store(settings, stores), claims=stores.claims, worklist=stores.worklist)

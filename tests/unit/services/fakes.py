@@ -25,6 +25,16 @@ from remitflow.domain.posting import PostingDecision
 from remitflow.domain.provider_adjustments import ProviderLedgerEntry
 from remitflow.domain.recon_models import Deposit, EraPayment, Match, bank_reference_identity
 from remitflow.domain.resolutions import WorkItem
+from remitflow.domain.search_terms import (
+    MIN_PREFIX,
+    Term,
+    claim_terms,
+    deposit_terms,
+    era_terms,
+    id_term,
+    payer_terms,
+)
+from remitflow.domain.search_terms import Field as SearchField
 from remitflow.services.ports import (
     BadCursor,
     CashRelease,
@@ -502,3 +512,109 @@ def _after(cursor: str, listing: str) -> tuple[str, str]:
     if parts[0] != listing:
         raise BadCursor("the cursor belongs to another listing (status or type changed): start again without it")
     return parts[1], parts[2]
+
+
+class FakeSearch:
+    """Search over the other fakes' contents: the terms each entity is found by, computed as the
+    DynamoDB stores write them (domain.search_terms), matched as their keys are queried."""
+
+    def __init__(self, claims: FakeClaims, remittances: FakeRemittances, reconciliation: FakeReconciliation) -> None:
+        self.claims_store = claims
+        self.remittances = remittances
+        self.reconciliation = reconciliation
+
+    def _entities(self, kind: str) -> Iterator[tuple[str, list[Term]]]:
+        if kind == "claim":
+            for claim in self.claims_store.claims.values():
+                dates = [line.service_date for line in claim.lines]
+                yield (
+                    claim.claim_id,
+                    claim_terms(
+                        claim_id=claim.claim_id,
+                        account_id=claim.account_id,
+                        patient_name=claim.patient_name,
+                        service_dates=dates,
+                        charge_amount=claim.charge_amount,
+                    ),
+                )
+        elif kind == "posted_claim":
+            for claim_id in self.claims_store.ledgers:
+                if claim_id not in self.claims_store.claims:
+                    yield claim_id, [Term(SearchField.CLAIM, id_term(claim_id))]
+        elif kind == "era":
+            for era_id, record in self.remittances.records.items():
+                terms = era_terms(
+                    trace_number=str(record["trace_number"]),
+                    payer_id=str(record["payer_id"]),
+                    amount=Decimal(str(record["payment_amount"])),
+                    payment_date=record.get("payment_date"),
+                )
+                yield era_id, terms
+        elif kind == "deposit":
+            for transaction in self.reconciliation.transactions.values():
+                terms = deposit_terms(
+                    trace_number=transaction.trace_number,
+                    bank_reference=transaction.bank_reference,
+                    amount=transaction.amount,
+                    booking_date=transaction.booking_date,
+                )
+                yield transaction.transaction_id, terms
+        elif kind == "payer":
+            for payer_id, name in self.payer_names(
+                str(r["payer_id"]) for r in self.remittances.records.values()
+            ).items():
+                yield payer_id, payer_terms(name)
+
+    def find(self, term: Term, *, kind: str, limit: int) -> list[str]:
+        def hit(kept: Term) -> bool:
+            if kept.field != term.field:
+                return False
+            exact = not term.prefix or len(term.text) < MIN_PREFIX
+            return kept.text == term.text if exact else kept.text.startswith(term.text)
+
+        found = sorted((kept.text, entity) for entity, terms in self._entities(kind) for kept in terms if hit(kept))
+        return list(dict.fromkeys(entity for _, entity in found))[:limit]
+
+    def claims(self, claim_ids: Sequence[str]) -> list[Claim]:
+        return [self.claims_store.claims[i] for i in claim_ids if i in self.claims_store.claims]
+
+    def claims_page(
+        self,
+        *,
+        account_id: str | None = None,
+        payer_id: str | None = None,
+        status: str | None = None,
+        limit: int,
+        cursor: str | None = None,
+    ) -> tuple[list[Claim], str | None]:
+        if cursor is not None and not cursor.isdigit():
+            raise BadCursor("cursor: not one this listing gave out")
+        matching = [
+            claim
+            for _, claim in sorted(self.claims_store.claims.items())
+            if (account_id is None or claim.account_id == account_id)
+            and (payer_id is None or claim.payer_id == payer_id)
+            and (status is None or claim.status.value == status)
+        ]
+        start = int(cursor or 0)
+        end = start + limit
+        return matching[start:end], (str(end) if end < len(matching) else None)
+
+    def eras(self, era_ids: Sequence[str]) -> list[dict[str, Any]]:
+        records = self.remittances.records
+        return [{"pk": i, **records[i]} for i in era_ids if i in records]
+
+    def deposits(self, transaction_ids: Sequence[str]) -> list[dict[str, Any]]:
+        kept = self.reconciliation.transactions
+        return [kept[i].model_dump(mode="json", exclude={"text"}) for i in transaction_ids if i in kept]
+
+    def era_matches(self, era_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        return {}
+
+    def payer_names(self, payer_ids: Iterable[str]) -> dict[str, str]:
+        wanted = set(payer_ids)
+        return {
+            str(r["payer_id"]): str(r["payer_name"])
+            for r in self.remittances.records.values()
+            if r.get("payer_name") and r["payer_id"] in wanted
+        }

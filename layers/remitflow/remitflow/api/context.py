@@ -13,6 +13,8 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from remitflow import runtime
 from remitflow.services.deposit_view import DepositView
 from remitflow.services.era_view import EraView
+from remitflow.services.accounts import ClaimBook
+from remitflow.services.search import Search
 from remitflow.services.worklist import Worklist
 from remitflow.settings import Settings
 
@@ -33,6 +35,18 @@ class Services:
     @cached_property
     def deposits(self) -> DepositView:
         return runtime.deposit_view(self.settings)
+
+    @cached_property
+        def stores(self) -> runtime.Stores:
+        return runtime.Stores.create(self.settings)
+
+    @cached_property
+    def search(self) -> Search:
+        return runtime.search(self.settings, self.stores)
+
+    @cached_property
+    def claim_book(self) -> ClaimBook:
+        return runtime.claim_book(self.settings, self.stores)
 
 
 def services(router: Router) -> Services:

@@ -316,3 +316,45 @@ class WorklistStorage(Protocol):
         raises. Raises, first to last: the change's NotFound or Conflict, AlreadyPosted, Conflict
         (the money is no longer held), ClaimChanged."""
         ...
+
+
+class SearchStorage(Protocol):
+    """Search entries and the reads behind search, claim lists and accounts (never a scan)."""
+
+    def find(self, term: Any, *, kind: str, limit: int) -> list[str]:
+        """Ids of up to `limit` entities of `kind` ("claim", "posted_claim", "era", "deposit",
+        "payer") with an entry for the term (domain.search_terms.Term): a prefix for prefix fields."""
+        ...
+
+    def claims(self, claim_ids: Sequence[str]) -> list[Claim]:
+        """The claims that exist among the ids, in the ids' order."""
+        ...
+
+    def claims_page(
+        self,
+        *,
+        account_id: str | None = None,
+        payer_id: str | None = None,
+        status: str | None = None,
+        limit: int,
+        cursor: str | None = None,
+    ) -> tuple[list[Claim], str | None]:
+        """Claims matching every filter given, by claim id, and a cursor for the rest (None: no
+        more). Raises BadCursor for a cursor it did not give out."""
+        ...
+
+    def eras(self, era_ids: Sequence[str]) -> list[dict[str, Any]]:
+        """ERA records (RemittancesStore's, under RemittanceKey.era_id) among the ids, in order."""
+        ...
+
+    def deposits(self, transaction_ids: Sequence[str]) -> list[dict[str, Any]]:
+        """Bank transactions as kept (ReconciliationStorage.record_deposit) among the ids, in order."""
+        ...
+
+    def era_matches(self, era_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """The reconciliation side of each ERA that has one, by era id (`matched_by` once matched)."""
+        ...
+
+    def payer_names(self, payer_ids: Iterable[str]) -> dict[str, str]:
+        """Each known payer's name (the 835's N1*PR), by payer id."""
+        ...

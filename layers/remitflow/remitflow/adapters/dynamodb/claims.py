@@ -23,6 +23,7 @@ from pydantic import TypeAdapter
 from remitflow.adapters.dynamodb import keys
 from remitflow.adapters.dynamodb.pages import index_page
 from remitflow.adapters.dynamodb.remittances import cash_item
+from remitflow.adapters.dynamodb.search import entries, entry_puts
 from remitflow.adapters.dynamodb.shared import (
     CONDITION_FAILED,
     ITEM_SIZE_LIMIT,
@@ -43,6 +44,7 @@ from remitflow.domain.claims import Claim
 from remitflow.domain.errors import AlreadyPosted, Conflict, StoreBusy, Unstorable
 from remitflow.domain.followups import Followup
 from remitflow.domain.posting import PostingDecision, PostingRecord
+from remitflow.domain.search_terms import Field, Term, claim_terms, id_term
 from remitflow.services.ports import RemittanceKey, StoredPosting
 
 if TYPE_CHECKING:
@@ -57,6 +59,7 @@ POSTING_ITEM_BUDGET = ITEM_SIZE_LIMIT * 3 // 4
 FOLLOWUPS_INLINE = 64 * 1024  # longer follow-ups text moves into parts too
 FOLLOWUPS_CHUNK = POSTING_ITEM_BUDGET // 4  # characters: at most 4 bytes each in UTF-8
 PART_KIND = "posting_part"
+MAX_DATES = 31  # service dates a claim is found by: a month of daily visits, well inside a transaction
 
 
 def era_line(decision: PostingRecord) -> Item:
@@ -329,6 +332,11 @@ class ClaimsStore:
             )
         # The posting item's own condition keeps the parts exactly once: they need none of their own.
         actions.extend({"Put": {"TableName": self.table, "Item": part}} for part in parts)
+        if claim is None:
+            # A claim we only know from an 835 (not found, not ours): found by its id all the same,
+            # for one more item in a transaction already written; an imported claim has its entries.
+            term = Term(Field.CLAIM, id_term(decision.claim_id))
+            actions.extend(entry_puts(self.table, entries([term], "posted_claim", decision.claim_id)))
         return actions
 
     def _posting_items(self, decision: PostingDecision, recorded_at: datetime) -> list[dict[str, Any]]:
@@ -432,13 +440,25 @@ class ClaimsStore:
         if claim.patient_name:
             values[":patient_name"] = claim.patient_name
             assignments.append("patient_name = :patient_name")
-        self.client.update_item(
-            TableName=self.table,
-            Key=to_dynamo(keys.claim(claim.claim_id)),
-            UpdateExpression="SET " + ", ".join(assignments),
-            ExpressionAttributeNames=names,
-            ExpressionAttributeValues=to_dynamo(values),
+        update: TransactWriteItemTypeDef = {
+            "Update": {
+                "TableName": self.table,
+                "Key": to_dynamo(keys.claim(claim.claim_id)),
+                "UpdateExpression": "SET " + ", ".join(assignments),
+                "ExpressionAttributeNames": names,
+                "ExpressionAttributeValues": to_dynamo(values),
+            }
+        }
+        # The claim and its search entries in one request: found by id, name, account, date, amount.
+        terms = claim_terms(
+            claim_id=claim.claim_id,
+            account_id=claim.account_id,
+            patient_name=claim.patient_name,
+            service_dates=[line.service_date for line in claim.lines][:MAX_DATES],
+            charge_amount=claim.charge_amount,
         )
+        puts = entry_puts(self.table, entries(terms, "claim", claim.claim_id))
+        transact_write(self.client, [update, *puts][:TRANSACTION_LIMIT], what=f"claim {claim.claim_id}")
 
 
 TRANSACTION_BYTES = 3_500_000  # DynamoDB takes 4 MB per transaction; room for encoding overhead

@@ -28,6 +28,13 @@ RemittancesTable  pk "<era id>"                  sk "META"   one 835 transaction
                   index eras_by_trace: era_trace (TRN02 as read) + listed_on, on META
                   index deposits_by_date: deposit_listing ("DEPOSIT") + listed_on ("<booking date>#<id>"),
                      on the DEPOSIT# items of credits
+Search entries (adapters/dynamodb/search.py), in ClaimsTable for claims and in RemittancesTable for
+ERAs, deposits and payers; `term` is letters and digits only (domain.search_terms):
+                  prefix fields  pk "SEARCH#<field>#<first 2 of term>"  sk "<term>#<kind>#<id>"
+                  exact fields   pk "SEARCH#<field>#<term>"             sk "<kind>#<id>"
+RemittancesTable  pk "PAYER#<payer id>"          sk "META"   the payer's name as its 835s give it
+ClaimsTable GSIs  by_account (account_id, claim_id), by_payer (payer_id, claim_id),
+                  by_status (status, claim_id): only claim items carry those attributes
 
 FollowupsTable    pk "<follow-up id>"  the follow-up, its worklist state and its audit history
 """
@@ -38,6 +45,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from remitflow.domain.claims import modifier_key
+from remitflow.domain.search_terms import MIN_PREFIX, Term
 
 Key = dict[str, str]
 
@@ -150,3 +158,24 @@ def match(match_id: str) -> Key:
 
 def followup(followup_id: str) -> Key:
     return {"pk": followup_id}
+
+
+# ----------------------------------------------------------------------------------------- search
+
+SEARCH_PREFIX = "SEARCH#"
+
+
+def search_partition(term: Term) -> str:
+    """The pk a term is kept and looked up under: a prefix term by its first letters, so a prefix
+    of at least MIN_PREFIX letters reads one partition; an exact term by itself."""
+    shard = term.text[:MIN_PREFIX] if term.prefix else term.text
+    return f"{SEARCH_PREFIX}{term.field.value}#{shard}"
+
+
+def search_entry(term: Term, kind: str, entity_id: str) -> Key:
+    sort = f"{term.text}#{kind}#{entity_id}" if term.prefix else f"{kind}#{entity_id}"
+    return {"pk": search_partition(term), "sk": sort}
+
+
+def payer(payer_id: str) -> Key:
+    return {"pk": f"PAYER#{payer_id}", "sk": META}

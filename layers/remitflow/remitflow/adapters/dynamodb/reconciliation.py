@@ -22,6 +22,7 @@ from botocore.exceptions import ClientError
 
 from remitflow.adapters.dynamodb import keys
 from remitflow.adapters.dynamodb.pages import index_page
+from remitflow.adapters.dynamodb.search import entries, entry_puts
 from remitflow.adapters.dynamodb.shared import (
     CONDITION_FAILED,
     Item,
@@ -36,6 +37,7 @@ from remitflow.adapters.dynamodb.shared import (
 )
 from remitflow.bank.models import BankTransaction
 from remitflow.domain.recon_models import Deposit, EraPayment, Match, bank_reference_identity
+from remitflow.domain.search_terms import deposit_terms
 from remitflow.services.ports import RecordedTransaction
 
 if TYPE_CHECKING:
@@ -93,6 +95,15 @@ class ReconciliationStore:
             )
         if deposit is not None:
             actions.append({"Put": {"TableName": self.table, "Item": to_dynamo(_open_deposit(deposit))}})
+        # Found by trace, bank reference, amount and date: in the same transaction, after the
+        # conditional items (whose positions the cancellation reasons below are read by).
+        terms = deposit_terms(
+            trace_number=transaction.trace_number,
+            bank_reference=transaction.bank_reference,
+            amount=transaction.amount,
+            booking_date=transaction.booking_date,
+        )
+        actions.extend(entry_puts(self.table, entries(terms, "deposit", transaction.transaction_id)))
         codes = self._transact_codes(actions, f"bank transaction {transaction.transaction_id}")
         if codes is None:
             return RecordedTransaction(new=True, identity=identity)

@@ -15,6 +15,7 @@ from botocore.exceptions import ClientError
 
 from remitflow.adapters.dynamodb import keys
 from remitflow.adapters.dynamodb.pages import index_page
+from remitflow.adapters.dynamodb.search import entries, entry_puts, payer_items
 from remitflow.adapters.dynamodb.shared import (
     TRANSACTION_LIMIT,
     Item,
@@ -31,6 +32,7 @@ from remitflow.adapters.dynamodb.shared import (
 from remitflow.domain.claims import FeeSchedule, FeeScheduleEntry
 from remitflow.domain.followups import Followup
 from remitflow.domain.provider_adjustments import ProviderLedgerEntry
+from remitflow.domain.search_terms import era_terms
 from remitflow.services.ports import RemittanceKey
 
 if TYPE_CHECKING:
@@ -96,8 +98,22 @@ class RemittancesStore:
                 raise
             old: Any = error.response.get("Item")
             existing = from_dynamo(old) if old else self.get(key) or keys.remittance(key.era_id)
-            return None if existing.get("source_key") == attributes["source_key"] else existing
+            if existing.get("source_key") != attributes["source_key"]:
+                return existing
+        self._index(key, attributes)
         return None
+
+    def _index(self, key: RemittanceKey, attributes: Mapping[str, Any]) -> None:
+        """The ERA's search entries and its payer's name, once the record is ours: one request per
+        835 transaction set, not per claim. Rewritten by the same file again, harmlessly."""
+        terms = era_terms(
+            trace_number=key.trace_number, payer_id=key.payer_id, amount=key.amount, payment_date=key.payment_date
+        )
+        items = entries(terms, "era", key.era_id)
+        payer_name = attributes.get("payer_name")
+        if payer_name and key.payer_id:
+            items += payer_items(key.payer_id, str(payer_name))
+        transact_write(self.client, entry_puts(self.table, items), what=f"search entries of {key.era_id}")
 
     # -- posting in chunks: the progress and the finish decision, on the remittance's record ----
 
