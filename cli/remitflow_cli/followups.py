@@ -49,6 +49,7 @@ from remitflow_cli.connection import (
     iso_date,
     whole_number,
 )
+from remitflow_cli.nearby import did_you_mean
 
 EXIT_NOT_FOUND = 3
 EXIT_CONFLICT = 4
@@ -154,7 +155,10 @@ def _command(action: str, work: Callable[[Worklist, argparse.Namespace], BaseMod
             print(f"remitflow {name}: {error}", file=sys.stderr)
             return EXIT_CONFLICT
         except InvalidRequest as error:
-            print(f"remitflow {name}: {_option(error.field)}: {error.message}", file=sys.stderr)
+            hint = ""
+            if error.field == "claim_id" and error.message.startswith("no claim") and args.claim_id:
+                hint = did_you_mean(args.claim_id, stores.claims.existing)
+            print(f"remitflow {name}: {_option(error.field)}: {error.message}{hint}", file=sys.stderr)
             return EXIT_FAILED
         except ValidationError as error:
             print(f"remitflow {name}: {validation_text(error)}", file=sys.stderr)

@@ -122,6 +122,7 @@ def _check_paths(args: argparse.Namespace, *, samples: bool) -> None:
 def _port_free(option: str, port: int) -> None:
     """Fail at once, naming the option, when the port is taken (moto's server would wait forever)."""
     with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the servers bind: TIME_WAIT is free
         try:
             probe.bind(("127.0.0.1", port))
         except OSError as error:
@@ -278,7 +279,11 @@ def run_up(args: argparse.Namespace) -> int:
                 environment=LOCAL_CREDENTIALS | quiet,
                 on_invoke=_report,
             )
-            _write_env_file(env_file, stack, endpoint)
+            try:
+                _write_env_file(env_file, stack, endpoint)
+            except OSError as error:
+                option = "--env-file" if args.env_file else "--state-dir"
+                return fail("local up", CommandError(f"{option}: cannot write {env_file} ({error.strerror})"))
             if args.with_samples:
                 _upload_samples(runner, _stores(runner).inbox, args.samples)
             print(f"remitflow local up: stack {stack.stack_name} at {endpoint}", flush=True)

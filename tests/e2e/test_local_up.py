@@ -97,3 +97,41 @@ def test_outside_a_checkout_a_missing_template_is_named_not_a_traceback(tmp_path
     assert done.returncode == 1
     assert f"--template '{tmp_path / 'template.yaml'}': no such file; expected remitflow's template.yaml" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_a_state_dir_that_cannot_be_written_is_named(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    done = subprocess.run(
+        [*REMITFLOW, "local", "up", "--state-dir", str(blocker / "state"), "--port", str(free_port())],
+        cwd=tmp_path,
+        env=os.environ | LOCAL_ENV,
+        capture_output=True,
+        text=True,
+        timeout=STARTUP_SECONDS,
+        check=False,
+    )
+    assert done.returncode == 1, done.stderr[-2000:]
+    assert (
+        f"remitflow local up: --state-dir: cannot write {blocker / 'state' / 'local-env.json'} (Not a directory)"
+        in (done.stderr)
+    )
+    assert "Traceback" not in done.stderr
+
+
+def test_a_port_in_use_is_named_at_once(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = subprocess.run(
+            [*REMITFLOW, "local", "up", "--port", str(free_port()), "--api-port", str(port)],
+            cwd=tmp_path,
+            env=os.environ | LOCAL_ENV,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    assert done.returncode == 1
+    assert f"remitflow local up: --api-port {port}: cannot listen on 127.0.0.1:{port}" in done.stderr

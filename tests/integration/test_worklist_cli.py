@@ -100,6 +100,18 @@ def test_show_puts_codes_in_words(harness: Harness, ids: dict[str, str], capsys:
 def test_a_mistyped_claim_id_gets_a_did_you_mean(
     harness: Harness, ids: dict[str, str], capsys: pytest.CaptureFixture[str]
 ) -> None:
+    code, _, err = run(
+        capsys,
+        "resolve",
+        ids["claim_not_found"],
+        "--resolution",
+        "applied_to_claim",
+        "--claim-id",
+        "PCN105",
+        "--note",
+        "n",
+    )
+    assert code == 1 and "--claim-id: no claim 'PCN105'; did you mean PCN1005?" in err
     code = main(["claims", "show", "pcn1O05"])
     assert code == 3
     assert "no claim 'pcn1O05'; did you mean PCN1005?" in capsys.readouterr().err

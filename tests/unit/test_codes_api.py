@@ -52,7 +52,7 @@ def monkeypatch_module() -> Iterator[pytest.MonkeyPatch]:
         yield patch
 
 
-def get(handler: ModuleType, path: str, *, signed_in: bool = True) -> tuple[int, Any]:
+def get(handler: ModuleType, path: str, *, signed_in: bool = True) -> tuple[int, Any, dict[str, str]]:
     event = copy.deepcopy(EVENT)
     event["routeKey"] = event["requestContext"]["routeKey"] = "$default"
     event["rawPath"] = event["requestContext"]["http"]["path"] = path
@@ -62,12 +62,13 @@ def get(handler: ModuleType, path: str, *, signed_in: bool = True) -> tuple[int,
     if not signed_in:
         del event["requestContext"]["authorizer"]
     response = handler.lambda_handler(event, Context())
-    return response["statusCode"], json.loads(response["body"])
+    return response["statusCode"], json.loads(response["body"]), response.get("headers") or {}
 
 
 def test_every_kind_of_code_with_its_words(handler: ModuleType) -> None:
-    status, body = get(handler, "/api/codes")
-    assert status == 200
+    status, body, headers = get(handler, "/api/codes")
+    assert status == 200 and headers["Content-Type"] == "application/json"
+    assert headers["Cache-Control"] == "private, max-age=3600"
     assert sorted(body) == sorted(kind.value for kind in CodeKind)
     assert body["carc"]["50"] == {
         "label": "not medically necessary",
@@ -84,5 +85,5 @@ def test_every_kind_of_code_with_its_words(handler: ModuleType) -> None:
 
 
 def test_without_a_verified_identity_it_is_401(handler: ModuleType) -> None:
-    status, body = get(handler, "/api/codes", signed_in=False)
+    status, body, _ = get(handler, "/api/codes", signed_in=False)
     assert status == 401 and "identity" in body["message"]

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+import json
+from functools import cache
 
+from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
 from remitflow.api.identity import caller
@@ -17,7 +19,18 @@ def code_tables() -> dict[str, dict[str, dict[str, str]]]:
     return {kind.value: {code: word.as_json() for code, word in words(kind).items()} for kind in CodeKind}
 
 
+@cache
+def _body() -> str:
+    return json.dumps(code_tables(), separators=(",", ":"))
+
+
 @router.get("/api/codes")
-def get_codes() -> dict[str, Any]:
+def get_codes() -> Response[str]:
     caller(router)
-    return code_tables()
+    # The table changes only with a deployment: the page may keep it for an hour.
+    return Response(
+        status_code=200,
+        content_type="application/json",
+        body=_body(),
+        headers={"Cache-Control": "private, max-age=3600"},
+    )

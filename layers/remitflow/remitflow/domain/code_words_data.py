@@ -223,7 +223,7 @@ B4   | write_off            | late filing penalty
 20   | bill_next_payer      | injury: bill the liability carrier
 21   | bill_next_payer      | bill the no-fault carrier
 22   | bill_next_payer      | another payer may be primary
-23   | none                 | after the prior payer's decision
+23   | none                 | what earlier payers paid or adjusted
 24   | bill_next_payer      | covered by a capitated or managed plan
 109  | bill_next_payer      | not this payer: send to the right one
 136  | correct_and_resubmit | prior payer's rules not followed
