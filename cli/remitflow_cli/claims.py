@@ -10,8 +10,8 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from remitflow.domain.code_words import CodeKind, action_text, adjustment_word, code_text
 from remitflow.domain.claims import ClaimStatus
+from remitflow.domain.code_words import CodeKind, action_text, adjustment_word, code_text
 from remitflow.runtime import claim_book
 from remitflow.services.claim_view import claim_view
 from remitflow.services.worklist import InvalidRequest

@@ -18,9 +18,9 @@ from remitflow.adapters.dynamodb.search import SearchStore
 from remitflow.adapters.dynamodb.worklist import WorklistStore
 from remitflow.adapters.s3 import Inbox
 from remitflow.adapters.sqs import FollowupQueue, PostingQueue
+from remitflow.services.accounts import ClaimBook
 from remitflow.services.deposit_view import DepositView
 from remitflow.services.era_view import EraView
-from remitflow.services.accounts import ClaimBook
 from remitflow.services.ingest_deposits import DepositIngest
 from remitflow.services.ingest_remittance import RemittanceIngest
 from remitflow.services.posting_worker import PostingWorker

@@ -11,9 +11,9 @@ from functools import cached_property
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
 from remitflow import runtime
+from remitflow.services.accounts import ClaimBook
 from remitflow.services.deposit_view import DepositView
 from remitflow.services.era_view import EraView
-from remitflow.services.accounts import ClaimBook
 from remitflow.services.search import Search
 from remitflow.services.worklist import Worklist
 from remitflow.settings import Settings
@@ -37,7 +37,7 @@ class Services:
         return runtime.deposit_view(self.settings)
 
     @cached_property
-        def stores(self) -> runtime.Stores:
+    def stores(self) -> runtime.Stores:
         return runtime.Stores.create(self.settings)
 
     @cached_property
