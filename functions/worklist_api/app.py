@@ -22,7 +22,7 @@ from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from remitflow.api import accounts, claims, codes, deposits, eras, errors, followups, search
+from remitflow.api import accounts, claims, codes, deposits, eras, errors, exports, followups, search
 from remitflow.api.context import Services
 
 logger = Logger()
@@ -35,6 +35,7 @@ app.include_router(deposits.router)
 app.include_router(search.router)
 app.include_router(claims.router)
 app.include_router(accounts.router)
+app.include_router(exports.router)
 errors.register(app)
 STATIC = Path(__file__).parent / "static"
 SERVICES = Services()  # built lazily: a request builds only the services it calls

@@ -26,6 +26,7 @@ ROUTES = {
     ("GET", "/api/claims"): None,
     ("GET", "/api/claims/{claim_id}"): None,
     ("GET", "/api/accounts/{account_id}"): None,
+    ("GET", "/api/export/{kind}"): None,
 }
 
 
@@ -95,6 +96,7 @@ def test_the_api_function_may_post_and_resolve_but_never_delete(cfn: dict[str, A
         "${FollowupsTable.Arn}/index/by_type",
         # The ERA and deposit views read, a page at a time.
         "${ClaimsTable.Arn}/index/claims_by_era",
+        "${ClaimsTable.Arn}/index/claims_by_account",
         "${RemittancesTable.Arn}/index/eras_by_date",
         "${RemittancesTable.Arn}/index/eras_by_payer",
         "${RemittancesTable.Arn}/index/eras_by_trace",

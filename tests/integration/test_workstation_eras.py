@@ -161,3 +161,51 @@ def test_cli_lists_and_shows_deposits(stack: Harness, capsys: pytest.CaptureFixt
     assert code == 0 and "REMOTE DEPOSIT CAPTURE" in text and "trace 00045321" in text
     code, _, err = run(capsys, "deposits", "show", "nope")
     assert code == 3 and "no deposit 'nope'" in err
+
+
+# ------------------------------------------------------------------------------------------ exports
+
+
+def test_the_download_buttons_get_csv_attachments(stack: Harness) -> None:
+    (acme,) = get(stack, "/api/eras", trace="0123456789").body["items"]
+    era = get(stack, "/api/export/era", id=acme["era_id"])
+    assert era.status == 200 and era.headers["Content-Type"].startswith("text/csv")
+    assert era.headers["Content-Disposition"] == 'attachment; filename="era-0123456789-2025-01-16.csv"'
+    lines = era.body.splitlines()
+    assert lines[0].startswith("kind,trace_number,payer_id,payer_name") and len(lines) == 1 + 4 + 1 + 1
+    claim = get(stack, "/api/export/claim", id="PCN1001")
+    assert claim.status == 200 and "contractual_adjustment,CO,45,40.00" in claim.body
+    account = get(stack, "/api/export/account", id="ACC-5003")
+    assert account.status == 200 and "PCN1003" in account.body and "PCN2002" in account.body
+    worklist = get(stack, "/api/export/worklist", type="denied")
+    assert worklist.status == 200 and worklist.body.count("\n") == 2 and ",PCN1002," in worklist.body
+    recon = get(stack, "/api/export/recon", date="2025-01-28")
+    assert recon.headers["Content-Disposition"] == 'attachment; filename="reconciliation-2025-01-28.csv"'
+    assert recon.body.startswith("kind,name,trace_number") and "deposit_without_era" in recon.body
+
+
+def test_a_download_names_what_is_missing(stack: Harness) -> None:
+    assert get(stack, "/api/export/everything").status == 400
+    needs_id = get(stack, "/api/export/claim")
+    assert needs_id.status == 400 and needs_id.body["message"].startswith("id:")
+    assert get(stack, "/api/export/claim", id="PCN0000").status == 404
+    assert get(stack, "/api/export/recon", date="yesterday").status == 400
+    assert call(stack, "GET", "/api/export/recon", identity=None).status == 401
+
+
+def test_cli_exports_to_a_file(stack: Harness, capsys: pytest.CaptureFixture[str], tmp_path: Any) -> None:
+    target = tmp_path / "era.csv"
+    code, _, _ = run(capsys, "export", "era", "00045321", "-o", str(target))
+    assert code == 0
+    rows = target.read_text().splitlines()
+    assert rows[1].startswith("claim,00045321,1987654321,SUMMIT MUTUAL,2025-01-21,PCN2001")
+    assert any(r.startswith("provider_adjustment,") and ",WO,RECOUP2024A,25.00" in r for r in rows)
+    assert not list(tmp_path.glob("*.partial"))
+    code, out, _ = run(capsys, "export", "account", "ACC-5001")
+    assert code == 0 and out.startswith("account_id,claim_id") and "ACC-5001,PCN1001" in out
+    code, _, err = run(capsys, "export", "claim", "PCN0000")
+    assert code == 3 and "no claim 'PCN0000'" in err
+    code, out, _ = run(capsys, "export", "recon", "--date", "2025-01-28")
+    assert code == 0 and "era_without_deposit" in out
+    code, out, _ = run(capsys, "export", "worklist", "--type", "denied")
+    assert code == 0 and ",PCN1002," in out

@@ -21,6 +21,7 @@ from remitflow.adapters.sqs import FollowupQueue, PostingQueue
 from remitflow.services.accounts import ClaimBook
 from remitflow.services.deposit_view import DepositView
 from remitflow.services.era_view import EraView
+from remitflow.services.exports import Exports
 from remitflow.services.ingest_deposits import DepositIngest
 from remitflow.services.ingest_remittance import RemittanceIngest
 from remitflow.services.posting_worker import PostingWorker
@@ -197,3 +198,14 @@ def search(settings: Settings, stores: Stores | None = None) -> Search:
 def claim_book(settings: Settings, stores: Stores | None = None) -> ClaimBook:
     stores = stores or Stores.create(settings)
     return ClaimBook(store=search_store(settings, stores), claims=stores.claims, worklist=stores.worklist)
+
+
+def exports(settings: Settings, stores: Stores | None = None) -> Exports:
+    stores = stores or Stores.create(settings)
+    return Exports(
+        eras=era_view(settings, stores),
+        claims=stores.claims,
+        accounts=stores.claims,
+        worklist=worklist(settings, stores),
+        reconciliation=lambda: reconciliation(settings, stores),
+    )

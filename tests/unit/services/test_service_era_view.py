@@ -9,7 +9,8 @@ from tests.unit.services.practice import SAMPLES, Practice
 from tests.unit.services.view_fakes import FakeEraLines, FakeEraRecords, FakeReconLookups
 
 from remitflow.domain.errors import NotFound
-from remitflow.services.era_view import EraView, public_era_id, record_key
+from remitflow.services.era_ids import public_era_id, record_key
+from remitflow.services.era_view import EraView
 from remitflow.services.worklist import InvalidRequest
 
 SUMMIT_JAN = "remittances/summit-check-2025-01-21.835"
@@ -130,6 +131,7 @@ def test_an_era_shows_every_claim_payment_with_its_cas_and_outcome_and_its_plb(p
         "claims_charge_total": None,
         "claims_paid_total": "315.00",
         "unreadable_claims": 0,
+        "provider_adjustment_lines": 1,
     }
     assert era["deposit"]["status"] == "matched" and era["deposit"]["amount"] == "319.50"
     assert era["payee"] == {"name": "LAKESIDE FAMILY MEDICINE", "id": "1234567893", "id_qualifier": "XX"}

@@ -8,6 +8,7 @@ import base64
 import json
 from collections.abc import Sequence
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from tests.unit.services.fakes import FakeClaims, FakeReconciliation, FakeRemittances
@@ -83,7 +84,9 @@ class FakeEraLines:
                 record, ref = stored.record, stored.record.remittance
                 if record.figures is None or ref.payment_amount is None:
                     continue
-                key = RemittanceKey(ref.payer_id, ref.trace_number, ref.payment_amount, ref.payment_date).era_id
+                key = RemittanceKey(
+                    ref.payer_id, ref.trace_number, Decimal(ref.payment_amount), ref.payment_date
+                ).era_id
                 if key == era_id:
                     item = record.model_dump(mode="json") | {"unapplied_cash": str(stored.unapplied_cash)}
                     lines.append(item)
@@ -92,6 +95,9 @@ class FakeEraLines:
 
     def claims(self, claim_ids: Sequence[str]) -> dict[str, Claim]:
         return {c: self.store.claims[c] for c in claim_ids if c in self.store.claims}
+
+    def account_claim_ids(self, account_id: str) -> list[str]:
+        return sorted(c.claim_id for c in self.store.claims.values() if c.account_id == account_id)
 
 
 class FakeReconLookups:

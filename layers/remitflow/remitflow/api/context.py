@@ -14,6 +14,7 @@ from remitflow import runtime
 from remitflow.services.accounts import ClaimBook
 from remitflow.services.deposit_view import DepositView
 from remitflow.services.era_view import EraView
+from remitflow.services.exports import Exports
 from remitflow.services.search import Search
 from remitflow.services.worklist import Worklist
 from remitflow.settings import Settings
@@ -47,6 +48,10 @@ class Services:
     @cached_property
     def claim_book(self) -> ClaimBook:
         return runtime.claim_book(self.settings, self.stores)
+
+    @cached_property
+    def exports(self) -> Exports:
+        return runtime.exports(self.settings)
 
 
 def services(router: Router) -> Services:

@@ -70,7 +70,9 @@ class RemittanceRef(DomainModel):
     trace_number: str  # TRN02: check or EFT trace
     payment_date: date | None = None  # BPR16
     source_key: str  # object key of the 835 file
-    payment_amount: Decimal | None = None  # BPR02 as read (with TRN and BPR16 it names the transaction set)
+    # BPR02 as read, as text: with TRN and BPR16 it names the transaction set, spelled as the ERA's
+    # record key spells it (a number would come back from DynamoDB normalised, "319.5").
+    payment_amount: str | None = None
 
     @classmethod
     def from_header(cls, header: TransactionHeader, source_key: str) -> RemittanceRef:
@@ -83,7 +85,7 @@ class RemittanceRef(DomainModel):
             trace_number=trace,
             payment_date=payment.effective_date,
             source_key=source_key,
-            payment_amount=payment.amount,
+            payment_amount=str(payment.amount),
         )
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from decimal import Decimal
@@ -17,6 +16,7 @@ from typing import Any
 from remitflow.domain.calendar import business_days_between
 from remitflow.domain.matching import DEFAULT_WINDOW
 from remitflow.domain.recon_models import Deposit, EraPayment, MatchResult
+from remitflow.domain.spreadsheet import cell
 from remitflow.values import ZERO, DomainModel, cents, money_text
 
 
@@ -213,20 +213,6 @@ CSV_COLUMNS = (
     "resolved_by",
     "followup_id",
 )
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_NUMBER = re.compile(r"-?\d+(\.\d+)?")
-
-
-def _cell(value: object) -> str:
-    """Text as a spreadsheet will not run it: trace numbers come from bank files."""
-    if value is None:
-        return ""
-    if isinstance(value, list):
-        value = " ".join(str(v) for v in value)
-    text = str(value)
-    if _NUMBER.fullmatch(text):  # money and counts stay numbers a spreadsheet can add
-        return text
-    return "'" + text if text.startswith(_FORMULA_START) else text
 
 
 def report_csv(report: Mapping[str, Any]) -> str:
@@ -304,5 +290,5 @@ def report_csv(report: Mapping[str, Any]) -> str:
     writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\n")
     writer.writeheader()
     for row in rows:
-        writer.writerow({column: _cell(row.get(column)) for column in CSV_COLUMNS})
+        writer.writerow({column: cell(row.get(column)) for column in CSV_COLUMNS})
     return out.getvalue()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from remitflow.services.era_ids import era_link
 from remitflow.services.ports import ClaimStorage
 from remitflow.values import money_text
 
@@ -29,6 +30,7 @@ def claim_view(store: ClaimStorage, claim_id: str) -> dict[str, Any] | None:
             "unapplied_cash": money_text(posting.unapplied_cash),
             "reverses": posting.record.reverses,
             "source": posting.record.remittance.source_key,
+            "era_id": era_link(posting.record.remittance),  # the ERA view's id, None for older postings
             "entries": [entry.model_dump(mode="json") for entry in posting.record.entries],
             "followups": [f.id for f in posting.followups],
         }

@@ -8,8 +8,6 @@ from the reconciliation side. Money is text ("75.00") and dates ISO, as the API 
 
 from __future__ import annotations
 
-import base64
-import binascii
 from collections.abc import Mapping, Sequence
 from datetime import date
 from decimal import Decimal
@@ -17,13 +15,13 @@ from typing import Any, Protocol
 
 from remitflow.domain.claims import Claim
 from remitflow.domain.errors import NotFound
+from remitflow.services.era_ids import public_era_id, record_key
 from remitflow.services.ports import BadCursor
 from remitflow.services.worklist import InvalidRequest
 from remitflow.values import ZERO, cents, money_text
 
 PAGE = 50  # ERAs per list page
 CLAIMS_PAGE = 100  # claim payments per page of an ERA
-ERA_KEY_PREFIX = "ERA#"
 NO_DEPOSIT_NEEDED = frozenset({"NON"})  # BPR04: no money moves, so no deposit is expected
 
 
@@ -61,25 +59,6 @@ class ReconciliationLookups(Protocol):
     def list_deposits(
         self, *, date_from: date | None, date_to: date | None, limit: int, cursor: str | None
     ) -> tuple[list[dict[str, Any]], str | None]: ...
-
-
-# -- ids -------------------------------------------------------------------------------------------
-
-
-def public_era_id(record_key: str) -> str:
-    """The record's key ("ERA#payer#trace#amount#date") as a URL-safe id, reversible and stable."""
-    return base64.urlsafe_b64encode(record_key.encode()).decode().rstrip("=")
-
-
-def record_key(era_id: str) -> str:
-    """The record's key of a public era id; NotFound for text that is not one."""
-    try:
-        key = base64.urlsafe_b64decode(era_id + "=" * (-len(era_id) % 4)).decode()
-    except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise NotFound(f"no ERA {era_id!r}") from None
-    if not key.startswith(ERA_KEY_PREFIX):
-        raise NotFound(f"no ERA {era_id!r}")
-    return key
 
 
 # -- shaping ---------------------------------------------------------------------------------------
@@ -159,6 +138,8 @@ def invariant(record: Mapping[str, Any]) -> dict[str, Any]:
         "claims_charge_total": money_or_none(record.get("charge_total")),
         "claims_paid_total": money_or_none(record.get("paid_total")),
         "unreadable_claims": int(record.get("unreadable_claims", 0)),
+        # PLB lines in the 835; more than the view lists (MAX_PROVIDER_LINES) says the list is cut.
+        "provider_adjustment_lines": int(record.get("provider_line_count", 0)),
     }
 
 
@@ -282,4 +263,4 @@ class EraView:
         return [claim_line(line, claims.get(str(line["claim_id"]))) for line in lines], next_cursor
 
 
-__all__ = ["EraView", "era_summary", "public_era_id", "record_key"]
+__all__ = ["EraView", "era_summary"]

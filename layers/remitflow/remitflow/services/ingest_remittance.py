@@ -248,7 +248,7 @@ class RemittanceIngest:
             summary.followups_by_type.update(f.type.value for f in followups)
 
 
-def era_header(header: TransactionHeader, index: int) -> dict[str, Any]:
+def era_header(header: TransactionHeader) -> dict[str, Any]:
     """What the ERA's view shows of the header (N1*PR, N1*PE, DTM*405), on the record the duplicate
     check writes anyway: the view reads no file."""
     payer, payee = header.payer, header.payee
@@ -258,7 +258,6 @@ def era_header(header: TransactionHeader, index: int) -> dict[str, Any]:
         "payee_id": (payee.identifier if payee else None),
         "payee_id_qualifier": (payee.identifier_qualifier if payee else None),
         "production_date": header.production_date,
-        "transaction_index": index,
     }
 
 
@@ -332,7 +331,7 @@ class _TransactionRun:
             "credit_debit": payment.credit_debit,
             "control_number": header.control_number,
             "received_at": self.now,
-        } | era_header(header, self.index)
+        } | era_header(header)
         existing = self.ingest.remittances.claim_remittance(self.key, record)
         if existing is None:
             return True

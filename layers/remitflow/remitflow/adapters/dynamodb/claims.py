@@ -69,7 +69,7 @@ def era_line(decision: PostingRecord) -> Item:
     if figures is None or remittance.payment_amount is None:
         return {}
     era = RemittanceKey(
-        remittance.payer_id, remittance.trace_number, remittance.payment_amount, remittance.payment_date
+        remittance.payer_id, remittance.trace_number, Decimal(remittance.payment_amount), remittance.payment_date
     )
     return {keys.ERA_LINE_HASH: era.era_id, keys.ERA_LINE_RANGE: figures.segment_number}
 
@@ -400,6 +400,11 @@ class ClaimsStore:
             limit=limit,
             cursor=cursor,
         )
+
+    def account_claim_ids(self, account_id: str) -> list[str]:
+        """The ids of a patient account's claims, in id order (claims_by_account: claims only)."""
+        found = query(self.client, self.table, "account_id = :a", {":a": account_id}, index=keys.CLAIMS_BY_ACCOUNT)
+        return [str(item["pk"]).removeprefix(keys.claim_partition("")) for item in found]
 
     def claims(self, claim_ids: Sequence[str]) -> dict[str, Claim]:
         """The claims of these ids that exist, read together (BatchGetItem)."""

@@ -9,6 +9,7 @@ ClaimsTable       pk "CLAIM#<claim id>"  sk "META"                 the claim, it
 
                   index claims_by_era: era_id (the ERA's era id) + era_line (its CLP's segment
                      number), on postings of 835 claim payments: an ERA's claims in file order
+                  index claims_by_account: account_id + pk, on claims: a patient account's claims
 
 RemittancesTable  pk "<era id>"                  sk "META"   one 835 transaction set; the era id is
                      (RemittanceKey.era_id: "ERA#<payer>#<trace>#<amount>#<date>")
@@ -75,6 +76,7 @@ def claim_partition(claim_id: str) -> str:
 
 
 ERAS_OF_CLAIMS = "claims_by_era"
+CLAIMS_BY_ACCOUNT = "claims_by_account"  # account_id + pk, on claims only
 ERA_LINE_HASH, ERA_LINE_RANGE = "era_id", "era_line"
 
 
