@@ -6,6 +6,7 @@ docs/screenshots/ (1280x800) for the README.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -202,7 +203,7 @@ def test_follow_up_to_its_era_to_the_deposit_and_back(swept: LocalUp, desk: Any)
     expect(view.get_by_test_id("bank-text")).to_contain_text("TRN*1*0123456789")
     screenshot(desk, "deposit")
     view.get_by_test_id("deposit-eras").get_by_role("link").first.click()
-    assert desk.url == era_url  # deposit -> ERA: the same one
+    expect(desk).to_have_url(era_url)  # deposit -> ERA: the same one
     expect(view.get_by_test_id("era-claims")).to_be_visible()
 
     desk.go_back()
@@ -210,7 +211,7 @@ def test_follow_up_to_its_era_to_the_deposit_and_back(swept: LocalUp, desk: Any)
     desk.go_back()
     expect(view.get_by_test_id("era-claims")).to_be_visible()
     desk.go_back()  # the ERA's address replaced the trace look-up: one step back is the follow-up
-    assert desk.url == followup_url
+    expect(desk).to_have_url(followup_url)
     expect(desk.get_by_test_id("detail")).to_be_visible()
     expect(desk.locator("#detail-title")).to_contain_text("PCN1002")
 
@@ -230,3 +231,50 @@ def test_an_era_prints_as_an_eob_without_navigation_or_buttons(swept: LocalUp, d
     expect(claims.locator("tr[data-claim-id='PCN1001']")).to_be_visible()
     expect(desk.get_by_test_id("era-plb")).to_be_visible()
     screenshot(desk, "era-eob-print")
+
+
+def test_search_then_claim_account_era_deposit_and_back(swept: LocalUp, desk: Any) -> None:
+    desk.goto(swept.page_url)
+    desk.keyboard.press("/")
+    desk.keyboard.type("PCN1002")
+    desk.keyboard.press("Enter")
+    claims = desk.get_by_test_id("results-claims")
+    expect(claims.locator("tr[data-claim-id='PCN1002']")).to_be_visible()
+    screenshot(desk, "search")
+
+    claims.get_by_role("link", name="PCN1002").click()
+    expect(desk).to_have_url(re.compile(r"#/claims/PCN1002$"))
+    view = desk.get_by_test_id("view")
+    expect(view.get_by_test_id("balances").locator("[data-balance=insurance_balance]")).to_contain_text("$120.00")
+    expect(view.get_by_test_id("unposted")).to_contain_text("denied")
+    expect(view.get_by_test_id("claim-followups").get_by_role("link", name="Denied")).to_be_visible()
+    screenshot(desk, "claim")
+
+    view.get_by_test_id("claim-account").click()
+    expect(view.get_by_test_id("account-claims").locator("tr[data-claim-id='PCN1002']")).to_be_visible()
+    expect(view.get_by_test_id("totals")).to_be_visible()
+    screenshot(desk, "account")
+    desk.go_back()
+    expect(desk).to_have_url(re.compile(r"#/claims/PCN1002$"))
+
+    view.get_by_test_id("claim-eras").get_by_role("link").first.click()
+    era_claims = view.get_by_test_id("era-claims")
+    expect(era_claims).to_be_visible()
+    era_url = desk.url
+    expect(era_claims.locator("tr[data-claim-id='PCN1002'] [data-col=outcome]")).to_contain_text("denied")
+    expect(era_claims.locator("tr[data-claim-id='PCN1002'] [data-col=cas]")).to_contain_text("CO-50")
+    expect(view.get_by_test_id("era-deposit")).to_have_attribute("data-status", "matched")
+    expect(era_claims.locator("tr[data-claim-id='PCN1002']").get_by_role("link", name="PCN1002")).to_be_visible()
+
+    view.get_by_test_id("era-deposit-link").click()
+    expect(view.get_by_test_id("bank-text")).not_to_be_empty()
+    deposit_eras = view.get_by_test_id("deposit-eras")
+    expect(deposit_eras.get_by_role("link").first).to_be_visible()
+    deposit_eras.get_by_role("link").first.click()
+    expect(desk).to_have_url(era_url)  # deposit -> ERA: the same ERA
+
+    for _ in range(3):  # ERA <- deposit <- ERA <- claim
+        desk.go_back()
+    expect(desk).to_have_url(re.compile(r"#/claims/PCN1002$"))
+    desk.go_back()
+    expect(desk.get_by_test_id("results-claims")).to_be_visible()

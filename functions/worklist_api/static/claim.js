@@ -1,7 +1,7 @@
 // One claim (#/claims/ID), whether or not it has a follow-up: balances, the ledger with its codes in
 // words, its ERAs, its follow-ups and its account.
 import { api } from "./api.js";
-import { codeNode, codesNode } from "./codes.js";
+import { claimStatusNode, codeNode, codesNode } from "./codes.js";
 import { dateNode, facts, grid, h, money, payerText, words } from "./dom.js";
 import { href } from "./router.js";
 import { claimsTable, erasTable, fillView, followupsTable, link, openView } from "./summaries.js";
@@ -12,6 +12,16 @@ function entryCodes(e) {
   if (Array.isArray(e.cas_codes) || Array.isArray(e.codes)) return codesNode(e.cas_codes || e.codes);
   if (e.group && e.reason) return codeNode(`${e.group}-${e.reason}`);
   return e.reason ? codeNode(e.reason) : "";
+}
+
+// Postings that moved no money (a denial, held cash) have no ledger entries: say what they were.
+function unposted(postings) {
+  const quiet = postings.filter((p) => !(p.entries || []).length);
+  if (!quiet.length) return null;
+  return h("ul", { class: "unposted", dataset: { testid: "unposted" } }, quiet.map((p) => h("li", {},
+    dateNode(p.payment_date), ` · ${words(p.outcome || "")}`, p.status_code ? [" · payer status ", claimStatusNode(p.status_code)] : "",
+    p.trace_number ? [" · ", link(href.eraOfTrace(p.trace_number, p.payer_id), `trace ${p.trace_number}`)] : "",
+    `: nothing posted to the ledger${/[1-9]/.test(p.unapplied_cash || "") ? `, ${money(p.unapplied_cash)} held` : ""}.`)));
 }
 
 export function showClaim(claimId) {
@@ -39,7 +49,8 @@ export function showClaim(claimId) {
         ["Amount", (e) => money(e.amount), { num: true }],
         ["ERA", (e) => (e.era_id ? link(href.era(e.era_id), e.trace_number ? `trace ${e.trace_number}` : "ERA") : "")],
         ["Posting", (e) => e.posting_id, { codes: true }],
-      ], { testid: "ledger", empty: "Nothing posted to this claim yet." }),
+      ], { testid: "ledger", empty: "No ledger entries on this claim." }),
+      unposted(claim.postings || []),
       claim.lines && claim.lines.length ? [h("h3", {}, "Lines"), grid(claim.lines, [
         ["Line", (l) => l.line_number, { num: true }],
         ["Procedure", (l) => [l.procedure_code, ...(l.modifiers || [])].filter(Boolean).join("-"), { codes: true }],
