@@ -101,6 +101,10 @@ def test_the_api_function_may_post_and_resolve_but_never_delete(cfn: dict[str, A
         "${RemittancesTable.Arn}/index/eras_by_payer",
         "${RemittancesTable.Arn}/index/eras_by_trace",
         "${RemittancesTable.Arn}/index/deposits_by_date",
+        # claims list, accounts: claims by account, payer and status
+        "${ClaimsTable.Arn}/index/by_account",
+        "${ClaimsTable.Arn}/index/by_payer",
+        "${ClaimsTable.Arn}/index/by_status",
     }
     for action in (
         "dynamodb:DeleteItem",
