@@ -142,7 +142,24 @@ def test_the_open_worklist_lists_oldest_first_with_counts_by_type(queue: Queue) 
         "detail",
         "appeal_due_date",
         "reopened",
+        "payment_date",
+        "service_date",
+        "days_since_payment",
+        "days_since_service",
     }
+    # How old the money is: the ERA's payment date and the 835's date of service, not the load time.
+    assert (held["payment_date"], held["service_date"]) == ("2025-01-16", "2025-01-07")
+    assert held["days_since_payment"] > 300 and held["days_since_service"] > held["days_since_payment"]
+
+
+def test_my_items_are_the_callers_whoever_the_query_names(queue: Queue) -> None:
+    call(queue.harness, "POST", f"/api/followups/{queue.denied}/assign", body={})
+    call(queue.harness, "POST", f"/api/followups/{queue.underpaid}/assign", body={}, identity=BO)
+
+    mine = call(queue.harness, "GET", "/api/followups", query={"mine": "true", "assignee": BO})
+
+    assert mine.status == 200, mine.body
+    assert [(item["claim_id"], item["assignee"]) for item in mine.body["items"]] == [("PCN1002", ANA)]
 
 
 @pytest.mark.parametrize(

@@ -3,7 +3,7 @@ and take them, and a resolution moves money once, whoever else acts at the same 
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -207,3 +207,35 @@ def test_the_claim_view_shows_balances_and_postings_as_text(posted: Practice) ->
     assert (posting["posted_payment"], posting["outcome"]) == ("160.00", "posted")
     assert posting["followups"] == [followup_id(posted, "underpaid")]
     assert claim_view(posted.claims, "PCN404") is None
+
+
+def test_ages_count_from_the_payment_and_the_service_not_from_when_the_file_was_loaded(posted: Practice) -> None:
+    posted.now = datetime(2025, 3, 17, 9, 30, tzinfo=UTC)  # two months after the ERA was loaded
+    service = posted.worklist_service()
+
+    listed = {i.type.value: i for i in service.list(ListQuery()).items}
+
+    for followup_type in ("underpaid", "denied", "claim_not_found"):
+        item = listed[followup_type]
+        assert (item.payment_date, item.days_since_payment) == ("2025-01-16", 60)
+        assert item.age_days == 59  # loaded on 2025-01-17: not how old the money is
+    # Denied and underpaid: the claim's date of service (their detail has none); not found: the 835's.
+    claims = {cid: posted.claims.get(cid) for cid in ("PCN1001", "PCN1002")}
+    for followup_type, claim_id in (("underpaid", "PCN1001"), ("denied", "PCN1002")):
+        claim = claims[claim_id]
+        assert claim is not None
+        served = min(line.service_date for line in claim.lines)
+        assert listed[followup_type].service_date == served.isoformat()
+        assert listed[followup_type].days_since_service == (posted.now.date() - served).days
+    assert (listed["claim_not_found"].service_date, listed["claim_not_found"].days_since_service) == ("2025-01-07", 69)
+    detail = service.get(listed["denied"].id).followup
+    assert detail.service_date == listed["denied"].service_date
+
+
+def test_my_items_are_the_callers(posted: Practice) -> None:
+    service = posted.worklist_service()
+    service.assign(followup_id(posted, "denied"), AssignRequest(), caller=ANA)
+
+    mine = service.list(ListQuery(assignee=ANA))
+
+    assert [i.type.value for i in mine.items] == ["denied"]

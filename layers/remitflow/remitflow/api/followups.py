@@ -27,7 +27,9 @@ router = Router()  # type: ignore[no-untyped-call]  # Powertools leaves it untyp
 
 @router.get("/api/followups")
 def list_followups(filters: Annotated[ListQuery, Query()]) -> FollowupPage:
-    caller(router)
+    identity = caller(router)
+    if filters.mine:  # "my items": assigned to whoever the token names
+        filters = filters.model_copy(update={"assignee": identity})
     return services(router).worklist.list(filters)
 
 

@@ -9,8 +9,8 @@ The caller's identity is an argument: the API takes it from the verified token, 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
-from datetime import datetime, timedelta
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -59,6 +59,7 @@ from remitflow.services.worklist_models import (
     ResolveResult,
     UnassignRequest,
     audit_view,
+    detail_service_date,
     followup_view,
 )
 from remitflow.values import money_text
@@ -135,6 +136,10 @@ class WorklistIntake:
         return closed
 
 
+def first_service(claim: Claim) -> date | None:
+    return min((line.service_date for line in claim.lines), default=None)
+
+
 class Worklist:
     """List, look at, take and resolve follow-ups. Raises InvalidRequest, NotFound or Conflict."""
 
@@ -159,8 +164,8 @@ class Worklist:
         payer_ids = [i.followup.payer_id for i in items if i.followup.payer_id]
         return self.payer_names(payer_ids) if self.payer_names and payer_ids else {}
 
-    def _view(self, item: WorkItem, now: datetime) -> FollowupView:
-        return followup_view(item, now, self._names([item]).get(item.followup.payer_id or ""))
+    def _view(self, item: WorkItem, now: datetime, served: date | None = None) -> FollowupView:
+        return followup_view(item, now, self._names([item]).get(item.followup.payer_id or ""), served)
 
     # -- reading -------------------------------------------------------------------------------
 
@@ -197,8 +202,25 @@ class Worklist:
             raise InvalidRequest("cursor", str(error)) from None
         counts = self.worklist.counts_by_type(status) if status else self._type_count(query)
         names = self._names(items)
-        views = [followup_view(i, now, names.get(i.followup.payer_id or "")) for i in items]
+        served = self._service_dates(items)
+        views = [
+            followup_view(i, now, names.get(i.followup.payer_id or ""), served.get(i.followup.claim_id or ""))
+            for i in items
+        ]
         return FollowupPage(items=views, next_cursor=cursor, counts_by_type=counts)
+
+    def _service_dates(self, items: Sequence[WorkItem]) -> dict[str, date]:
+        """The claims' dates of service for the follow-ups whose detail has none, in one batched read."""
+        wanted: dict[str, str] = {}
+        for item in items:
+            followup = item.followup
+            if followup.claim_id and detail_service_date(followup.detail) is None:
+                posting_id = followup.detail.get("posting_id")
+                wanted[followup.claim_id] = posting_id if isinstance(posting_id, str) and posting_id else "-"
+        if not wanted:
+            return {}
+        claims, _ = self.claims.read(list(wanted.items()))
+        return {claim_id: day for claim_id, claim in claims.items() if (day := first_service(claim))}
 
     def _type_count(self, query: ListQuery) -> dict[str, int]:
         assert query.type is not None
@@ -210,8 +232,9 @@ class Worklist:
         followup = item.followup
         claim_id = item.resolved_claim_id or followup.claim_id
         payment = followup.detail.get("claim_payment")
+        claim = self.claims.get(followup.claim_id) if followup.claim_id else None
         return FollowupDetail(
-            followup=self._view(item, self.clock()),
+            followup=self._view(item, self.clock(), None if claim is None else first_service(claim)),
             history=[audit_view(entry) for entry in item.history],
             claim=claim_view(self.claims, claim_id) if claim_id else None,
             claim_payment=payment if isinstance(payment, dict) else None,

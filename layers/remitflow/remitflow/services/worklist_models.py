@@ -84,6 +84,7 @@ class ListQuery(Request):
     max_amount: MoneyText | None = None
     cursor: str | None = None
     limit: int = Field(default=50, ge=1, le=MAX_PAGE)
+    mine: bool = False  # the API fills `assignee` with the caller ("my items")
 
 
 # ----------------------------------------------------------------------------------------- views
@@ -113,6 +114,12 @@ class FollowupView(View):
     detail: dict[str, Any]
     appeal_due_date: str | None = None  # appealed: when it comes back if the payer has not answered
     reopened: int = 0  # how many times it was reopened
+    # How old the money is, not the follow-up: the ERA's payment date (a deposit's booking date) and
+    # the claim's first date of service, with the days since each (None where it is not known).
+    payment_date: str | None = None
+    service_date: str | None = None
+    days_since_payment: int | None = None
+    days_since_service: int | None = None
 
 
 class AuditView(View):
@@ -143,8 +150,13 @@ class ResolveResult(View):
     claim: dict[str, Any] | None
 
 
-def followup_view(item: WorkItem, now: datetime, payer_name: str | None = None) -> FollowupView:
+def followup_view(
+    item: WorkItem, now: datetime, payer_name: str | None = None, claim_service_date: date | None = None
+) -> FollowupView:
+    """`claim_service_date`: the claim's, for follow-ups whose detail names no date of service."""
     followup = item.followup
+    paid = _day(followup.detail.get("payment_date")) or _day(followup.detail.get("booking_date"))
+    served = detail_service_date(followup.detail) or claim_service_date
     return FollowupView(
         id=followup.id,
         type=followup.type,
@@ -165,7 +177,35 @@ def followup_view(item: WorkItem, now: datetime, payer_name: str | None = None) 
         detail=followup.detail,
         appeal_due_date=None if item.appeal_due_date is None else item.appeal_due_date.isoformat(),
         reopened=item.reopened,
+        payment_date=None if paid is None else paid.isoformat(),
+        service_date=None if served is None else served.isoformat(),
+        days_since_payment=None if paid is None else max((now.date() - paid).days, 0),
+        days_since_service=None if served is None else max((now.date() - served).days, 0),
     )
+
+
+def detail_service_date(detail: dict[str, Any]) -> date | None:
+    """The first date of service the follow-up's detail records: the 835 claim payment's statement
+    period or service lines, else the posting's lines."""
+    payment = detail.get("claim_payment")
+    payment = payment if isinstance(payment, dict) else {}
+    lines = [*_rows(payment.get("service_lines")), *_rows(detail.get("lines"))]
+    days = [_day(payment.get("statement_period_start")), *(_day(line.get("service_date")) for line in lines)]
+    known = [day for day in days if day is not None]
+    return min(known) if known else None
+
+
+def _rows(value: object) -> list[dict[str, Any]]:
+    return [row for row in value if isinstance(row, dict)] if isinstance(value, list) else []
+
+
+def _day(value: object) -> date | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return date.fromisoformat(value[:10])
+    except ValueError:
+        return None
 
 
 def followup_summary(followup: Followup) -> str:
