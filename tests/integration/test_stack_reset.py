@@ -97,18 +97,20 @@ def test_reset_empties_what_the_test_itself_wrote(harness: Harness) -> None:
     assert "POWERTOOLS_SERVICE_NAME" not in harness.runner.environment
 
 
-def sweeper_modules() -> list[ModuleType]:
-    return [module for name, module in sys.modules.items() if name.startswith("remitflow_function_Reconciliation")]
+def sweeper_modules(runner: Any) -> list[ModuleType]:
+    """This runner's ReconciliationSweeper module (other modules' stacks load theirs under other names)."""
+    prefix = f"remitflow_function_ReconciliationSweeper_{runner._token}"
+    return [module for name, module in sys.modules.items() if name.startswith(prefix)]
 
 
 def test_the_functions_are_loaded_again_after_a_reset(harness: Harness) -> None:
     # What a module cached (services, clients, Powertools objects) goes with it, as with a new sandbox.
     harness.runner.invoke("ReconciliationSweeper", {"as_of": "2025-01-24"})
-    (before,) = sweeper_modules()
+    (before,) = sweeper_modules(harness.runner)
 
     harness.reset()
-    assert sweeper_modules() == []
+    assert sweeper_modules(harness.runner) == []
     harness.runner.invoke("ReconciliationSweeper", {"as_of": "2025-01-24"})
 
-    (after,) = sweeper_modules()
+    (after,) = sweeper_modules(harness.runner)
     assert after is not before
