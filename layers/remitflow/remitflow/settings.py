@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from remitflow.bank.csv_export import CsvLayout
-from remitflow.domain.underpayment import UnderpaymentTolerance
 from remitflow.services.time_budget import check_chunk_size
+
+if TYPE_CHECKING:
+    from remitflow.domain.underpayment import UnderpaymentTolerance
 
 
 class Settings(BaseSettings):
@@ -54,6 +57,8 @@ class Settings(BaseSettings):
 
     @property
     def tolerance(self) -> UnderpaymentTolerance:
+        from remitflow.domain.underpayment import UnderpaymentTolerance  # only posting needs it
+
         return UnderpaymentTolerance(
             amount=self.underpayment_tolerance_amount, percent=self.underpayment_tolerance_percent
         )

@@ -7,18 +7,21 @@ service is built on first use, so a request builds only what it needs and nothin
 from __future__ import annotations
 
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
 from remitflow import runtime
-from remitflow.services.accounts import ClaimBook
-from remitflow.services.deposit_view import DepositView
-from remitflow.services.era_view import EraView
-from remitflow.services.exports import Exports
-from remitflow.services.manual_recon import ManualReconciliation
-from remitflow.services.search import Search
-from remitflow.services.worklist import Worklist
 from remitflow.settings import Settings
+
+if TYPE_CHECKING:  # each service's module loads when the service is first built (runtime)
+    from remitflow.services.accounts import ClaimBook
+    from remitflow.services.deposit_view import DepositView
+    from remitflow.services.era_view import EraView
+    from remitflow.services.exports import Exports
+    from remitflow.services.manual_recon import ManualReconciliation
+    from remitflow.services.search import Search
+    from remitflow.services.worklist import Worklist
 
 
 class Services:
