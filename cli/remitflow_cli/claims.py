@@ -17,6 +17,7 @@ from remitflow.services.claim_view import claim_view
 from remitflow.services.worklist import InvalidRequest
 from remitflow_cli.connection import CommandError, add_stack_options, connect, fail
 from remitflow_cli.nearby import did_you_mean
+from remitflow_cli.pages import every_page, print_json
 
 EXIT_NOT_FOUND = 3
 BALANCES = (
@@ -93,18 +94,15 @@ def run_list(args: argparse.Namespace) -> int:
     try:
         settings, stores = connect(args)
         book = claim_book(settings, stores)
-        cursor: str | None = None
-        while True:
-            page = book.list_claims(account_id=args.account, status=args.status, payer_id=args.payer, cursor=cursor)
-            claims += page["items"]
-            cursor = page["next_cursor"]
-            if cursor is None:
-                break
+        claims = every_page(
+            lambda cursor: book.list_claims(
+                account_id=args.account, status=args.status, payer_id=args.payer, cursor=cursor
+            )
+        )
     except (CommandError, InvalidRequest, ClientError, BotoCoreError) as error:
         return fail("claims list", error)
     if args.json:
-        json.dump(claims, sys.stdout, indent=2)
-        print()
+        print_json(claims)
         return 0
     if not claims:
         print("remitflow claims list: no claims match", file=sys.stderr)

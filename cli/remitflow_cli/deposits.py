@@ -14,6 +14,7 @@ from remitflow.domain.errors import NotFound
 from remitflow.services.deposit_view import STATUSES, DepositView
 from remitflow.services.worklist import InvalidRequest
 from remitflow_cli.connection import CommandError, add_stack_options, connect, fail, iso_date
+from remitflow_cli.pages import every_page, print_json
 
 EXIT_NOT_FOUND = 3
 
@@ -43,19 +44,13 @@ def view_of(args: argparse.Namespace) -> DepositView:
 def run_list(args: argparse.Namespace) -> int:
     try:
         view = view_of(args)
-        items: list[dict[str, Any]] = []
-        cursor = None
-        while True:
-            page = view.page(date_from=args.date_from, date_to=args.date_to, status=args.status, cursor=cursor)
-            items.extend(page["items"])
-            cursor = page["next_cursor"]
-            if cursor is None:
-                break
+        items = every_page(
+            lambda cursor: view.page(date_from=args.date_from, date_to=args.date_to, status=args.status, cursor=cursor)
+        )
     except (CommandError, InvalidRequest, ClientError, BotoCoreError) as error:
         return fail("deposits list", error)
     if args.json:
-        json.dump(items, sys.stdout, indent=2)
-        print()
+        print_json(items)
         return 0
     if not items:
         print("no deposits")
