@@ -317,7 +317,7 @@ async function act(path, body, describe) {
     document.dispatchEvent(new CustomEvent("followup-changed", { detail: (state.detail && state.detail.followup) || updated }));
     return true;
   } catch (error) {
-    $("action-error").textContent = error.status === 409 ? `Someone else changed it first: ${error.message} (reloaded; look again)`
+    $("action-error").textContent = error.status === 409 ? `Someone else changed it first: ${error.message} (409) Reloaded: look again.`
       : error.status ? `${error.message} (${error.status})` : error.message;
     if (error.status === 409) {
       // Someone else changed it first: show what it is now; the message stays.
