@@ -166,6 +166,11 @@ def test_unmatch_then_match_by_hand_and_the_report_follows(stack: LocalUp, page:
     matches.locator("tbody tr", has_text=PROBABLE_ERA).locator("[data-col=deposits] a").click()
     expect(page.locator("#view-title")).to_contain_text("Deposit")
     expect(view.get_by_role("button", name="Unmatch")).to_be_visible()
+    # And the ERA's.
+    page.go_back()
+    matches.locator("tbody tr", has_text=PROBABLE_ERA).locator("[data-col=eras] a").click()
+    expect(page.locator("#view-title")).to_contain_text("trace 00045321")
+    expect(view.get_by_role("button", name="Unmatch")).to_be_visible()
 
 
 def test_classify_a_card_settlement_from_the_deposit_view(stack: LocalUp, page: Any) -> None:
