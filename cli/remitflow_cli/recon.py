@@ -1,7 +1,8 @@
 """`remitflow recon sweep|report|list|match|unmatch|classify`: ERA <-> deposit reconciliation on a stack.
 
 `sweep` runs the daily sweeper with a chosen "today" (follow-ups for what waited too long, the report
-written to the bucket); `report` shows the reconciliation as of a day without changing anything.
+written to the bucket, the appeals due that day back on the worklist); `report` shows the
+reconciliation as of a day without changing anything.
 The others correct it by hand (the same service as the API):
 
     remitflow recon list --unmatched --json          the ERAs and deposits waiting, with their ids
@@ -108,6 +109,9 @@ def run_recon(args: argparse.Namespace) -> int:
         settings, stores = connect(args)
         service = runtime.reconciliation(settings, stores)
         report = service.sweep(as_of) if args.action == "sweep" else service.report(as_of)
+        if args.action == "sweep":  # the daily sweeper also brings back the appeals due that day
+            appeals = runtime.appeal_sweep(settings, stores).sweep(as_of)
+            report |= {"appeals_due": appeals.due, "appeals_answered": appeals.answered}
     except (CommandError, ClientError, BotoCoreError) as error:
         return fail(f"recon {args.action}", error)
     show_report(report, as_json=args.json)
@@ -127,6 +131,9 @@ def show_report(report: dict[str, Any], *, as_json: bool) -> None:
         print(f"  raised {followup_type.replace('_', ' '):<21}{count:>12}")
     if report.get("mismatches_closed"):
         print(f"  {'amount mismatches closed':<28}{report['mismatches_closed']:>12}")
+    for key in ("appeals_due", "appeals_answered"):
+        if key in report:
+            print(f"  {key.replace('_', ' '):<28}{report[key]:>12}")
 
 
 def print_report(report: dict[str, Any], title: str) -> None:

@@ -7,21 +7,23 @@ import { showDeposit } from "./deposit.js";
 import { $ } from "./dom.js";
 import { showEra, showErasOfTrace } from "./era.js";
 import { initFollowup } from "./followup.js";
+import { showRecon } from "./recon.js";
 import { go, href, onRoute } from "./router.js";
 import { showSearch } from "./search.js";
 import { startSession } from "./signin.js";
 import { initWorklist, moveInList, showWorklist } from "./worklist.js";
 
 const ENTITY_VIEWS = { claims: showClaim, accounts: showAccount, eras: showEra, deposits: showDeposit };
-const TITLES = { claims: "Claim", accounts: "Account", eras: "ERA", deposits: "Deposit", search: "Search" };
+const TITLES = { claims: "Claim", accounts: "Account", eras: "ERA", deposits: "Deposit", search: "Search", recon: "Reconciliation" };
 
 function route({ segments, params }) {
   const [first, id] = segments;
-  const entity = first === "search" || (ENTITY_VIEWS[first] && id) || (first === "eras" && params.has("trace"));
+  const entity = first === "search" || first === "recon" || (ENTITY_VIEWS[first] && id) || (first === "eras" && params.has("trace"));
   $("worklist-view").hidden = Boolean(entity);
   $("entity-view").hidden = !entity;
   document.title = `${entity ? TITLES[first] : "Worklist"} · remitflow`;
   if (first === "search") return showSearch(params.get("q") || "");
+  if (first === "recon") return showRecon(params);
   if (first === "eras" && !id && params.has("trace")) return showErasOfTrace(params);
   if (entity) return ENTITY_VIEWS[first](id);
   return showWorklist({ segments, params });

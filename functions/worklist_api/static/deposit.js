@@ -1,6 +1,7 @@
 // One bank deposit (#/deposits/ID): the bank's own text, whether an ERA explains it, and those ERAs.
 import { api } from "./api.js";
 import { facts, h } from "./dom.js";
+import { depositActions } from "./recon.js";
 import { erasTable, fillView, openView } from "./summaries.js";
 import { DEPOSIT_MATCH } from "./vocabulary.js";
 
@@ -22,6 +23,7 @@ export function showDeposit(depositId) {
       d.bank_text ? h("pre", { class: "bank-text", dataset: { testid: "bank-text" } }, d.bank_text) : h("p", { class: "muted" }, "The bank sent no text."),
       h("h3", {}, "ERAs"),
       erasTable(d.eras || [], { testid: "deposit-eras" }),
+      await depositActions(depositId, () => showDeposit(depositId)),
     ];
   });
 }

@@ -4,7 +4,8 @@
 import { api } from "./api.js";
 import { casNode, claimStatusNode, codeNode } from "./codes.js";
 import { facts, grid, h, money, payerText, words } from "./dom.js";
-import { href } from "./router.js";
+import { eraKey, href } from "./router.js";
+import { eraActions } from "./recon.js";
 import { erasTable, fillView, link, openView } from "./summaries.js";
 import { ERA_DEPOSIT } from "./vocabulary.js";
 
@@ -97,6 +98,7 @@ export function showEra(eraId) {
       invariant(era) || h("p", { class: "muted" }, "Not given."),
       h("h3", {}, "Deposit"),
       deposit(era),
+      await eraActions(eraKey(eraId), () => showEra(eraId)),
     ];
   });
 }

@@ -3,7 +3,7 @@
 import { api } from "./api.js";
 import { casNode, claimStatusNode, codeNode, codesNode } from "./codes.js";
 import { $, dateNode, facts, h, money, MONEY_KEY, nonZero, payerText, table, words } from "./dom.js";
-import { href } from "./router.js";
+import { href, publicEraId } from "./router.js";
 import { BALANCES, RESOLUTIONS, claimState, typeLabel } from "./vocabulary.js";
 
 // appliedClaims: the claim a resolution posted to, from the resolve response, shown under the ledger.
@@ -24,6 +24,7 @@ export async function openFollowup(id) {
   $("action-error").textContent = "";
   $("action-ok").textContent = "";
   $("resolve-form").reset();
+  $("reopen-form").reset();
   showResolutionFields();
   try {
     await loadDetail(id);
@@ -52,16 +53,19 @@ function renderDetail(detail) {
   $("detail-title").textContent = `${typeLabel(f.type)}${f.claim_id ? ` · ${f.claim_id}` : ""}`;
   const status = $("detail-status");
   status.className = `badge ${f.status}`;
-  status.textContent = f.status === "resolved" ? `resolved: ${RESOLUTIONS[f.resolution] || f.resolution || ""}` : "open";
+  status.textContent = statusText(f);
   $("detail-summary").textContent = [
     f.amount !== null && f.amount !== undefined ? money(f.amount) : null,
     f.assignee ? `assigned to ${f.assignee}` : "unassigned",
   ].filter(Boolean).join(" · ");
-  const resolved = f.status === "resolved";
+  // Resolved or appealed: the one action left is reopening it (what it posted is reversed).
+  const resolved = f.status !== "open";
   $("actions-fieldset").disabled = resolved;
+  $("actions-fieldset").hidden = resolved;
   $("assign").hidden = resolved;
   $("unassign").hidden = resolved || !f.assignee;
   $("resolve-form").hidden = resolved;
+  $("reopen-form").hidden = !resolved;
   offerResolutions(detail.resolutions);
 
   const claim = detail.claim || state.appliedClaims.get(f.id) || null;
@@ -72,12 +76,6 @@ function renderDetail(detail) {
   renderHistory(detail.history || []);
 }
 
-// The ERA view's id of an ERA record's key ("ERA#payer#trace#amount#date"): the key, base64url
-// without padding, as the API makes it (services/era_view.public_era_id).
-function publicEraId(key) {
-  const bytes = new TextEncoder().encode(key);
-  return btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
-}
 
 /** Where this follow-up leads: its claim, the claim's account, the ERA and the deposit. */
 function renderLinks(f, claim) {
@@ -117,6 +115,8 @@ function renderFollowup(f) {
       ["assignee", f.assignee],
       ["source", f.source],
       ["resolution", f.resolution ? (RESOLUTIONS[f.resolution] || f.resolution) : null],
+      ["appeal_due_date", f.appeal_due_date],
+      ["reopened", f.reopened ? `${f.reopened} time(s)` : null],
       ["note", f.note],
     ]),
     scalar.length ? h("h4", {}, "What the automation found") : null,
@@ -275,6 +275,20 @@ function offerResolutions(fitting) {
     showResolutionFields();
   }
 }
+/** "open", "appealed (due 2025-03-01)", "open: appeal due since 2025-03-01", "resolved: written off". */
+export function statusText(f) {
+  if (f.status === "resolved") return `resolved: ${RESOLUTIONS[f.resolution] || f.resolution || ""}`;
+  if (f.status === "appealed") return f.appeal_due_date ? `appealed (due ${f.appeal_due_date})` : "appealed";
+  return f.appeal_due_date ? `open: appeal due since ${f.appeal_due_date}` : "open";
+}
+// Whose balance a write-off takes: the patient's has its own reasons (small balance, hardship, courtesy).
+function showWriteOffReasons() {
+  const patient = $("write-off-balance").value === "patient";
+  $("write-off-reason-insurance").hidden = patient;
+  $("write-off-reason").disabled = patient;
+  $("write-off-reason-patient").hidden = !patient;
+  $("write-off-patient-reason").disabled = !patient;
+}
 function showResolutionFields() {
   const chosen = $("resolution").value;
   for (const name of ["applied_to_claim", "written_off", "appealed"]) {
@@ -282,13 +296,14 @@ function showResolutionFields() {
     fieldset.hidden = chosen !== name;
     fieldset.disabled = chosen !== name; // hidden fields take no part in validation or the request
   }
+  showWriteOffReasons();
 }
 async function act(path, body, describe) {
   const f = state.detail && state.detail.followup;
   if (!f) return false;
   $("action-error").textContent = "";
   $("action-ok").textContent = "";
-  const buttons = [$("assign"), $("unassign"), $("resolve-submit")];
+  const buttons = [$("assign"), $("unassign"), $("resolve-submit"), $("reopen-submit")];
   buttons.forEach((b) => { b.disabled = true; });
   try {
     const result = await api(`api/followups/${encodeURIComponent(f.id)}/${path}`, {
@@ -302,7 +317,8 @@ async function act(path, body, describe) {
     document.dispatchEvent(new CustomEvent("followup-changed", { detail: (state.detail && state.detail.followup) || updated }));
     return true;
   } catch (error) {
-    $("action-error").textContent = error.status ? `${error.message} (${error.status})` : error.message;
+    $("action-error").textContent = error.status === 409 ? `Someone else changed it first: ${error.message} (409) Reloaded: look again.`
+      : error.status ? `${error.message} (${error.status})` : error.message;
     if (error.status === 409) {
       // Someone else changed it first: show what it is now; the message stays.
       try { await loadDetail(f.id); } catch { /* the message above already says what failed */ }
@@ -317,7 +333,9 @@ function resolveBody() {
   const body = { resolution, note: $("note").value.trim() };
   if (resolution === "applied_to_claim") body.claim_id = $("resolve-claim-id").value.trim();
   if (resolution === "written_off") {
-    body.write_off_reason = $("write-off-reason").value.trim();
+    const balance = $("write-off-balance").value;
+    body.write_off_balance = balance;
+    body.write_off_reason = balance === "patient" ? $("write-off-patient-reason").value : $("write-off-reason").value.trim();
     const amount = $("write-off-amount").value.trim();
     if (amount) body.amount = amount;
   }
@@ -327,6 +345,18 @@ function resolveBody() {
 
 export function initFollowup() {
   $("resolution").addEventListener("change", showResolutionFields);
+  $("write-off-balance").addEventListener("change", showWriteOffReasons);
+  $("reopen-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const form = $("reopen-form");
+    if (!$("reopen-note").value.trim()) $("reopen-note").value = "";
+    if (!form.checkValidity()) {
+      form.reportValidity();
+      return;
+    }
+    const note = $("reopen-note").value.trim();
+    if (await act("reopen", { note }, () => "Reopened: what it posted is reversed on the claim's ledger.")) form.reset();
+  });
   $("assign").addEventListener("click", () => act("assign", {}, (f) => `Assigned to ${f.assignee || "you"}.`));
   $("unassign").addEventListener("click", () => act("unassign", {}, () => "Unassigned."));
   $("resolve-form").addEventListener("submit", async (event) => {

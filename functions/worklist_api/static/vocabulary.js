@@ -18,6 +18,7 @@ export const TYPES = {
   deposit_without_era: "Deposit without ERA",
   amount_mismatch: "ERA and deposit amounts differ",
   duplicate_bank_reference: "Bank reference seen with another amount",
+  appeal_answered: "Appeal answered",
 };
 export const RESOLUTIONS = {
   applied_to_claim: "applied to claim",

@@ -3,8 +3,8 @@
 import { api, downloadButton } from "./api.js";
 import { codesNode } from "./codes.js";
 import { $, h, money, payerText } from "./dom.js";
-import { closeFollowup, openFollowup } from "./followup.js";
-import { RESOLUTIONS, TYPES, typeLabel } from "./vocabulary.js";
+import { closeFollowup, openFollowup, statusText } from "./followup.js";
+import { TYPES, typeLabel } from "./vocabulary.js";
 import { go, href } from "./router.js";
 
 const PAGE_SIZE = 50;
@@ -39,8 +39,7 @@ function applyFilters() {
 }
 
 function statusBadge(item) {
-  const text = item.status === "resolved" && item.resolution ? `resolved: ${RESOLUTIONS[item.resolution] || item.resolution}` : item.status;
-  return h("span", { class: `badge ${item.status}` }, text);
+  return h("span", { class: `badge ${item.status}${item.status === "open" && item.appeal_due_date ? " due" : ""}` }, statusText(item));
 }
 function row(item) {
   const open = () => go(href.followup(item.id, state.params));
@@ -120,6 +119,7 @@ async function loadList(more = false) {
     state.cursor = page.next_cursor || null;
     if (page.counts_by_type) renderCounts(page.counts_by_type);
     updateListStatus();
+    if (!more) countAppealed();
   } catch (error) {
     clearRows();
     $("list-status").textContent = "";
@@ -129,7 +129,18 @@ async function loadList(more = false) {
     $("worklist").removeAttribute("aria-busy");
   }
 }
+// The status filter's "appealed" says how many wait on a payer's answer, whatever list is shown.
+async function countAppealed() {
+  try {
+    const page = await api("api/followups?status=appealed&limit=1");
+    const n = Object.values(page.counts_by_type || {}).reduce((sum, count) => sum + Number(count), 0);
+    $("f-status-appealed").textContent = `appealed (${n})`;
+  } catch {
+    $("f-status-appealed").textContent = "appealed"; // a convenience: the list says what failed
+  }
+}
 async function refreshCounts() {
+  countAppealed();
   // Counts move when an item is resolved; the rows already on screen stay put.
   const params = new URLSearchParams(state.params);
   if (params.get("status") === "any" && !params.get("type")) return;
