@@ -1,6 +1,7 @@
-"""How a posting is kept in ClaimsTable, on moto: its ledger entries and ERA figures as JSON text
-(exact to the cent, negative and zero amounts too), postings stored before as lists and maps still
-read the same, and a posting over the item budget split into parts reads back whole."""
+"""How postings and claims are kept in ClaimsTable, on moto: a posting's ledger entries and ERA
+figures, and a claim's lines, as JSON text (exact to the cent, negative and zero amounts too); items
+stored before as lists and maps still read the same; a posting over the item budget split into
+parts reads back whole."""
 
 from __future__ import annotations
 
@@ -14,10 +15,12 @@ from tests.integration.conftest import Harness
 from remitflow.adapters.dynamodb import keys
 from remitflow.adapters.dynamodb.claims import era_line
 from remitflow.adapters.dynamodb.shared import ITEM_SIZE_LIMIT, item_size, plain, query, to_dynamo
+from remitflow.domain.claims import Claim, ClaimLine
 from remitflow.domain.errors import AlreadyPosted
 from remitflow.domain.followups import FollowupType, new_followup
 from remitflow.domain.ledger import EntryKind, LedgerEntry
 from remitflow.domain.posting import ClaimPaymentFigures, Outcome, PostingDecision, RemittanceRef
+from remitflow.runtime import search_store
 from remitflow.services.ports import RemittanceKey
 from remitflow.x12.models import Adjustment
 
@@ -169,3 +172,64 @@ def test_a_posting_over_the_item_budget_splits_its_text_and_reads_back_whole(har
     assert stored.record == big.record()
     _, postings = harness.claims.read([("PCNBIG", "PBIG")])
     assert postings["PBIG"].record.entries == many
+
+
+# -- the claim item: its lines as JSON text ---------------------------------------------------------
+
+LINES = [
+    ClaimLine(
+        line_number=1,
+        procedure_code="99213",
+        modifiers=["25", "GT"],
+        service_date=date(2025, 1, 2),
+        units=Decimal("2.5"),
+        charge_amount=Decimal("1234.56"),
+        line_control_number="PCNL-1",
+        expected_allowed=Decimal("0.01"),
+    ),
+    ClaimLine(line_number=2, procedure_code="97110", service_date=date(2025, 1, 3), charge_amount=Decimal("0.00")),
+]
+CLAIM = Claim(claim_id="PCNL", account_id="ACC-L", payer_id="1411289245", lines=LINES, charge_amount=Decimal("1234.56"))
+
+
+def claim_item_of(harness: Harness, claim_id: str) -> dict[str, Any]:
+    (item,) = [i for i in stored_items(harness, claim_id) if i["sk"] == keys.claim(claim_id)["sk"]]
+    return item
+
+
+def test_a_claim_keeps_its_lines_as_text_and_reads_them_back_exact(harness: Harness) -> None:
+    harness.claims.import_claim(CLAIM)
+
+    item = claim_item_of(harness, "PCNL")
+    assert isinstance(item["lines_json"], str) and "lines" not in item
+    claim = harness.claims.get("PCNL")
+    assert claim is not None and claim.lines == LINES and claim.version == 1
+    assert harness.claims.claims(["PCNL"])["PCNL"].lines == LINES
+    assert search_store(harness.settings, harness.stores).claims(["PCNL"])[0].lines == LINES
+    (listed,), _ = search_store(harness.settings, harness.stores).claims_page(account_id="ACC-L", limit=10)
+    assert listed.lines == LINES
+    # A posting rewrites the claim whole: its lines stay text.
+    posted = decision([], claim_id="PCNL", posting_id="PL1").model_copy(
+        update={"claim": claim.model_copy(update={"version": 2, "posting_ids": ["PL1"]})}
+    )
+    harness.claims.commit(posted, unapplied_table=harness.remittances.table, recorded_at=NOW)
+    assert isinstance(claim_item_of(harness, "PCNL")["lines_json"], str)
+    again = harness.claims.get("PCNL")
+    assert again is not None and again.lines == LINES and again.posting_ids == ["PL1"]
+
+
+def test_a_claim_stored_before_lines_were_text_reads_the_same_and_an_import_rewrites_them(harness: Harness) -> None:
+    fields = plain(CLAIM.model_dump(exclude={"insurance_balance", "patient_balance"}))
+    item = keys.claim("PCNL") | {"kind": "claim"} | fields | {"version": 1}
+    harness.clients.dynamodb.put_item(TableName=harness.claims.table, Item=to_dynamo(item))
+
+    claim = harness.claims.get("PCNL")
+    assert claim is not None and claim.lines == LINES
+    assert search_store(harness.settings, harness.stores).claims(["PCNL"])[0].lines == LINES
+
+    harness.claims.import_claim(CLAIM.model_copy(update={"lines": LINES[:1]}))  # the billing system dropped one
+
+    item = claim_item_of(harness, "PCNL")
+    assert "lines" not in item and isinstance(item["lines_json"], str)
+    refreshed = harness.claims.get("PCNL")
+    assert refreshed is not None and refreshed.lines == LINES[:1] and refreshed.version == 2

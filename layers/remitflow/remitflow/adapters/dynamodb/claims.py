@@ -26,6 +26,7 @@ from botocore.exceptions import ClientError
 from pydantic import TypeAdapter
 
 from remitflow.adapters.dynamodb import keys
+from remitflow.adapters.dynamodb.claim_items import claim_from, claim_item, lines_json
 from remitflow.adapters.dynamodb.pages import index_page
 from remitflow.adapters.dynamodb.remittances import cash_item
 from remitflow.adapters.dynamodb.search import entries, entry_puts
@@ -81,15 +82,6 @@ def era_line(decision: PostingRecord) -> Item:
         remittance.payer_id, remittance.trace_number, Decimal(remittance.payment_amount), remittance.payment_date
     )
     return {keys.ERA_LINE_HASH: era.era_id, keys.ERA_LINE_RANGE: figures.segment_number}
-
-
-def _claim_from(item: Item) -> Claim:
-    return Claim.model_validate(restore_ints(item))
-
-
-def _claim_item(claim: Claim) -> Item:
-    fields: Item = plain(claim.model_dump(exclude={"insurance_balance", "patient_balance"}))
-    return keys.claim(claim.claim_id) | {"kind": "claim"} | fields
 
 
 def _whole(item: Item, parts: Iterable[Item] = ()) -> Item:
@@ -166,7 +158,7 @@ class ClaimsStore:
         found: list[Item] = []
         for item in batch_get(self.client, self.table, wanted_keys):
             if keys.is_claim(item):
-                claim = _claim_from(item)
+                claim = claim_from(item)
                 claims[claim.claim_id] = claim
             else:
                 found.append(item)
@@ -190,7 +182,7 @@ class ClaimsStore:
 
     def get(self, claim_id: str) -> Claim | None:
         response = self.client.get_item(TableName=self.table, Key=to_dynamo(keys.claim(claim_id)), ConsistentRead=True)
-        return _claim_from(from_dynamo(response["Item"])) if "Item" in response else None
+        return claim_from(from_dynamo(response["Item"])) if "Item" in response else None
 
     def postings(self, claim_id: str) -> list[StoredPosting]:
         """Every posting of a claim, oldest first (reversals need the entries they undo)."""
@@ -353,7 +345,7 @@ class ClaimsStore:
                 {
                     "Put": {
                         "TableName": self.table,
-                        "Item": to_dynamo(_claim_item(claim)),
+                        "Item": to_dynamo(claim_item(claim)),
                         "ConditionExpression": "version = :previous",
                         "ExpressionAttributeValues": {":previous": {"N": str(claim.version - 1)}},
                     }
@@ -440,16 +432,15 @@ class ClaimsStore:
     def claims(self, claim_ids: Sequence[str]) -> dict[str, Claim]:
         """The claims of these ids that exist, read together (BatchGetItem)."""
         found = batch_get(self.client, self.table, [keys.claim(c) for c in claim_ids])
-        return {claim.claim_id: claim for claim in map(_claim_from, found)}
+        return {claim.claim_id: claim for claim in map(claim_from, found)}
 
     def import_claim(self, claim: Claim) -> None:
         """Create or refresh a claim from the billing system: charges and expectations change, the
         balances and postings stay; the version moves so a posting decided on the old lines retries."""
-        lines = plain([line.model_dump() for line in claim.lines])
         values: dict[str, Any] = {
             ":account": claim.account_id,
             ":payer": claim.payer_id,
-            ":lines": lines,
+            ":lines": lines_json(claim.lines),
             ":charge": claim.charge_amount,
             ":zero": Decimal(0),
             ":one": 1,
@@ -458,19 +449,18 @@ class ClaimsStore:
             ":claim_id": claim.claim_id,
             ":kind": "claim",
         }
-        names = {"#status": "status"}
+        names = {"#status": "status", "#lines": "lines"}
         assignments = [
             "claim_id = :claim_id",
             "kind = :kind",
             "account_id = :account",
             "payer_id = :payer",
-            "#lines = :lines",
+            "lines_json = :lines",
             "charge_amount = :charge",
             "#status = if_not_exists(#status, :open)",
             "posting_ids = if_not_exists(posting_ids, :none)",
             "version = if_not_exists(version, :zero) + :one",
         ]
-        names["#lines"] = "lines"
         balances = ("insurance_paid", "contractual_adjustment", "other_adjustment", "patient_responsibility")
         assignments.extend(f"{balance} = if_not_exists({balance}, :zero)" for balance in balances)
         if claim.patient_name:
@@ -480,7 +470,8 @@ class ClaimsStore:
             "Update": {
                 "TableName": self.table,
                 "Key": to_dynamo(keys.claim(claim.claim_id)),
-                "UpdateExpression": "SET " + ", ".join(assignments),
+                # A claim stored before its lines were text loses their old list.
+                "UpdateExpression": "SET " + ", ".join(assignments) + " REMOVE #lines",
                 "ExpressionAttributeNames": names,
                 "ExpressionAttributeValues": to_dynamo(values),
             }
