@@ -5,13 +5,13 @@ every read takes both. Every store that reads claim items reads them here."""
 
 from __future__ import annotations
 
-from pydantic import TypeAdapter
+from pydantic import ConfigDict, TypeAdapter
 
 from remitflow.adapters.dynamodb import keys
 from remitflow.adapters.dynamodb.shared import Item, plain, restore_ints
 from remitflow.domain.claims import Claim, ClaimLine
 
-_lines = TypeAdapter(list[ClaimLine])
+_lines = TypeAdapter(list[ClaimLine], config=ConfigDict(defer_build=True))  # built on first use: cold start
 
 
 def lines_json(lines: list[ClaimLine]) -> str:

@@ -23,7 +23,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
-from pydantic import TypeAdapter
+from pydantic import ConfigDict, TypeAdapter
 
 from remitflow.adapters.dynamodb import keys
 from remitflow.adapters.dynamodb.claim_items import claim_from, claim_item, lines_json
@@ -58,7 +58,7 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef
 
 _followups = TypeAdapter(list[Followup])
-_entries = TypeAdapter(list[LedgerEntry])
+_entries = TypeAdapter(list[LedgerEntry], config=ConfigDict(defer_build=True))  # built on first use: cold start
 _figures = TypeAdapter(ClaimPaymentFigures)
 
 # A posting item up to this size is written whole; past it, its entries' text goes into parts of at
