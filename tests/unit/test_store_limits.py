@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
+from remitflow.adapters.dynamodb.claims import split_text
 from remitflow.adapters.dynamodb.shared import Backoff, item_size, refusal, to_dynamo
 from remitflow.domain.errors import StoreBusy, Unstorable
 from remitflow.domain.followups import FREE_TEXT_LIMIT, truncated
@@ -92,3 +93,10 @@ def test_long_free_text_is_cut_with_a_marker() -> None:
     cut = truncated("Q" * 500_000)
     assert cut.startswith("Q" * FREE_TEXT_LIMIT) and cut.endswith("[truncated: 500000 characters]")
     assert len(cut) < FREE_TEXT_LIMIT + 40
+
+
+@pytest.mark.parametrize("text", ["", "a" * 10, "½" * 7, "a½€😀" * 50, "x" * 29 + "😀"])
+def test_a_posting_text_is_split_within_the_byte_budget_never_inside_a_character(text: str) -> None:
+    pieces = split_text(text, 30)
+    assert "".join(pieces) == text
+    assert all(0 < len(piece.encode()) <= 30 for piece in pieces)

@@ -4,8 +4,13 @@ Failed conditions come back as domain errors (`Conflict`, `AlreadyPosted`), neve
 `ClientError` the caller must pick apart; so do a store that stays busy past its retries
 (`StoreBusy`) and a posting beyond DynamoDB's limits (`Unstorable`).
 
-A posting too big for one 400 KB item (a claim of a thousand service lines) keeps its entries, and
-long follow-ups, in parts (`POSTING#<id>#PART#<n>`) written in the same transaction; every read
+A posting keeps its ledger entries, its ERA figures and its follow-ups as JSON text, one attribute
+each (`entries_json`, `figures`, `followups_json`), money as exact decimal text: a handful of
+attribute values instead of hundreds to encode, check and decode on every write and read. Postings
+stored before keep `entries` and `figures` as lists and maps; every read takes both.
+
+A posting too big for one 400 KB item (a claim of a thousand service lines) keeps its entries' text,
+and long follow-ups', in parts (`POSTING#<id>#PART#<n>`) written in the same transaction; every read
 reassembles it.
 """
 
@@ -18,9 +23,10 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
-from pydantic import TypeAdapter
+from pydantic import ConfigDict, TypeAdapter
 
 from remitflow.adapters.dynamodb import keys
+from remitflow.adapters.dynamodb.claim_items import claim_from, claim_item, lines_json
 from remitflow.adapters.dynamodb.pages import index_page
 from remitflow.adapters.dynamodb.remittances import cash_item
 from remitflow.adapters.dynamodb.search import entries, entry_puts
@@ -38,12 +44,12 @@ from remitflow.adapters.dynamodb.shared import (
     restore_ints,
     to_dynamo,
     transact_write,
-    value_size,
 )
 from remitflow.domain.claims import Claim
 from remitflow.domain.errors import AlreadyPosted, Conflict, StoreBusy, Unstorable
 from remitflow.domain.followups import Followup
-from remitflow.domain.posting import PostingDecision, PostingRecord
+from remitflow.domain.ledger import LedgerEntry
+from remitflow.domain.posting import ClaimPaymentFigures, PostingDecision, PostingRecord
 from remitflow.domain.search_terms import Field, Term, claim_terms, id_term
 from remitflow.services.ports import RemittanceKey, StoredPosting
 
@@ -52,13 +58,17 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef
 
 _followups = TypeAdapter(list[Followup])
+_entries = TypeAdapter(list[LedgerEntry], config=ConfigDict(defer_build=True))  # built on first use: cold start
+_figures = TypeAdapter(ClaimPaymentFigures)
 
-# A posting item up to this size is written whole; past it, its entries go into parts of at most
-# this size. Well under 400 KB: item_size rounds up, and the keys and names come on top.
+# A posting item up to this size is written whole; past it, its entries' text goes into parts of at
+# most this many bytes. Well under 400 KB: item_size rounds up, and the keys and names come on top.
 POSTING_ITEM_BUDGET = ITEM_SIZE_LIMIT * 3 // 4
 FOLLOWUPS_INLINE = 64 * 1024  # longer follow-ups text moves into parts too
-FOLLOWUPS_CHUNK = POSTING_ITEM_BUDGET // 4  # characters: at most 4 bytes each in UTF-8
 PART_KIND = "posting_part"
+SPLIT_TEXT = ("entries_json", "followups_json")  # the attributes a posting's parts carry pieces of
+# The record's fields stored as attributes of their own; its entries and figures go as JSON text.
+RECORD_ATTRIBUTES = set(PostingRecord.model_fields) - {"entries", "figures"}
 MAX_DATES = 31  # service dates a claim is found by: a month of daily visits, well inside a transaction
 
 
@@ -74,15 +84,6 @@ def era_line(decision: PostingRecord) -> Item:
     return {keys.ERA_LINE_HASH: era.era_id, keys.ERA_LINE_RANGE: figures.segment_number}
 
 
-def _claim_from(item: Item) -> Claim:
-    return Claim.model_validate(restore_ints(item))
-
-
-def _claim_item(claim: Claim) -> Item:
-    fields: Item = plain(claim.model_dump(exclude={"insurance_balance", "patient_balance"}))
-    return keys.claim(claim.claim_id) | {"kind": "claim"} | fields
-
-
 def _whole(item: Item, parts: Iterable[Item] = ()) -> Item:
     """A posting item with its parts (any order) put back: entries and follow-ups as if written whole."""
     ordered = sorted(parts, key=lambda part: int(part["part"]))
@@ -92,8 +93,13 @@ def _whole(item: Item, parts: Iterable[Item] = ()) -> Item:
     if not ordered:
         return item
     whole = {name: value for name, value in item.items() if name != "parts"}
-    whole["entries"] = [entry for part in ordered for entry in part.get("entries", [])]
-    whole["followups_json"] = item.get("followups_json") or "".join(p.get("followups_json", "") for p in ordered)
+    for name in SPLIT_TEXT:
+        text = "".join(str(part.get(name, "")) for part in ordered)
+        if text:
+            whole[name] = text
+    listed = [entry for part in ordered for entry in part.get("entries", [])]
+    if listed:  # parts written before entries were text carry lists of entries
+        whole["entries"] = listed
     return whole
 
 
@@ -106,11 +112,37 @@ def _parts_by_posting(items: Iterable[Item]) -> dict[str, list[Item]]:
 
 def _posting_from(item: Item) -> StoredPosting:
     followups = _followups.validate_json(item.get("followups_json") or "[]")
-    fields = {name: item[name] for name in PostingRecord.model_fields if name in item}
+    fields = restore_ints({name: item[name] for name in PostingRecord.model_fields if name in item})
     # plain() stores no None: a posting without CLP07 (a write-off, a claim payment without one) has none.
     fields.setdefault("payer_claim_control_number", None)
-    record = PostingRecord.model_validate(restore_ints(fields))
+    if "entries_json" in item:
+        fields["entries"] = _entries.validate_json(item["entries_json"])
+    if isinstance(item.get("figures"), str):
+        fields["figures"] = _figures.validate_json(item["figures"])
+    record = PostingRecord.model_validate(fields)
     return StoredPosting(record=record, followups=followups, unapplied_cash=Decimal(item.get("unapplied_cash", 0)))
+
+
+def _era_line_from(item: Item) -> Item:
+    """An ERA index item with its figures as a map, whether stored as text or (before) as a map."""
+    figures = item.get("figures")
+    if not isinstance(figures, str):
+        return item
+    return item | {"figures": _figures.validate_json(figures).model_dump(exclude_none=True)}
+
+
+def split_text(text: str, budget: int) -> list[str]:
+    """`text` cut into pieces of at most `budget` UTF-8 bytes, never inside a character."""
+    data = text.encode()
+    pieces: list[str] = []
+    start = 0
+    while start < len(data):
+        end = min(start + budget, len(data))
+        while end < len(data) and data[end] & 0xC0 == 0x80:  # a continuation byte: cut before its character
+            end -= 1
+        pieces.append(data[start:end].decode())
+        start = end
+    return pieces
 
 
 class ClaimsStore:
@@ -126,7 +158,7 @@ class ClaimsStore:
         found: list[Item] = []
         for item in batch_get(self.client, self.table, wanted_keys):
             if keys.is_claim(item):
-                claim = _claim_from(item)
+                claim = claim_from(item)
                 claims[claim.claim_id] = claim
             else:
                 found.append(item)
@@ -150,7 +182,7 @@ class ClaimsStore:
 
     def get(self, claim_id: str) -> Claim | None:
         response = self.client.get_item(TableName=self.table, Key=to_dynamo(keys.claim(claim_id)), ConsistentRead=True)
-        return _claim_from(from_dynamo(response["Item"])) if "Item" in response else None
+        return claim_from(from_dynamo(response["Item"])) if "Item" in response else None
 
     def postings(self, claim_id: str) -> list[StoredPosting]:
         """Every posting of a claim, oldest first (reversals need the entries they undo)."""
@@ -313,7 +345,7 @@ class ClaimsStore:
                 {
                     "Put": {
                         "TableName": self.table,
-                        "Item": to_dynamo(_claim_item(claim)),
+                        "Item": to_dynamo(claim_item(claim)),
                         "ConditionExpression": "version = :previous",
                         "ExpressionAttributeValues": {":previous": {"N": str(claim.version - 1)}},
                     }
@@ -346,49 +378,39 @@ class ClaimsStore:
         posting: Item = (
             keys.posting(decision.claim_id, decision.posting_id)
             | {"kind": "posting"}
-            | plain(decision.record().model_dump())
+            | plain(decision.model_dump(include=RECORD_ATTRIBUTES))
             | {
+                "entries_json": _entries.dump_json(decision.entries, exclude_none=True).decode(),
                 "followups_json": followups_json,
                 "unapplied_cash": decision.unapplied_cash,
                 "recorded_at": recorded_at.isoformat(),
             }
             | era_line(decision)
         )
+        if decision.figures is not None:
+            # Text under the name the ERA index projects (template.yaml): no index to rebuild.
+            posting["figures"] = _figures.dump_json(decision.figures, exclude_none=True).decode()
         whole = to_dynamo(posting)
         if item_size(whole) <= POSTING_ITEM_BUDGET:
             return [whole]
-        entries = whole.pop("entries", {"L": []})["L"]
-        pieces: list[tuple[str, Any]] = []
-        budget, used = POSTING_ITEM_BUDGET, 0
-        chunk: list[Any] = []
-        for entry in entries:
-            size = 1 + value_size(entry)
-            if chunk and used + size > budget:
-                pieces.append(("entries", {"L": chunk}))
-                chunk, used = [], 0
-            chunk.append(entry)
-            used += size
-        if chunk:
-            pieces.append(("entries", {"L": chunk}))
+        pieces = [("entries_json", text) for text in split_text(posting["entries_json"], POSTING_ITEM_BUDGET)]
+        del whole["entries_json"]
         if len(followups_json.encode()) > FOLLOWUPS_INLINE:
             whole["followups_json"] = {"S": ""}
-            pieces.extend(
-                ("followups_json", {"S": followups_json[start : start + FOLLOWUPS_CHUNK]})
-                for start in range(0, len(followups_json), FOLLOWUPS_CHUNK)
-            )
+            pieces += [("followups_json", text) for text in split_text(followups_json, POSTING_ITEM_BUDGET)]
         whole["parts"] = {"N": str(len(pieces))}
         items = [whole]
-        for number, (name, value) in enumerate(pieces, start=1):
+        for number, (name, text) in enumerate(pieces, start=1):
             part = keys.posting_part(decision.claim_id, decision.posting_id, number)
             about = {"kind": PART_KIND, "posting_id": decision.posting_id, "part": number}
-            items.append(to_dynamo(part | about) | {name: value})
+            items.append(to_dynamo(part | about | {name: text}))
         return items
 
     # -- the ERA view: an ERA's claim payments, a page at a time ------------------------------------
 
     def era_lines(self, era_id: str, *, limit: int, cursor: str | None) -> tuple[list[Item], str | None]:
         """The postings of an ERA's claim payments in file order (claims_by_era), and a cursor."""
-        return index_page(
+        lines, cursor = index_page(
             self.client,
             self.table,
             index=keys.ERAS_OF_CLAIMS,
@@ -400,6 +422,7 @@ class ClaimsStore:
             limit=limit,
             cursor=cursor,
         )
+        return [_era_line_from(line) for line in lines], cursor
 
     def account_claim_ids(self, account_id: str) -> list[str]:
         """The ids of a patient account's claims, in id order (by_account: claims only)."""
@@ -409,16 +432,15 @@ class ClaimsStore:
     def claims(self, claim_ids: Sequence[str]) -> dict[str, Claim]:
         """The claims of these ids that exist, read together (BatchGetItem)."""
         found = batch_get(self.client, self.table, [keys.claim(c) for c in claim_ids])
-        return {claim.claim_id: claim for claim in map(_claim_from, found)}
+        return {claim.claim_id: claim for claim in map(claim_from, found)}
 
     def import_claim(self, claim: Claim) -> None:
         """Create or refresh a claim from the billing system: charges and expectations change, the
         balances and postings stay; the version moves so a posting decided on the old lines retries."""
-        lines = plain([line.model_dump() for line in claim.lines])
         values: dict[str, Any] = {
             ":account": claim.account_id,
             ":payer": claim.payer_id,
-            ":lines": lines,
+            ":lines": lines_json(claim.lines),
             ":charge": claim.charge_amount,
             ":zero": Decimal(0),
             ":one": 1,
@@ -427,19 +449,18 @@ class ClaimsStore:
             ":claim_id": claim.claim_id,
             ":kind": "claim",
         }
-        names = {"#status": "status"}
+        names = {"#status": "status", "#lines": "lines"}
         assignments = [
             "claim_id = :claim_id",
             "kind = :kind",
             "account_id = :account",
             "payer_id = :payer",
-            "#lines = :lines",
+            "lines_json = :lines",
             "charge_amount = :charge",
             "#status = if_not_exists(#status, :open)",
             "posting_ids = if_not_exists(posting_ids, :none)",
             "version = if_not_exists(version, :zero) + :one",
         ]
-        names["#lines"] = "lines"
         balances = ("insurance_paid", "contractual_adjustment", "other_adjustment", "patient_responsibility")
         assignments.extend(f"{balance} = if_not_exists({balance}, :zero)" for balance in balances)
         if claim.patient_name:
@@ -449,7 +470,8 @@ class ClaimsStore:
             "Update": {
                 "TableName": self.table,
                 "Key": to_dynamo(keys.claim(claim.claim_id)),
-                "UpdateExpression": "SET " + ", ".join(assignments),
+                # A claim stored before its lines were text loses their old list.
+                "UpdateExpression": "SET " + ", ".join(assignments) + " REMOVE #lines",
                 "ExpressionAttributeNames": names,
                 "ExpressionAttributeValues": to_dynamo(values),
             }

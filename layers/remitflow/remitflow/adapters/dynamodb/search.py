@@ -16,7 +16,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from remitflow.adapters.dynamodb import keys
-from remitflow.adapters.dynamodb.shared import Item, batch_get, from_dynamo, restore_ints, to_dynamo
+from remitflow.adapters.dynamodb.claim_items import claim_from
+from remitflow.adapters.dynamodb.shared import Item, batch_get, from_dynamo, to_dynamo
 from remitflow.domain.claims import Claim, ClaimStatus
 from remitflow.domain.search_terms import MIN_PREFIX, Field, Term, payer_terms
 from remitflow.services.ports import BadCursor
@@ -101,7 +102,7 @@ class SearchStore:
     def claims(self, claim_ids: Sequence[str]) -> list[Claim]:
         """The claims that exist among the ids, in the ids' order."""
         found = {
-            str(item["claim_id"]): Claim.model_validate(restore_ints(item))
+            str(item["claim_id"]): claim_from(item)
             for item in batch_get(self.client, self.claims_table, [keys.claim(claim_id) for claim_id in claim_ids])
         }
         return [found[claim_id] for claim_id in claim_ids if claim_id in found]
@@ -147,7 +148,7 @@ class SearchStore:
                 if start_key:
                     request["ExclusiveStartKey"] = start_key
                 response = self.client.query(**request)
-                claims.extend(Claim.model_validate(restore_ints(from_dynamo(item))) for item in response["Items"])
+                claims.extend(claim_from(from_dynamo(item)) for item in response["Items"])
                 start_key = response.get("LastEvaluatedKey")
                 if not start_key:
                     break
