@@ -25,7 +25,6 @@ from pydantic import BaseModel, ValidationError
 
 from remitflow import runtime
 from remitflow.domain.code_words import CodeKind, code_text
-from remitflow.domain.errors import Conflict, NotFound
 from remitflow.domain.followups import FollowupType
 from remitflow.domain.resolutions import PatientWriteOffReason, Resolution, WriteOffBalance
 from remitflow.services.worklist import InvalidRequest, Worklist
@@ -41,20 +40,17 @@ from remitflow.services.worklist_models import (
     UnassignRequest,
 )
 from remitflow_cli.connection import (
-    EXIT_FAILED,
     CommandError,
     add_stack_options,
     caller_arn,
     choice,
     connect,
-    fail,
     iso_date,
+    run_service,
     whole_number,
 )
 from remitflow_cli.nearby import did_you_mean
 
-EXIT_NOT_FOUND = 3
-EXIT_CONFLICT = 4
 STATUSES = ("open", "appealed", "resolved", "any")
 
 
@@ -158,29 +154,19 @@ def _command(action: str, work: Callable[[Worklist, argparse.Namespace], BaseMod
     """Run one worklist action: connect, call the service, print; errors become messages and exit codes."""
 
     def run(args: argparse.Namespace) -> int:
-        name = f"followups {action}"
-        try:
+        def act() -> BaseModel | list[FollowupView]:
             settings, stores = connect(args)
-            result = work(runtime.worklist(settings, stores), args)
-        except NotFound as error:
-            print(f"remitflow {name}: {error}", file=sys.stderr)
-            return EXIT_NOT_FOUND
-        except Conflict as error:
-            print(f"remitflow {name}: {error}", file=sys.stderr)
-            return EXIT_CONFLICT
-        except InvalidRequest as error:
-            hint = ""
-            if error.field == "claim_id" and error.message.startswith("no claim") and args.claim_id:
-                hint = did_you_mean(args.claim_id, stores.claims.existing)
-            print(f"remitflow {name}: {_option(error.field)}: {error.message}{hint}", file=sys.stderr)
-            return EXIT_FAILED
-        except ValidationError as error:
-            print(f"remitflow {name}: {validation_text(error)}", file=sys.stderr)
-            return EXIT_FAILED
-        except (CommandError, ClientError, BotoCoreError) as error:
-            return fail(name, error)
-        _print(result, args)
-        return 0
+            try:
+                return work(runtime.worklist(settings, stores), args)
+            except InvalidRequest as error:
+                if error.field == "claim_id" and error.message.startswith("no claim") and args.claim_id:
+                    hint = did_you_mean(args.claim_id, stores.claims.existing)
+                    raise InvalidRequest(error.field, error.message + hint) from None
+                raise
+
+        return run_service(
+            f"followups {action}", act, lambda result: _print(result, args), option=_option, problems=validation_text
+        )
 
     return run
 

@@ -28,22 +28,17 @@ from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import ValidationError
 
 from remitflow import runtime
-from remitflow.domain.errors import Conflict, NotFound
 from remitflow.domain.manual_recon import NotInsurance
 from remitflow.services.manual_recon import ClassifyRequest, ManualMatchRequest, ManualReconciliation, UnmatchRequest
-from remitflow.services.worklist import InvalidRequest
 from remitflow_cli.connection import (
-    EXIT_FAILED,
     CommandError,
     add_stack_options,
     caller_arn,
     connect,
     fail,
     iso_date,
+    run_service,
 )
-
-EXIT_NOT_FOUND = 3
-EXIT_CONFLICT = 4
 
 
 def register(commands: Any) -> None:
@@ -200,35 +195,24 @@ def _option(field: str) -> str:
     return OPTIONS.get(field, "--" + field.replace("_", "-"))
 
 
+def _problems(error: ValidationError) -> str:
+    return "; ".join(f"{_option(str(e['loc'][0]) if e['loc'] else 'input')}: {e['msg']}" for e in error.errors())
+
+
 def _by_hand(action: str, work: Callable[[ManualReconciliation, argparse.Namespace], dict[str, Any]]) -> Any:
     def run(args: argparse.Namespace) -> int:
-        name = f"recon {action}"
-        try:
+        def act() -> dict[str, Any]:
             settings, stores = connect(args)
-            result = work(runtime.manual_reconciliation(settings, stores), args)
-        except NotFound as error:
-            print(f"remitflow {name}: {error}", file=sys.stderr)
-            return EXIT_NOT_FOUND
-        except Conflict as error:
-            print(f"remitflow {name}: {error}", file=sys.stderr)
-            return EXIT_CONFLICT
-        except InvalidRequest as error:
-            print(f"remitflow {name}: {_option(error.field)}: {error.message}", file=sys.stderr)
-            return EXIT_FAILED
-        except ValidationError as error:
-            problems = "; ".join(
-                f"{_option(str(e['loc'][0]) if e['loc'] else 'input')}: {e['msg']}" for e in error.errors()
-            )
-            print(f"remitflow {name}: {problems}", file=sys.stderr)
-            return EXIT_FAILED
-        except (CommandError, ClientError, BotoCoreError) as error:
-            return fail(name, error)
-        if args.json:
-            json.dump(result, sys.stdout, indent=2, default=str)
-            print()
-        else:
-            _print(action, result)
-        return 0
+            return work(runtime.manual_reconciliation(settings, stores), args)
+
+        def show(result: dict[str, Any]) -> None:
+            if args.json:
+                json.dump(result, sys.stdout, indent=2, default=str)
+                print()
+            else:
+                _print(action, result)
+
+        return run_service(f"recon {action}", act, show, option=_option, problems=_problems)
 
     return run
 
