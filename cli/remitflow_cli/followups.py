@@ -25,7 +25,7 @@ from pydantic import BaseModel, ValidationError
 
 from remitflow import runtime
 from remitflow.domain.code_words import CodeKind, code_text
-from remitflow.domain.followups import FollowupType
+from remitflow.domain.followups import PERSON_FACING_TYPES
 from remitflow.domain.resolutions import PatientWriteOffReason, Resolution, WriteOffBalance
 from remitflow.services.worklist import InvalidRequest, Worklist
 from remitflow.services.worklist_models import (
@@ -66,7 +66,7 @@ def register(commands: Any) -> None:
         metavar="|".join(STATUSES),
         help="which follow-ups (default: open; any: open, appealed and resolved)",
     )
-    types = [t.value for t in FollowupType]
+    types = [t.value for t in PERSON_FACING_TYPES]
     listing.add_argument("--type", type=choice(types), metavar="TYPE", help=f"only this type: {', '.join(types)}")
     listing.add_argument("--payer-id", help="only this payer's (the 835's TRN03, e.g. 1411289245)")
     listing.add_argument("--claim-id", help="only this claim's")

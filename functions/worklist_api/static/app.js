@@ -48,6 +48,7 @@ function keys(event) {
 
 async function init() {
   await startSession(); // a sign-in coming back with a code is finished before the first call
+  await loadCodes(); // the worklist's type list comes with the codes' words
   initWorklist();
   initFollowup();
   $("search-form").addEventListener("submit", (event) => {
@@ -56,7 +57,6 @@ async function init() {
     if (q) go(href.search(q));
   });
   document.addEventListener("keydown", keys);
-  await loadCodes();
   onRoute(route);
 }
 init();

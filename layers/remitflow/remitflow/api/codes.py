@@ -1,4 +1,5 @@
-"""The words for remittance codes, for the page: `GET /api/codes`, one table per kind of code."""
+"""The words for remittance codes, for the page: `GET /api/codes`, one table per kind of code, and the
+follow-up types a person works (the page's type list)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 
 from remitflow.api.identity import caller
 from remitflow.domain.code_words import CodeKind, words
+from remitflow.domain.followups import PERSON_FACING_TYPES
 
 router = Router()  # type: ignore[no-untyped-call]  # Powertools leaves it untyped
 
@@ -21,7 +23,8 @@ def code_tables() -> dict[str, dict[str, dict[str, str]]]:
 
 @cache
 def _body() -> str:
-    return json.dumps(code_tables(), separators=(",", ":"))
+    types = [t.value for t in PERSON_FACING_TYPES]
+    return json.dumps(code_tables() | {"followup_types": types}, separators=(",", ":"))
 
 
 @router.get("/api/codes")

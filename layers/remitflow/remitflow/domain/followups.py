@@ -38,6 +38,11 @@ class FollowupType(StrEnum):
     APPEAL_ANSWERED = "appeal_answered"
 
 
+# The types a person works, in the order the page and the CLI offer them: all but APPEAL_ANSWERED,
+# a message to the worklist that never opens as an item of its own.
+PERSON_FACING_TYPES: tuple[FollowupType, ...] = tuple(t for t in FollowupType if t is not FollowupType.APPEAL_ANSWERED)
+
+
 class FollowupStatus(StrEnum):
     OPEN = "open"
     # Appealed to the payer: off the open list, on its own, until the payer answers (a new ERA
