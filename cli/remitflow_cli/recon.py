@@ -151,6 +151,10 @@ def print_report(report: dict[str, Any], title: str) -> None:
         amount = f"ERA {item['amount']:>9}  {'':16}" if era_side else f"{'':13}  deposit {item['amount']:>9}"
         by = f" by {item['resolved_by']}" if item.get("resolved_by") else ""
         print(f"  resolved {item['side']:<11} trace {trace:<12} {amount}  {item['resolution']}{by}")
+    for item in report.get("classified", ()):
+        trace = item["trace_number"] or "-"
+        by = f" by {item['classified_by']}" if item.get("classified_by") else ""
+        print(f"  classified deposit   trace {trace:<12} {'':13}  deposit {item['amount']:>9}  {item['category']}{by}")
 
 
 # ------------------------------------------------------------------------------ by hand
