@@ -89,6 +89,11 @@ def _check_json(value: object, path: str) -> None:
         raise ValueError(f"{path}: expected JSON text, numbers as strings; found {type(value).__name__}")
 
 
+def followup_id(type_: FollowupType, *key: str | int | None) -> str:
+    """The id of the follow-up of `type_` about `key`: the same whoever raises it, however often."""
+    return stable_id("followup", type_.value, *key)
+
+
 def new_followup(
     type_: FollowupType,
     *,
@@ -103,7 +108,7 @@ def new_followup(
 ) -> Followup:
     """A follow-up whose id is a hash of its type and natural `key` (e.g. the posting id)."""
     return Followup(
-        id=stable_id("followup", type_.value, *key),
+        id=followup_id(type_, *key),
         type=type_,
         claim_id=claim_id,
         payer_id=payer_id,

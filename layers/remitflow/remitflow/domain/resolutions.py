@@ -28,7 +28,7 @@ from typing import Any
 from pydantic import AwareDatetime, Field, ValidationError
 
 from remitflow.domain.claims import Claim, ClaimStatus, FeeSchedule
-from remitflow.domain.followups import Followup, FollowupStatus, FollowupType
+from remitflow.domain.followups import Followup, FollowupStatus, FollowupType, followup_id
 from remitflow.domain.ledger import EntryKind, LedgerEntry, balance_updates
 from remitflow.domain.posting import (
     DEFAULT_TOLERANCE,
@@ -288,6 +288,11 @@ def apply_to_claim(
             "claim_id", f"the posting engine would hold this payment again on claim {claim.claim_id}: {why}"
         )
     return decision
+
+
+def raised_by_posting(posting_id: str) -> list[str]:
+    """The ids the follow-ups a posting raised would have: the posting engine keys each on the posting id."""
+    return [followup_id(t, posting_id) for t in FollowupType]
 
 
 # ------------------------------------------------------------------------------- written off
