@@ -11,7 +11,6 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 
 from remitflow.api.identity import caller
 from remitflow.domain.code_words import CodeKind, words
-from remitflow.domain.followups import PERSON_FACING_TYPES
 
 router = Router()  # type: ignore[no-untyped-call]  # Powertools leaves it untyped
 
@@ -23,6 +22,8 @@ def code_tables() -> dict[str, dict[str, dict[str, str]]]:
 
 @cache
 def _body() -> str:
+    from remitflow.domain.followups import PERSON_FACING_TYPES  # noqa: PLC0415  # read once, on the first call
+
     types = [t.value for t in PERSON_FACING_TYPES]
     return json.dumps(code_tables() | {"followup_types": types}, separators=(",", ":"))
 
