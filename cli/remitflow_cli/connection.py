@@ -143,6 +143,19 @@ def caller_arn(args: argparse.Namespace) -> str:
     return arn
 
 
+def acting_as(args: argparse.Namespace, option: str = "--as") -> str:
+    """Who acts: the name given with `option` (args.identity), else the AWS caller's ARN."""
+    if args.identity is not None:
+        name = str(args.identity).strip()
+        if not name:
+            raise CommandError(f"{option}: give a name")
+        return name
+    try:
+        return caller_arn(args)
+    except (ClientError, BotoCoreError) as error:
+        raise CommandError(f"cannot tell who you are ({error}): say so with {option} NAME") from None
+
+
 def fail(command: str, error: Exception | str, code: int = EXIT_FAILED) -> int:
     print(f"remitflow {command}: {error}", file=sys.stderr)
     return code

@@ -20,7 +20,6 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import BaseModel, ValidationError
 
 from remitflow import runtime
@@ -40,9 +39,8 @@ from remitflow.services.worklist_models import (
     UnassignRequest,
 )
 from remitflow_cli.connection import (
-    CommandError,
+    acting_as,
     add_stack_options,
-    caller_arn,
     choice,
     connect,
     iso_date,
@@ -136,18 +134,6 @@ def _given(args: argparse.Namespace, *names: str) -> dict[str, Any]:
 
 def _option(field: str) -> str:
     return "--" + field.replace("_", "-")
-
-
-def _identity(args: argparse.Namespace) -> str:
-    if args.identity is not None:
-        name = str(args.identity).strip()
-        if not name:
-            raise CommandError("--as: give a name")
-        return name
-    try:
-        return caller_arn(args)
-    except (ClientError, BotoCoreError) as error:
-        raise CommandError(f"cannot tell who you are ({error}): say so with --as NAME") from None
 
 
 def _command(action: str, work: Callable[[Worklist, argparse.Namespace], BaseModel | list[FollowupView]]) -> Any:
@@ -290,19 +276,19 @@ def _pages(service: Worklist, fields: dict[str, Any], wanted: int | None) -> lis
 
 def _assign(service: Worklist, args: argparse.Namespace) -> FollowupView:
     request = AssignRequest.model_validate(_given(args, "assignee", "expected_version"))
-    return service.assign(args.id, request, caller=_identity(args))
+    return service.assign(args.id, request, caller=acting_as(args))
 
 
 def _unassign(service: Worklist, args: argparse.Namespace) -> FollowupView:
     request = UnassignRequest.model_validate(_given(args, "expected_version"))
-    return service.unassign(args.id, request, caller=_identity(args))
+    return service.unassign(args.id, request, caller=acting_as(args))
 
 
 def _resolve(service: Worklist, args: argparse.Namespace) -> ResolveResult:
     fields = _given(args, "resolution", "note", "claim_id", "write_off_reason", "amount", "appeal_due_date")
     fields |= _given(args, "write_off_balance")
     request = ResolveRequest.model_validate(fields | _given(args, "expected_version"))
-    return service.resolve(args.id, request, caller=_identity(args))
+    return service.resolve(args.id, request, caller=acting_as(args))
 
 
 run_list = _command("list", _list)
@@ -314,7 +300,7 @@ run_resolve = _command("resolve", _resolve)
 
 def _reopen(service: Worklist, args: argparse.Namespace) -> ResolveResult:
     request = ReopenRequest.model_validate(_given(args, "note", "expected_version"))
-    return service.reopen(args.id, request, caller=_identity(args))
+    return service.reopen(args.id, request, caller=acting_as(args))
 
 
 run_reopen = _command("reopen", _reopen)

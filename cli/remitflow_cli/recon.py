@@ -32,8 +32,8 @@ from remitflow.domain.manual_recon import NotInsurance
 from remitflow.services.manual_recon import ClassifyRequest, ManualMatchRequest, ManualReconciliation, UnmatchRequest
 from remitflow_cli.connection import (
     CommandError,
+    acting_as,
     add_stack_options,
-    caller_arn,
     connect,
     fail,
     iso_date,
@@ -160,18 +160,6 @@ def print_report(report: dict[str, Any], title: str) -> None:
 # ------------------------------------------------------------------------------ by hand
 
 
-def _identity(args: argparse.Namespace) -> str:
-    if args.identity is not None:
-        name = str(args.identity).strip()
-        if not name:
-            raise CommandError("give a name to act as")
-        return name
-    try:
-        return caller_arn(args)
-    except (ClientError, BotoCoreError) as error:
-        raise CommandError(f"cannot tell who you are ({error}): say so with --as NAME") from None
-
-
 def _list(service: ManualReconciliation, args: argparse.Namespace) -> dict[str, Any]:
     return service.unmatched() if args.unmatched else service.matches()
 
@@ -180,16 +168,16 @@ def _match(service: ManualReconciliation, args: argparse.Namespace) -> dict[str,
     request = ManualMatchRequest(
         era_ids=args.era_ids, deposit_ids=args.deposit_ids, note=args.note, amounts_differ=args.amounts_differ
     )
-    return service.match(request, caller=_identity(args))
+    return service.match(request, caller=acting_as(args))
 
 
 def _unmatch(service: ManualReconciliation, args: argparse.Namespace) -> dict[str, Any]:
-    return service.unmatch(args.match_id, UnmatchRequest(note=args.note), caller=_identity(args))
+    return service.unmatch(args.match_id, UnmatchRequest(note=args.note), caller=acting_as(args))
 
 
 def _classify(service: ManualReconciliation, args: argparse.Namespace) -> dict[str, Any]:
     request = ClassifyRequest.model_validate({"category": args.category, "note": args.note})
-    return service.classify(args.deposit_id, request, caller=_identity(args))
+    return service.classify(args.deposit_id, request, caller=acting_as(args, "--by"))
 
 
 OPTIONS = {"era_ids": "--era", "deposit_ids": "--deposit", "deposit_id": "DEPOSIT_ID", "category": "--as"}

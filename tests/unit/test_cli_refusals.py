@@ -11,11 +11,12 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from botocore.exceptions import NoCredentialsError
 
 from remitflow import runtime
 from remitflow.domain.errors import Conflict, NotFound
 from remitflow.services.worklist import InvalidRequest
-from remitflow_cli import followups, main, recon
+from remitflow_cli import connection, followups, main, recon
 from remitflow_cli.connection import CommandError
 
 CLAIMS = {"PCN1005", "PCN2001"}
@@ -158,3 +159,39 @@ def test_a_request_the_model_refuses_names_the_option(
 
     assert main(list(argv)) == 1
     assert capsys.readouterr().err == message + "\n"
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (("followups", "assign", "F1", "--as", " "), "remitflow followups assign: --as: give a name"),
+        (("recon", "unmatch", "M1", "--note", "n", "--as", ""), "remitflow recon unmatch: --as: give a name"),
+        (
+            ("recon", "classify", "D1", "--as", "interest", "--note", "n", "--by", " "),
+            "remitflow recon classify: --by: give a name",
+        ),
+    ],
+)
+def test_who_acts_is_a_name_given_with_its_option(
+    refusing: Callable[[Exception], None], capsys: pytest.CaptureFixture[str], argv: tuple[str, ...], message: str
+) -> None:
+    refusing(AssertionError("the service is never called"))
+
+    assert main(list(argv)) == 1
+    assert capsys.readouterr().err == message + "\n"
+
+
+def test_without_a_name_the_aws_caller_acts_and_one_that_cannot_be_told_says_which_option(
+    refusing: Callable[[Exception], None], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    refusing(AssertionError("the service is never called"))
+
+    def unknown(args: Any) -> str:
+        raise NoCredentialsError
+
+    monkeypatch.setattr(connection, "caller_arn", unknown)
+
+    assert main(["recon", "classify", "D1", "--as", "interest", "--note", "n"]) == 1
+    assert capsys.readouterr().err == (
+        "remitflow recon classify: cannot tell who you are (Unable to locate credentials): say so with --by NAME\n"
+    )
