@@ -48,7 +48,6 @@ function keys(event) {
 
 async function init() {
   await startSession(); // a sign-in coming back with a code is finished before the first call
-  await loadCodes(); // the worklist's type list comes with the codes' words
   initWorklist();
   initFollowup();
   $("search-form").addEventListener("submit", (event) => {
@@ -57,6 +56,7 @@ async function init() {
     if (q) go(href.search(q));
   });
   document.addEventListener("keydown", keys);
+  await loadCodes();
   onRoute(route);
 }
 init();

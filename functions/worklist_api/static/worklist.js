@@ -1,7 +1,7 @@
 // The worklist: filters (kept in the address: #/?status=open&type=denied), the counts by type, the
 // rows and paging, and moving through them from the keyboard. The detail pane is followup.js.
 import { api, downloadButton } from "./api.js";
-import { codesNode, followupTypes } from "./codes.js";
+import { codesNode, followupTypes, loadCodes } from "./codes.js";
 import { $, h, money, payerText } from "./dom.js";
 import { closeFollowup, openFollowup, statusText } from "./followup.js";
 import { typeLabel } from "./vocabulary.js";
@@ -198,7 +198,10 @@ export function moveInList(step) {
 
 export function initWorklist() {
   const typeSelect = $("f-type");
-  for (const value of followupTypes()) typeSelect.append(h("option", { value }, typeLabel(value)));
+  // The types come with the codes' words, before the first view is shown (app.js waits for them).
+  loadCodes().then(() => {
+    for (const value of followupTypes()) typeSelect.append(h("option", { value }, typeLabel(value)));
+  });
   $("filters").addEventListener("submit", (event) => { event.preventDefault(); applyFilters(); });
   $("f-reset").addEventListener("click", () => go(href.worklist(state.params.get("mine") === "true" ? "mine=true" : "")));
   for (const id of ["f-status", "f-type", "f-mine"]) $(id).addEventListener("change", applyFilters);
