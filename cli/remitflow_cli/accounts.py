@@ -3,17 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import json
-import sys
 from typing import Any
-
-from botocore.exceptions import BotoCoreError, ClientError
 
 from remitflow.domain.errors import NotFound
 from remitflow.runtime import claim_book
-from remitflow_cli.connection import CommandError, add_stack_options, connect, fail
+from remitflow_cli.connection import add_stack_options, connect
+from remitflow_cli.pages import show_command
 
-EXIT_NOT_FOUND = 3
 TOTALS = (
     "charge_amount",
     "insurance_paid",
@@ -34,19 +30,15 @@ def register(commands: Any) -> None:
     show.set_defaults(run=run_show)
 
 
-def run_show(args: argparse.Namespace) -> int:
+def _account(args: argparse.Namespace) -> dict[str, Any]:
+    settings, stores = connect(args)
     try:
-        settings, stores = connect(args)
-        account = claim_book(settings, stores).account(args.account_id)
+        return claim_book(settings, stores).account(args.account_id)
     except NotFound:
-        print(f"remitflow accounts show: no account {args.account_id!r} (account ids are exact)", file=sys.stderr)
-        return EXIT_NOT_FOUND
-    except (CommandError, ClientError, BotoCoreError) as error:
-        return fail("accounts show", error)
-    if args.json:
-        json.dump(account, sys.stdout, indent=2)
-        print()
-        return 0
+        raise NotFound(f"no account {args.account_id!r} (account ids are exact)") from None
+
+
+def _show(account: dict[str, Any]) -> None:
     print(f"account {account['account_id']}  {account['patient_name'] or ''}")
     print(
         f"  {'claim':<14}{'status':<24}{'service':<12}{'charge':>10}{'ins. paid':>11}{'ins. bal':>11}{'pat. bal':>11}"
@@ -60,4 +52,6 @@ def run_show(args: argparse.Namespace) -> int:
     print("  totals")
     for name in TOTALS:
         print(f"    {name.replace('_', ' '):<24}{account['totals'][name]:>12}")
-    return 0
+
+
+run_show = show_command("accounts show", _account, _show)

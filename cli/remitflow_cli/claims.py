@@ -4,22 +4,18 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError
-
 from remitflow.domain.claims import ClaimStatus
 from remitflow.domain.code_words import CodeKind, action_text, adjustment_word, code_text
+from remitflow.domain.errors import NotFound
 from remitflow.runtime import claim_book
 from remitflow.services.claim_view import claim_view
-from remitflow.services.worklist import InvalidRequest
-from remitflow_cli.connection import CommandError, add_stack_options, connect, fail
+from remitflow_cli.connection import add_stack_options, connect
 from remitflow_cli.nearby import did_you_mean
-from remitflow_cli.pages import every_page, print_json
+from remitflow_cli.pages import PageReader, list_command, show_command
 
-EXIT_NOT_FOUND = 3
 BALANCES = (
     "charge_amount",
     "insurance_paid",
@@ -52,20 +48,15 @@ def register(commands: Any) -> None:
     listing.set_defaults(run=run_list)
 
 
-def run_show(args: argparse.Namespace) -> int:
-    try:
-        _, stores = connect(args)
-        view = claim_view(stores.claims, args.claim_id)
-        hint = did_you_mean(args.claim_id, stores.claims.existing) if view is None else ""
-    except (CommandError, ClientError, BotoCoreError) as error:
-        return fail("claims show", error)
+def _claim(args: argparse.Namespace) -> dict[str, Any]:
+    _, stores = connect(args)
+    view = claim_view(stores.claims, args.claim_id)
     if view is None:
-        print(f"remitflow claims show: no claim {args.claim_id!r}{hint}", file=sys.stderr)
-        return EXIT_NOT_FOUND
-    if args.json:
-        json.dump(view, sys.stdout, indent=2)
-        print()
-        return 0
+        raise NotFound(f"no claim {args.claim_id!r}{did_you_mean(args.claim_id, stores.claims.existing)}")
+    return view
+
+
+def _show(view: dict[str, Any]) -> None:
     print(f"claim {view['claim_id']}  account {view['account_id']}  payer {view['payer_id']}  {view['status']}")
     for name in BALANCES:
         print(f"  {name.replace('_', ' '):<24}{view[name]:>12}")
@@ -79,7 +70,6 @@ def run_show(args: argparse.Namespace) -> int:
         for entry in posting["entries"]:
             if entry.get("group") and entry.get("reason"):
                 print(f"    {entry['group']}-{entry['reason']:<6}{entry['amount']:>10}  {_words(entry)}")
-    return 0
 
 
 def _words(entry: dict[str, Any]) -> str:
@@ -89,28 +79,25 @@ def _words(entry: dict[str, Any]) -> str:
     return f"{word.label}; {word.category}; next: {action_text(word.next_action)}"
 
 
-def run_list(args: argparse.Namespace) -> int:
-    claims: list[dict[str, Any]] = []
-    try:
-        settings, stores = connect(args)
-        book = claim_book(settings, stores)
-        claims = every_page(
-            lambda cursor: book.list_claims(
-                account_id=args.account, status=args.status, payer_id=args.payer, cursor=cursor
-            )
-        )
-    except (CommandError, InvalidRequest, ClientError, BotoCoreError) as error:
-        return fail("claims list", error)
-    if args.json:
-        print_json(claims)
-        return 0
-    if not claims:
-        print("remitflow claims list: no claims match", file=sys.stderr)
-        return 0
-    for claim in claims:
-        payer = claim["payer_name"] or claim["payer_id"]
-        print(
-            f"{claim['claim_id']:<14}{claim['account_id']:<12}{claim['status']:<24}{claim['service_date'] or '':<12}"
-            f"{payer:<24}{claim['charge_amount']:>10}{claim['insurance_balance']:>11}{claim['patient_balance']:>11}"
-        )
-    return 0
+def _pages(args: argparse.Namespace) -> PageReader:
+    settings, stores = connect(args)
+    book = claim_book(settings, stores)
+    return lambda cursor: book.list_claims(
+        account_id=args.account, status=args.status, payer_id=args.payer, cursor=cursor
+    )
+
+
+def _line(claim: dict[str, Any]) -> str:
+    payer = claim["payer_name"] or claim["payer_id"]
+    return (
+        f"{claim['claim_id']:<14}{claim['account_id']:<12}{claim['status']:<24}{claim['service_date'] or '':<12}"
+        f"{payer:<24}{claim['charge_amount']:>10}{claim['insurance_balance']:>11}{claim['patient_balance']:>11}"
+    )
+
+
+def _no_claims() -> None:
+    print("remitflow claims list: no claims match", file=sys.stderr)
+
+
+run_show = show_command("claims show", _claim, _show)
+run_list = list_command("claims list", _pages, _line, when_empty=_no_claims)

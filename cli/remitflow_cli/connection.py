@@ -12,17 +12,24 @@ import os
 import sys
 from collections.abc import Callable, Iterable
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
+from pydantic import ValidationError
 
+from remitflow.domain.errors import Conflict, NotFound
 from remitflow.runtime import Clients, Stores
+from remitflow.services.worklist import InvalidRequest
 from remitflow.settings import Settings
 
 DEFAULT_STACK = "remitflow"
 DEFAULT_REGION = "us-east-1"
-EXIT_FAILED = 1
+EXIT_FAILED = 1  # the message names the option, or what could not be reached
+EXIT_NOT_FOUND = 3
+EXIT_CONFLICT = 4  # someone else changed it first: read again and try again
+
+Result = TypeVar("Result")
 
 # Stack output -> settings field
 OUTPUTS = {
@@ -136,6 +143,48 @@ def caller_arn(args: argparse.Namespace) -> str:
     return arn
 
 
-def fail(command: str, error: Exception) -> int:
+def acting_as(args: argparse.Namespace, option: str = "--as") -> str:
+    """Who acts: the name given with `option` (args.identity), else the AWS caller's ARN."""
+    if args.identity is not None:
+        name = str(args.identity).strip()
+        if not name:
+            raise CommandError(f"{option}: give a name")
+        return name
+    try:
+        return caller_arn(args)
+    except (ClientError, BotoCoreError) as error:
+        raise CommandError(f"cannot tell who you are ({error}): say so with {option} NAME") from None
+
+
+def fail(command: str, error: Exception | str, code: int = EXIT_FAILED) -> int:
     print(f"remitflow {command}: {error}", file=sys.stderr)
-    return EXIT_FAILED
+    return code
+
+
+def run_service(
+    command: str,
+    work: Callable[[], Result],
+    show: Callable[[Result], None],
+    *,
+    option: Callable[[str], str],
+    problems: Callable[[ValidationError], str],
+) -> int:
+    """Run a command's call to a service and `show` its result; a failure is one line and an exit code.
+
+    `option` names the command-line option a request field came from; `problems` words a request
+    the service's model refused.
+    """
+    try:
+        result = work()
+    except NotFound as error:
+        return fail(command, error, EXIT_NOT_FOUND)
+    except Conflict as error:
+        return fail(command, error, EXIT_CONFLICT)
+    except InvalidRequest as error:
+        return fail(command, f"{option(error.field)}: {error.message}")
+    except ValidationError as error:
+        return fail(command, problems(error))
+    except (CommandError, ClientError, BotoCoreError) as error:
+        return fail(command, error)
+    show(result)
+    return 0

@@ -3,20 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import json
-import sys
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError
-
 from remitflow import runtime
-from remitflow.domain.errors import NotFound
 from remitflow.services.deposit_view import STATUSES, DepositView
-from remitflow.services.worklist import InvalidRequest
-from remitflow_cli.connection import CommandError, add_stack_options, connect, fail, iso_date
-from remitflow_cli.pages import every_page, print_json
-
-EXIT_NOT_FOUND = 3
+from remitflow_cli.connection import add_stack_options, connect, iso_date
+from remitflow_cli.pages import PageReader, list_command, show_command
 
 
 def register(commands: Any) -> None:
@@ -41,40 +33,20 @@ def view_of(args: argparse.Namespace) -> DepositView:
     return runtime.deposit_view(settings, stores)
 
 
-def run_list(args: argparse.Namespace) -> int:
-    try:
-        view = view_of(args)
-        items = every_page(
-            lambda cursor: view.page(date_from=args.date_from, date_to=args.date_to, status=args.status, cursor=cursor)
-        )
-    except (CommandError, InvalidRequest, ClientError, BotoCoreError) as error:
-        return fail("deposits list", error)
-    if args.json:
-        print_json(items)
-        return 0
-    if not items:
-        print("no deposits")
-    for deposit in items:
-        eras = ", ".join(f"trace {e['trace_number']}" for e in deposit["eras"]) or "-"
-        print(
-            f"{deposit['date']:<10}  {deposit['deposit_id']}  {deposit['amount']:>12}  {deposit['status']:<10}"
-            f" trace {deposit['trace_number'] or '-':<14} ERAs {eras}"
-        )
-    return 0
+def _pages(args: argparse.Namespace) -> PageReader:
+    view = view_of(args)
+    return lambda cursor: view.page(date_from=args.date_from, date_to=args.date_to, status=args.status, cursor=cursor)
 
 
-def run_show(args: argparse.Namespace) -> int:
-    try:
-        deposit = view_of(args).show(args.deposit_id)
-    except NotFound as error:
-        print(f"remitflow deposits show: {error}", file=sys.stderr)
-        return EXIT_NOT_FOUND
-    except (CommandError, ClientError, BotoCoreError) as error:
-        return fail("deposits show", error)
-    if args.json:
-        json.dump(deposit, sys.stdout, indent=2)
-        print()
-        return 0
+def _line(deposit: dict[str, Any]) -> str:
+    eras = ", ".join(f"trace {e['trace_number']}" for e in deposit["eras"]) or "-"
+    return (
+        f"{deposit['date']:<10}  {deposit['deposit_id']}  {deposit['amount']:>12}  {deposit['status']:<10}"
+        f" trace {deposit['trace_number'] or '-':<14} ERAs {eras}"
+    )
+
+
+def _show(deposit: dict[str, Any]) -> None:
     print(f"deposit {deposit['deposit_id']}  {deposit['amount']} booked {deposit['date']}  {deposit['status']}")
     print(f"  file       {deposit['source_key']} ({deposit['format']}, {deposit['position']})")
     print(f"  account    {deposit['account'] or '-'}  type {deposit['type_code'] or '-'}")
@@ -88,4 +60,7 @@ def run_show(args: argparse.Namespace) -> int:
             f"  ERA        trace {era['trace_number']} {era['payer_name'] or era['payer_id']}"
             f" {era['payment_amount']} on {era['payment_date']}"
         )
-    return 0
+
+
+run_list = list_command("deposits list", _pages, _line, when_empty=lambda: print("no deposits"))
+run_show = show_command("deposits show", lambda args: view_of(args).show(args.deposit_id), _show)

@@ -21,10 +21,9 @@ from remitflow import runtime
 from remitflow.domain.errors import NotFound
 from remitflow.services.era_view import EraView
 from remitflow.services.worklist import InvalidRequest
-from remitflow_cli.connection import CommandError, add_stack_options, connect, fail, iso_date
-from remitflow_cli.pages import every_page, print_json
+from remitflow_cli.connection import EXIT_NOT_FOUND, CommandError, add_stack_options, connect, fail, iso_date
+from remitflow_cli.pages import PageReader, list_command
 
-EXIT_NOT_FOUND = 3
 EXIT_AMBIGUOUS = 2
 
 
@@ -51,28 +50,22 @@ def view_of(args: argparse.Namespace) -> EraView:
     return runtime.era_view(settings, stores)
 
 
-def run_list(args: argparse.Namespace) -> int:
-    try:
-        view = view_of(args)
-        items = every_page(
-            lambda cursor: view.page(payer_id=args.payer, date_from=args.date_from, date_to=args.date_to, cursor=cursor)
-        )
-    except (CommandError, InvalidRequest, ClientError, BotoCoreError) as error:
-        return fail("eras list", error)
-    if args.json:
-        print_json(items)
-        return 0
-    if not items:
-        print("no ERAs")
-    for era in items:
-        balanced = {True: "balanced", False: "NOT BALANCED", None: "posting"}[era["balanced"]]
-        print(
-            f"{era['payment_date'] or '-':<10}  trace {era['trace_number']:<14}"
-            f" {era['payer_name'] or era['payer_id']:<22}"
-            f" {era['payment_amount']:>12} {era['payment_method']:<4} claims {era['claims_count'] or 0:>5}"
-            f"  {balanced:<12} deposit {era['deposit_status']}"
-        )
-    return 0
+def _pages(args: argparse.Namespace) -> PageReader:
+    view = view_of(args)
+    return lambda cursor: view.page(payer_id=args.payer, date_from=args.date_from, date_to=args.date_to, cursor=cursor)
+
+
+def _line(era: dict[str, Any]) -> str:
+    balanced = {True: "balanced", False: "NOT BALANCED", None: "posting"}[era["balanced"]]
+    return (
+        f"{era['payment_date'] or '-':<10}  trace {era['trace_number']:<14}"
+        f" {era['payer_name'] or era['payer_id']:<22}"
+        f" {era['payment_amount']:>12} {era['payment_method']:<4} claims {era['claims_count'] or 0:>5}"
+        f"  {balanced:<12} deposit {era['deposit_status']}"
+    )
+
+
+run_list = list_command("eras list", _pages, _line, when_empty=lambda: print("no ERAs"))
 
 
 def run_show(args: argparse.Namespace) -> int:

@@ -21,7 +21,7 @@ from pydantic import ValidationError
 
 from remitflow import runtime
 from remitflow.domain.errors import NotFound
-from remitflow.domain.followups import FollowupType
+from remitflow.domain.followups import PERSON_FACING_TYPES
 from remitflow.services.exports import Exports, csv_chunks
 from remitflow.services.worklist import InvalidRequest
 from remitflow.services.worklist_models import ListQuery
@@ -36,7 +36,7 @@ def register(commands: Any) -> None:
     kinds = export.add_subparsers(dest="kind", required=True, metavar="KIND")
     worklist = kinds.add_parser("worklist", help="the follow-ups a list with these filters shows")
     worklist.add_argument("--status", default="open", choices=["open", "resolved", "any"], help="default: open")
-    worklist.add_argument("--type", choices=[t.value for t in FollowupType], help="one type of follow-up")
+    worklist.add_argument("--type", choices=[t.value for t in PERSON_FACING_TYPES], help="one type of follow-up")
     worklist.add_argument("--payer-id", help="one payer's (TRN03)")
     worklist.add_argument("--claim-id", help="one claim's")
     worklist.add_argument("--assignee", help="one biller's")

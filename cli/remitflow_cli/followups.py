@@ -20,13 +20,11 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import BaseModel, ValidationError
 
 from remitflow import runtime
 from remitflow.domain.code_words import CodeKind, code_text
-from remitflow.domain.errors import Conflict, NotFound
-from remitflow.domain.followups import FollowupType
+from remitflow.domain.followups import PERSON_FACING_TYPES
 from remitflow.domain.resolutions import PatientWriteOffReason, Resolution, WriteOffBalance
 from remitflow.services.worklist import InvalidRequest, Worklist
 from remitflow.services.worklist_models import (
@@ -41,20 +39,16 @@ from remitflow.services.worklist_models import (
     UnassignRequest,
 )
 from remitflow_cli.connection import (
-    EXIT_FAILED,
-    CommandError,
+    acting_as,
     add_stack_options,
-    caller_arn,
     choice,
     connect,
-    fail,
     iso_date,
+    run_service,
     whole_number,
 )
 from remitflow_cli.nearby import did_you_mean
 
-EXIT_NOT_FOUND = 3
-EXIT_CONFLICT = 4
 STATUSES = ("open", "appealed", "resolved", "any")
 
 
@@ -70,7 +64,7 @@ def register(commands: Any) -> None:
         metavar="|".join(STATUSES),
         help="which follow-ups (default: open; any: open, appealed and resolved)",
     )
-    types = [t.value for t in FollowupType]
+    types = [t.value for t in PERSON_FACING_TYPES]
     listing.add_argument("--type", type=choice(types), metavar="TYPE", help=f"only this type: {', '.join(types)}")
     listing.add_argument("--payer-id", help="only this payer's (the 835's TRN03, e.g. 1411289245)")
     listing.add_argument("--claim-id", help="only this claim's")
@@ -142,45 +136,23 @@ def _option(field: str) -> str:
     return "--" + field.replace("_", "-")
 
 
-def _identity(args: argparse.Namespace) -> str:
-    if args.identity is not None:
-        name = str(args.identity).strip()
-        if not name:
-            raise CommandError("--as: give a name")
-        return name
-    try:
-        return caller_arn(args)
-    except (ClientError, BotoCoreError) as error:
-        raise CommandError(f"cannot tell who you are ({error}): say so with --as NAME") from None
-
-
 def _command(action: str, work: Callable[[Worklist, argparse.Namespace], BaseModel | list[FollowupView]]) -> Any:
     """Run one worklist action: connect, call the service, print; errors become messages and exit codes."""
 
     def run(args: argparse.Namespace) -> int:
-        name = f"followups {action}"
-        try:
+        def act() -> BaseModel | list[FollowupView]:
             settings, stores = connect(args)
-            result = work(runtime.worklist(settings, stores), args)
-        except NotFound as error:
-            print(f"remitflow {name}: {error}", file=sys.stderr)
-            return EXIT_NOT_FOUND
-        except Conflict as error:
-            print(f"remitflow {name}: {error}", file=sys.stderr)
-            return EXIT_CONFLICT
-        except InvalidRequest as error:
-            hint = ""
-            if error.field == "claim_id" and error.message.startswith("no claim") and args.claim_id:
-                hint = did_you_mean(args.claim_id, stores.claims.existing)
-            print(f"remitflow {name}: {_option(error.field)}: {error.message}{hint}", file=sys.stderr)
-            return EXIT_FAILED
-        except ValidationError as error:
-            print(f"remitflow {name}: {validation_text(error)}", file=sys.stderr)
-            return EXIT_FAILED
-        except (CommandError, ClientError, BotoCoreError) as error:
-            return fail(name, error)
-        _print(result, args)
-        return 0
+            try:
+                return work(runtime.worklist(settings, stores), args)
+            except InvalidRequest as error:
+                if error.field == "claim_id" and error.message.startswith("no claim") and args.claim_id:
+                    hint = did_you_mean(args.claim_id, stores.claims.existing)
+                    raise InvalidRequest(error.field, error.message + hint) from None
+                raise
+
+        return run_service(
+            f"followups {action}", act, lambda result: _print(result, args), option=_option, problems=validation_text
+        )
 
     return run
 
@@ -304,19 +276,19 @@ def _pages(service: Worklist, fields: dict[str, Any], wanted: int | None) -> lis
 
 def _assign(service: Worklist, args: argparse.Namespace) -> FollowupView:
     request = AssignRequest.model_validate(_given(args, "assignee", "expected_version"))
-    return service.assign(args.id, request, caller=_identity(args))
+    return service.assign(args.id, request, caller=acting_as(args))
 
 
 def _unassign(service: Worklist, args: argparse.Namespace) -> FollowupView:
     request = UnassignRequest.model_validate(_given(args, "expected_version"))
-    return service.unassign(args.id, request, caller=_identity(args))
+    return service.unassign(args.id, request, caller=acting_as(args))
 
 
 def _resolve(service: Worklist, args: argparse.Namespace) -> ResolveResult:
     fields = _given(args, "resolution", "note", "claim_id", "write_off_reason", "amount", "appeal_due_date")
     fields |= _given(args, "write_off_balance")
     request = ResolveRequest.model_validate(fields | _given(args, "expected_version"))
-    return service.resolve(args.id, request, caller=_identity(args))
+    return service.resolve(args.id, request, caller=acting_as(args))
 
 
 run_list = _command("list", _list)
@@ -328,7 +300,7 @@ run_resolve = _command("resolve", _resolve)
 
 def _reopen(service: Worklist, args: argparse.Namespace) -> ResolveResult:
     request = ReopenRequest.model_validate(_given(args, "note", "expected_version"))
-    return service.reopen(args.id, request, caller=_identity(args))
+    return service.reopen(args.id, request, caller=acting_as(args))
 
 
 run_reopen = _command("reopen", _reopen)

@@ -28,22 +28,17 @@ from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import ValidationError
 
 from remitflow import runtime
-from remitflow.domain.errors import Conflict, NotFound
 from remitflow.domain.manual_recon import NotInsurance
 from remitflow.services.manual_recon import ClassifyRequest, ManualMatchRequest, ManualReconciliation, UnmatchRequest
-from remitflow.services.worklist import InvalidRequest
 from remitflow_cli.connection import (
-    EXIT_FAILED,
     CommandError,
+    acting_as,
     add_stack_options,
-    caller_arn,
     connect,
     fail,
     iso_date,
+    run_service,
 )
-
-EXIT_NOT_FOUND = 3
-EXIT_CONFLICT = 4
 
 
 def register(commands: Any) -> None:
@@ -156,21 +151,13 @@ def print_report(report: dict[str, Any], title: str) -> None:
         amount = f"ERA {item['amount']:>9}  {'':16}" if era_side else f"{'':13}  deposit {item['amount']:>9}"
         by = f" by {item['resolved_by']}" if item.get("resolved_by") else ""
         print(f"  resolved {item['side']:<11} trace {trace:<12} {amount}  {item['resolution']}{by}")
+    for item in report.get("classified", ()):
+        trace = item["trace_number"] or "-"
+        by = f" by {item['classified_by']}" if item.get("classified_by") else ""
+        print(f"  classified deposit   trace {trace:<12} {'':13}  deposit {item['amount']:>9}  {item['category']}{by}")
 
 
 # ------------------------------------------------------------------------------ by hand
-
-
-def _identity(args: argparse.Namespace) -> str:
-    if args.identity is not None:
-        name = str(args.identity).strip()
-        if not name:
-            raise CommandError("give a name to act as")
-        return name
-    try:
-        return caller_arn(args)
-    except (ClientError, BotoCoreError) as error:
-        raise CommandError(f"cannot tell who you are ({error}): say so with --as NAME") from None
 
 
 def _list(service: ManualReconciliation, args: argparse.Namespace) -> dict[str, Any]:
@@ -181,16 +168,16 @@ def _match(service: ManualReconciliation, args: argparse.Namespace) -> dict[str,
     request = ManualMatchRequest(
         era_ids=args.era_ids, deposit_ids=args.deposit_ids, note=args.note, amounts_differ=args.amounts_differ
     )
-    return service.match(request, caller=_identity(args))
+    return service.match(request, caller=acting_as(args))
 
 
 def _unmatch(service: ManualReconciliation, args: argparse.Namespace) -> dict[str, Any]:
-    return service.unmatch(args.match_id, UnmatchRequest(note=args.note), caller=_identity(args))
+    return service.unmatch(args.match_id, UnmatchRequest(note=args.note), caller=acting_as(args))
 
 
 def _classify(service: ManualReconciliation, args: argparse.Namespace) -> dict[str, Any]:
     request = ClassifyRequest.model_validate({"category": args.category, "note": args.note})
-    return service.classify(args.deposit_id, request, caller=_identity(args))
+    return service.classify(args.deposit_id, request, caller=acting_as(args, "--by"))
 
 
 OPTIONS = {"era_ids": "--era", "deposit_ids": "--deposit", "deposit_id": "DEPOSIT_ID", "category": "--as"}
@@ -200,35 +187,24 @@ def _option(field: str) -> str:
     return OPTIONS.get(field, "--" + field.replace("_", "-"))
 
 
+def _problems(error: ValidationError) -> str:
+    return "; ".join(f"{_option(str(e['loc'][0]) if e['loc'] else 'input')}: {e['msg']}" for e in error.errors())
+
+
 def _by_hand(action: str, work: Callable[[ManualReconciliation, argparse.Namespace], dict[str, Any]]) -> Any:
     def run(args: argparse.Namespace) -> int:
-        name = f"recon {action}"
-        try:
+        def act() -> dict[str, Any]:
             settings, stores = connect(args)
-            result = work(runtime.manual_reconciliation(settings, stores), args)
-        except NotFound as error:
-            print(f"remitflow {name}: {error}", file=sys.stderr)
-            return EXIT_NOT_FOUND
-        except Conflict as error:
-            print(f"remitflow {name}: {error}", file=sys.stderr)
-            return EXIT_CONFLICT
-        except InvalidRequest as error:
-            print(f"remitflow {name}: {_option(error.field)}: {error.message}", file=sys.stderr)
-            return EXIT_FAILED
-        except ValidationError as error:
-            problems = "; ".join(
-                f"{_option(str(e['loc'][0]) if e['loc'] else 'input')}: {e['msg']}" for e in error.errors()
-            )
-            print(f"remitflow {name}: {problems}", file=sys.stderr)
-            return EXIT_FAILED
-        except (CommandError, ClientError, BotoCoreError) as error:
-            return fail(name, error)
-        if args.json:
-            json.dump(result, sys.stdout, indent=2, default=str)
-            print()
-        else:
-            _print(action, result)
-        return 0
+            return work(runtime.manual_reconciliation(settings, stores), args)
+
+        def show(result: dict[str, Any]) -> None:
+            if args.json:
+                json.dump(result, sys.stdout, indent=2, default=str)
+                print()
+            else:
+                _print(action, result)
+
+        return run_service(f"recon {action}", act, show, option=_option, problems=_problems)
 
     return run
 

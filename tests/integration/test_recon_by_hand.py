@@ -103,6 +103,9 @@ def test_the_cli_lists_classifies_and_refuses_differing_amounts(
     code, waiting, _ = run(capsys, "list", "--unmatched", "--json")
     assert waiting == {"eras": [], "deposits": []}
     assert report(banked)["deposits_without_era"] == []
+    assert [(c["category"], c["amount"]) for c in report(banked)["classified"]] == [("card_settlement", "1200.00")]
+    code, text, _ = run(capsys, "report", "--as-of", "2025-01-31")
+    assert code == 0 and "classified deposit   trace -" in text and "card_settlement by bo" in text
     code, _, err = run(capsys, "classify", card["deposit_id"], "--as", "other", "--note", "again", "--by", "bo")
     assert code == 1 and "DEPOSIT_ID: deposit" in err
     code, listed, _ = run(capsys, "list", "--json")

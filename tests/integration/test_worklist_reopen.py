@@ -13,6 +13,7 @@ from tests.integration.test_worklist_api import ACME, APPLY, BO, Queue, call, he
 from tests.integration.test_worklist_cli import run
 from tests.unit.services.test_service_appeals import answer_835
 
+from remitflow.domain.claims import FeeScheduleEntry
 from remitflow.domain.errors import Conflict
 from remitflow.runtime import worklist
 from remitflow.services.worklist import APPEAL_ANSWERER
@@ -176,3 +177,18 @@ def test_an_era_posting_for_an_appealed_claim_closes_the_appeal(queue: Queue) ->
     claim = harness.claims.get("PCN1002")
     assert claim is not None and claim.appeals == [] and claim.insurance_paid == Decimal("100.00")
     assert "appeal_answered" not in {f["type"] for f in harness.followups()}
+
+
+def test_reopen_closes_the_underpayment_its_posting_raised(queue: Queue) -> None:
+    harness = queue.harness
+    entry = FeeScheduleEntry(payer_id="1411289245", procedure_code="99212", allowed_amount=Decimal("85.00"))
+    harness.stores.remittances.put_fee_schedule([entry])  # PCN1005's visit: 75.00 paid is 10.00 short
+    assert call(harness, "POST", f"/api/followups/{queue.not_found}/resolve", body=APPLY).status == 200
+    (raised,) = [f for f in harness.followups() if f["type"] == "underpaid" and f["claim_id"] == "PCN1005"]
+
+    reply = call(harness, "POST", f"/api/followups/{queue.not_found}/reopen", body=REOPEN, identity=BO)
+
+    assert reply.status == 200, reply.body
+    closed = call(harness, "GET", f"/api/followups/{raised['id']}").body["followup"]
+    assert (closed["status"], closed["resolution"], closed["assignee"]) == ("resolved", "no_action", None)
+    assert closed["note"] == f"its posting was undone: follow-up {queue.not_found} was reopened"

@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import importlib.util
 import json
+import re
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from typing import Any
 import pytest
 
 from remitflow.domain.code_words import CodeKind, NextAction, words
+from remitflow.domain.followups import PERSON_FACING_TYPES
 
 ROOT = Path(__file__).resolve().parents[2]
 EVENT: dict[str, Any] = json.loads((ROOT / "events" / "worklist_api.json").read_text())
@@ -69,7 +71,7 @@ def test_every_kind_of_code_with_its_words(handler: ModuleType) -> None:
     status, body, headers = get(handler, "/api/codes")
     assert status == 200 and headers["Content-Type"] == "application/json"
     assert headers["Cache-Control"] == "private, max-age=3600"
-    assert sorted(body) == sorted(kind.value for kind in CodeKind)
+    assert sorted(body) == sorted([*(kind.value for kind in CodeKind), "followup_types"])
     assert body["carc"]["50"] == {
         "label": "not medically necessary",
         "category": "medical necessity",
@@ -82,6 +84,16 @@ def test_every_kind_of_code_with_its_words(handler: ModuleType) -> None:
     for kind in CodeKind:
         assert len(body[kind.value]) == len(words(kind))
         assert {w["next_action"] for w in body[kind.value].values()} <= {a.value for a in NextAction}
+
+
+def test_the_type_list_is_the_person_facing_types_and_the_page_has_words_for_each(handler: ModuleType) -> None:
+    _, body, _ = get(handler, "/api/codes")
+
+    assert body["followup_types"] == [t.value for t in PERSON_FACING_TYPES]
+    assert "appeal_answered" not in body["followup_types"]  # a message to the worklist, never an item
+    vocabulary = (ROOT / "functions" / "worklist_api" / "static" / "vocabulary.js").read_text()
+    labelled = re.findall(r"^  (\w+): \"", vocabulary.split("export const TYPES = {", 1)[1].split("};", 1)[0], re.M)
+    assert labelled == body["followup_types"]
 
 
 def test_without_a_verified_identity_it_is_401(handler: ModuleType) -> None:

@@ -3,7 +3,7 @@
 import { api } from "./api.js";
 import { h } from "./dom.js";
 
-let table = { carc: {}, rarc: {}, claim_status: {}, cas_group: {}, plb_reason: {} };
+let table = { carc: {}, rarc: {}, claim_status: {}, cas_group: {}, plb_reason: {}, followup_types: [] };
 let loaded = null;
 
 /** Called once before the first view: the words, or none if the API cannot give them. */
@@ -14,6 +14,9 @@ export function loadCodes() {
   );
   return loaded;
 }
+
+/** The follow-up types a person works, in the order to offer them (the API's one list: domain PERSON_FACING_TYPES). */
+export const followupTypes = () => table.followup_types;
 
 /** The word for one code of a kind (carc, rarc, claim_status, cas_group, plb_reason), or null. */
 export function word(kind, code) {

@@ -1,6 +1,8 @@
 // Our own short words for what remitflow itself names (follow-up types, resolutions, claim states).
 // Payer codes (CARC, RARC, CLP02, PLB) come from the API's table instead: codes.js.
 
+// The words for each follow-up type a person works; which types the page offers is the API's list
+// (codes.js followupTypes).
 export const TYPES = {
   claim_not_found: "Claim not found",
   denied: "Denied",
@@ -13,12 +15,11 @@ export const TYPES = {
   unreadable_file: "Unreadable file",
   import_error: "Import error",
   not_our_claim: "Not our claim",
-  line_not_matched: "Line not matched",
+  amount_mismatch: "ERA and deposit amounts differ",
   era_without_deposit: "ERA without deposit",
   deposit_without_era: "Deposit without ERA",
-  amount_mismatch: "ERA and deposit amounts differ",
   duplicate_bank_reference: "Bank reference seen with another amount",
-  appeal_answered: "Appeal answered",
+  line_not_matched: "Line not matched",
 };
 export const RESOLUTIONS = {
   applied_to_claim: "applied to claim",

@@ -1,10 +1,10 @@
 // The worklist: filters (kept in the address: #/?status=open&type=denied), the counts by type, the
 // rows and paging, and moving through them from the keyboard. The detail pane is followup.js.
 import { api, downloadButton } from "./api.js";
-import { codesNode } from "./codes.js";
+import { codesNode, followupTypes, loadCodes } from "./codes.js";
 import { $, h, money, payerText } from "./dom.js";
 import { closeFollowup, openFollowup, statusText } from "./followup.js";
-import { TYPES, typeLabel } from "./vocabulary.js";
+import { typeLabel } from "./vocabulary.js";
 import { go, href } from "./router.js";
 
 const PAGE_SIZE = 50;
@@ -65,7 +65,8 @@ function renderCounts(counts) {
   const chosen = $("f-type").value;
   const entries = Object.entries(counts || {}).filter(([, n]) => n > 0);
   if (chosen && !entries.some(([t]) => t === chosen)) entries.push([chosen, 0]);
-  entries.sort(([a], [b]) => Object.keys(TYPES).indexOf(a) - Object.keys(TYPES).indexOf(b));
+  const order = followupTypes();
+  entries.sort(([a], [b]) => order.indexOf(a) - order.indexOf(b));
   const total = entries.reduce((sum, [, n]) => sum + Number(n), 0);
   const chip = (type, label, count) => {
     const params = new URLSearchParams(state.params);
@@ -197,7 +198,10 @@ export function moveInList(step) {
 
 export function initWorklist() {
   const typeSelect = $("f-type");
-  for (const [value, label] of Object.entries(TYPES)) typeSelect.append(h("option", { value }, label));
+  // The types come with the codes' words, before the first view is shown (app.js waits for them).
+  loadCodes().then(() => {
+    for (const value of followupTypes()) typeSelect.append(h("option", { value }, typeLabel(value)));
+  });
   $("filters").addEventListener("submit", (event) => { event.preventDefault(); applyFilters(); });
   $("f-reset").addEventListener("click", () => go(href.worklist(state.params.get("mine") === "true" ? "mine=true" : "")));
   for (const id of ["f-status", "f-type", "f-mine"]) $(id).addEventListener("change", applyFilters);

@@ -11,7 +11,7 @@ from decimal import Decimal
 from tests.unit.domain.recon_items import PAYER, THU, dep, era
 
 from remitflow.domain.matching import match
-from remitflow.domain.recon_report import reconciliation_report, report_csv
+from remitflow.domain.recon_report import ClassifiedDeposit, reconciliation_report, report_csv
 
 # --- the report -----------------------------------------------------------------------------------
 
@@ -84,3 +84,51 @@ def test_report_without_posted_amounts() -> None:
     assert report["totals"]["posted_total"] is None
     assert report["totals"]["deposits_total"] == "0.00"
     assert report_csv(report).splitlines()[0].startswith("kind,name,trace_number")
+
+
+def test_a_deposit_classified_by_hand_is_reported_as_classified_never_as_unmatched() -> None:
+    deposits = [dep("D1", "120.00", trace="883001", payer=PAYER), dep("D2", "12.00")]
+    eras = [era("A", "120.00", trace="883001")]
+    card = ClassifiedDeposit.from_record(
+        dep("D9", "1200.00", booked=date(2025, 9, 2)).model_dump(mode="json")
+        | {"category": "card_settlement", "note": "CardConnect", "by": "ana", "at": "2025-09-03T10:00:00+00:00"}
+    )
+
+    report = reconciliation_report(eras, deposits, match(eras, deposits), as_of=date(2025, 9, 4), classified=[card])
+
+    assert report["classified"] == [
+        {
+            "deposit_id": "D9",
+            "trace_number": None,
+            "amount": "1200.00",
+            "payer_id": None,
+            "booking_date": "2025-09-02",
+            "category": "card_settlement",
+            "classified_by": "ana",
+            "classified_at": "2025-09-03T10:00:00+00:00",
+        }
+    ]
+    assert [d["deposit_id"] for d in report["deposits_without_era"]] == ["D2"]
+    totals = report["totals"]
+    assert (totals["deposits_total"], totals["classified_deposit_total"]) == ("1332.00", "1200.00")
+    assert totals["unmatched_deposit_total"] == "12.00"
+    parts = ("matched_deposit_total", "unmatched_deposit_total", "classified_deposit_total")
+    assert sum(Decimal(totals[name]) for name in parts) == Decimal(totals["deposits_total"])
+    assert (report["counts"]["deposits"], report["counts"]["classified"]) == (3, 1)
+    assert "CardConnect" not in json.dumps(report)  # the note may name a person: it stays with the record
+    (row,) = [r for r in csv.DictReader(io.StringIO(report_csv(report))) if r["kind"] == "classified_deposit"]
+    assert (row["deposit_ids"], row["amount"], row["category"], row["resolved_by"]) == (
+        "D9",
+        "1200.00",
+        "card_settlement",
+        "ana",
+    )
+
+
+def test_a_classified_deposit_that_is_waiting_or_matched_again_counts_once() -> None:
+    deposits = [dep("D2", "12.00")]
+    again = ClassifiedDeposit(deposit=deposits[0], category="interest")
+
+    report = reconciliation_report([], deposits, match([], deposits), as_of=date(2025, 9, 4), classified=[again])
+
+    assert (report["classified"], report["totals"]["deposits_total"]) == ([], "12.00")

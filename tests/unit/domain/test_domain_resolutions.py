@@ -10,10 +10,13 @@ from tests.unit.domain.builders import NOW, PAYER, claim_line, claim_payment, cl
 
 from remitflow.domain import ClaimStatus, EntryKind, Followup, FollowupType, Outcome
 from remitflow.domain.resolutions import (
+    FITS,
+    PATIENT_WRITE_OFF_FITS,
     AlreadyApplied,
     AuditEntry,
     Resolution,
     ResolutionError,
+    WriteOffBalance,
     applied_posting_id,
     apply_to_claim,
     check_appeal_due,
@@ -202,6 +205,32 @@ def test_write_off_needs_a_reason_and_a_follow_up_it_fits() -> None:
         write_off(denied, make_claim("PCN1002", "120.00"), amount=None, reason="  ", by="a", now=NOW)
     with pytest.raises(ResolutionError, match="resolution: written_off does not fit"):
         write_off(held(*UNKNOWN), RIGHT_CLAIM, amount=None, reason="r", by="a", now=NOW)
+
+
+def test_a_patient_balance_is_written_off_only_from_a_follow_up_whose_posting_left_the_patient_owing() -> None:
+    payment = claim_payment("CLP*PCN1001*23*90.00*75.00*0*12*ACM0001001", "CAS*CO*45*15.00")
+    (not_ours,) = decide_one(payment, make_claim("PCN1001", "90.00")).followups
+    owing = make_claim("PCN1001", "90.00", patient_responsibility=Decimal("30.00"))
+    denied = decide_one(
+        claim_payment("CLP*PCN1001*4*90.00*0*30.00*12*ACM0001001", "CAS*PR*204*30.00", "CAS*CO*50*60.00"),
+        make_claim("PCN1001", "90.00"),
+    ).followups[0]
+    assert (not_ours.type, denied.type) == (FollowupType.NOT_OUR_CLAIM, FollowupType.DENIED)
+    assert set(FITS[Resolution.WRITTEN_OFF]) >= PATIENT_WRITE_OFF_FITS  # offered only where written_off fits
+
+    def patient_write_off(followup: Followup) -> Decimal:
+        decision = write_off(
+            followup, owing, amount=None, reason="hardship", by="a", now=NOW, balance_of=WriteOffBalance.PATIENT
+        )
+        assert decision.claim is not None
+        return decision.claim.patient_balance
+
+    assert patient_write_off(denied) == 0
+    with pytest.raises(ResolutionError, match="from a denied or underpaid follow-up; this not_our_claim") as caught:
+        patient_write_off(not_ours)
+    assert caught.value.field == "write_off_balance"
+    insurance = write_off(not_ours, owing, amount=None, reason="not theirs", by="a", now=NOW)
+    assert insurance.claim is not None and insurance.claim.insurance_balance == 0  # that one still fits
 
 
 def test_an_appeal_is_due_today_or_later() -> None:

@@ -113,6 +113,12 @@ def test_a_card_settlement_is_classified_and_its_follow_up_resolved(banked: Prac
     item = banked.worklist.work_item(followup_id)
     assert item is not None and (item.followup.status.value, item.resolved_by) == ("resolved", "ana")
     assert item.note == "classified by ana as not insurance: card_settlement"
+    report = banked.reconciler().report(banked.now.date().replace(day=24))
+    assert [(c["deposit_id"], c["category"], c["classified_by"]) for c in report["classified"]] == [
+        (card_id, "card_settlement", "ana")
+    ]
+    assert report["deposits_without_era"] == [] and report["resolved"] == []  # classified, not unmatched
+    assert report["totals"]["classified_deposit_total"] == "1200.00"
     with pytest.raises(InvalidRequest, match="not waiting"):
         service(banked).classify(card_id, ClassifyRequest(category="other", note="again"), caller="bo")
 

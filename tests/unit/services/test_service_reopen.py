@@ -13,7 +13,7 @@ import pytest
 from tests.unit.services.fakes import FakeWorklist
 from tests.unit.services.practice import Practice
 
-from remitflow.domain.claims import ClaimStatus
+from remitflow.domain.claims import ClaimStatus, FeeScheduleEntry
 from remitflow.domain.errors import Conflict
 from remitflow.domain.ledger import BALANCE_OF_KIND
 from remitflow.domain.posting import PostingDecision
@@ -274,3 +274,49 @@ def test_an_appeal_is_reopened_without_moving_money(posted: Practice) -> None:
     result = reopen(posted, "denied", note="wrong payer address")
 
     assert (result.followup.status.value, result.followup.appeal_due_date) == ("open", None)
+
+
+@pytest.fixture
+def underpaid_on_apply(posted: Practice) -> Practice:
+    """PCN1005's 99212 is allowed 85.00: the 75.00 held payment applied to it raises an UNDERPAID."""
+    posted.remittances.put_fee_schedule(
+        [FeeScheduleEntry(payer_id="1411289245", procedure_code="99212", allowed_amount=Decimal("85.00"))]
+    )
+    resolve(posted, "claim_not_found", **APPLY)
+    return posted
+
+
+def raised_underpayments(practice: Practice) -> list[Any]:
+    items = (practice.worklist.work_item(followup_id) for followup_id in practice.worklist.items)
+    return [
+        i for i in items if i is not None and i.followup.type.value == "underpaid" and i.followup.claim_id == "PCN1005"
+    ]
+
+
+def test_reopening_an_application_closes_the_follow_ups_its_posting_raised(underpaid_on_apply: Practice) -> None:
+    (raised,) = raised_underpayments(underpaid_on_apply)
+    assert (raised.followup.status.value, raised.followup.amount) == ("open", Decimal("10.00"))
+
+    reopen(underpaid_on_apply, "claim_not_found", BO)
+
+    (closed,) = raised_underpayments(underpaid_on_apply)
+    assert (closed.followup.status.value, closed.resolution, closed.resolved_by) == ("resolved", "no_action", BO)
+    assert closed.note.startswith("its posting was undone: follow-up ")
+    resolve(underpaid_on_apply, "claim_not_found", ANA, **APPLY)  # applied again: its own underpayment
+    assert sorted(i.followup.status.value for i in raised_underpayments(underpaid_on_apply)) == ["open", "resolved"]
+
+
+def test_an_application_whose_raised_follow_up_moved_money_is_not_reopened_until_that_one_is(
+    underpaid_on_apply: Practice,
+) -> None:
+    (raised,) = raised_underpayments(underpaid_on_apply)
+    # As a write-off of the underpayment leaves it (this claim has no balance left to write off).
+    underpaid_on_apply.worklist.items[raised.followup.id] |= {"status": "resolved", "resolution": "written_off"}
+
+    with pytest.raises(Conflict, match=f"follow-up {raised.followup.id} \\(underpaid\\).*written_off: reopen it first"):
+        reopen(underpaid_on_apply, "claim_not_found", BO)
+
+    claim = underpaid_on_apply.claims.get("PCN1005")
+    assert claim is not None and claim.insurance_paid == HELD and len(claim.posting_ids) == 1  # nothing undone
+    held = underpaid_on_apply.worklist.work_item(fid(underpaid_on_apply, "claim_not_found"))
+    assert held is not None and held.followup.status.value == "resolved"

@@ -1,4 +1,5 @@
-"""The words for remittance codes, for the page: `GET /api/codes`, one table per kind of code."""
+"""The words for remittance codes, for the page: `GET /api/codes`, one table per kind of code, and the
+follow-up types a person works (the page's type list)."""
 
 from __future__ import annotations
 
@@ -21,7 +22,10 @@ def code_tables() -> dict[str, dict[str, dict[str, str]]]:
 
 @cache
 def _body() -> str:
-    return json.dumps(code_tables(), separators=(",", ":"))
+    from remitflow.domain.followups import PERSON_FACING_TYPES  # noqa: PLC0415  # read once, on the first call
+
+    types = [t.value for t in PERSON_FACING_TYPES]
+    return json.dumps(code_tables() | {"followup_types": types}, separators=(",", ":"))
 
 
 @router.get("/api/codes")

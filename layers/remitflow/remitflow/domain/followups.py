@@ -38,6 +38,11 @@ class FollowupType(StrEnum):
     APPEAL_ANSWERED = "appeal_answered"
 
 
+# The types a person works, in the order the page and the CLI offer them: all but APPEAL_ANSWERED,
+# a message to the worklist that never opens as an item of its own.
+PERSON_FACING_TYPES: tuple[FollowupType, ...] = tuple(t for t in FollowupType if t is not FollowupType.APPEAL_ANSWERED)
+
+
 class FollowupStatus(StrEnum):
     OPEN = "open"
     # Appealed to the payer: off the open list, on its own, until the payer answers (a new ERA
@@ -84,6 +89,11 @@ def _check_json(value: object, path: str) -> None:
         raise ValueError(f"{path}: expected JSON text, numbers as strings; found {type(value).__name__}")
 
 
+def followup_id(type_: FollowupType, *key: str | int | None) -> str:
+    """The id of the follow-up of `type_` about `key`: the same whoever raises it, however often."""
+    return stable_id("followup", type_.value, *key)
+
+
 def new_followup(
     type_: FollowupType,
     *,
@@ -98,7 +108,7 @@ def new_followup(
 ) -> Followup:
     """A follow-up whose id is a hash of its type and natural `key` (e.g. the posting id)."""
     return Followup(
-        id=stable_id("followup", type_.value, *key),
+        id=followup_id(type_, *key),
         type=type_,
         claim_id=claim_id,
         payer_id=payer_id,

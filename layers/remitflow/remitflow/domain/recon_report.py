@@ -31,6 +31,27 @@ class ResolvedItem(DomainModel):
     resolved_at: datetime | None = None
 
 
+class ClassifiedDeposit(DomainModel):
+    """A deposit a person classified as not insurance money (a card settlement, interest...): off the
+    waiting list, reported as classified. (The note stays with the record: free text may name a patient.)"""
+
+    deposit: Deposit
+    category: str
+    classified_by: str | None = None
+    classified_at: datetime | None = None
+
+    @classmethod
+    def from_record(cls, record: Mapping[str, Any]) -> ClassifiedDeposit:
+        """From the stored record: the deposit's fields, `category`, `by` and `at`."""
+        deposit = Deposit.model_validate({name: record[name] for name in Deposit.model_fields if name in record})
+        return cls(
+            deposit=deposit,
+            category=str(record["category"]),
+            classified_by=record.get("by"),
+            classified_at=record.get("at"),
+        )
+
+
 def _total(amounts: Iterable[Decimal]) -> Decimal:
     return cents(sum(amounts, ZERO))
 
@@ -44,6 +65,7 @@ def reconciliation_report(
     posted: Mapping[str, Decimal | None] | None = None,
     window_business_days: int = DEFAULT_WINDOW,
     resolved: Mapping[str, ResolvedItem] | None = None,
+    classified: Iterable[ClassifiedDeposit] | None = None,
 ) -> dict[str, Any]:
     """The day's reconciliation as JSON-ready data (money as strings, dates ISO).
 
@@ -54,6 +76,10 @@ def reconciliation_report(
     `resolved` maps the id of an unmatched ERA or deposit to the resolution of its waiting follow-up:
     such an item leaves the unmatched lists and totals for the `resolved` section (with
     `resolved_era_total` and `resolved_deposit_total`, given only when `resolved` is).
+
+    `classified`: the deposits a person said are not insurance money; they count among the deposits
+    (`deposits_total`) and are listed and totalled apart (`classified_deposit_total`, given only when
+    `classified` is), never as unmatched.
     """
     done = dict(resolved or {})
     waiting_eras = [e for e in result.unmatched_eras if e.era_id not in done]
@@ -62,6 +88,10 @@ def reconciliation_report(
     resolved_deposits = [d for d in result.unmatched_deposits if d.deposit_id in done]
     era_list = sorted((e for e in eras if e.needs_deposit), key=lambda e: e.era_id)
     deposit_list = sorted(deposits, key=lambda d: d.deposit_id)
+    covered = {d.deposit_id for d in deposit_list}  # each deposit counts once, by its id
+    classified_list = sorted(
+        (c for c in classified or () if c.deposit.deposit_id not in covered), key=lambda c: c.deposit.deposit_id
+    )
     by_era = {e.era_id: e for e in [*era_list, *result.unmatched_eras]}
     mismatched_eras = {m.era_id for m in result.amount_mismatches}
     mismatched_deposits = {m.deposit_id for m in result.amount_mismatches}
@@ -121,6 +151,19 @@ def reconciliation_report(
         _resolved_row("deposit", d.deposit_id, d.trace_number, d.amount, d.payer_id, d.booking_date, done[d.deposit_id])
         for d in resolved_deposits
     ]
+    classified_items = [
+        {
+            "deposit_id": c.deposit.deposit_id,
+            "trace_number": c.deposit.trace_number,
+            "amount": money_text(c.deposit.amount),
+            "payer_id": c.deposit.payer_id,
+            "booking_date": c.deposit.booking_date.isoformat(),
+            "category": c.category,
+            "classified_by": c.classified_by,
+            "classified_at": c.classified_at.isoformat() if c.classified_at else None,
+        }
+        for c in classified_list
+    ]
     mismatches = [
         {
             "era_id": m.era_id,
@@ -136,7 +179,7 @@ def reconciliation_report(
     matched_deposit_total = _total(m.deposit_amount for m in result.matches)
     posted_total = None if posted is None else _total(v for e in era_list if (v := posted.get(e.era_id)) is not None)
     totals = {
-        "deposits_total": _total(d.amount for d in deposit_list),
+        "deposits_total": _total(d.amount for d in [*deposit_list, *(c.deposit for c in classified_list)]),
         "era_total": _total(e.amount for e in era_list),
         "matched_era_total": _total(m.era_amount for m in result.matches),
         "matched_deposit_total": matched_deposit_total,
@@ -149,6 +192,8 @@ def reconciliation_report(
     if resolved is not None:
         totals["resolved_era_total"] = _total(e.amount for e in resolved_eras)
         totals["resolved_deposit_total"] = _total(d.amount for d in resolved_deposits)
+    if classified is not None:
+        totals["classified_deposit_total"] = _total(c.deposit.amount for c in classified_list)
     return {
         "as_of": as_of.isoformat(),
         "window_business_days": window_business_days,
@@ -157,15 +202,17 @@ def reconciliation_report(
         "deposits_without_era": deposits_without_era,
         "amount_mismatches": mismatches,
         "resolved": resolved_items,
+        "classified": classified_items,
         "totals": {name: None if value is None else money_text(value) for name, value in totals.items()},
         "counts": {
             "eras": len(era_list),
-            "deposits": len(deposit_list),
+            "deposits": len(deposit_list) + len(classified_list),
             "matched": len(matched),
             "eras_without_deposit": len(eras_without_deposit),
             "deposits_without_era": len(deposits_without_era),
             "amount_mismatches": len(mismatches),
             "resolved": len(resolved_items),
+            "classified": len(classified_items),
         },
     }
 
@@ -212,6 +259,7 @@ CSV_COLUMNS = (
     "resolution",
     "resolved_by",
     "followup_id",
+    "category",  # a classified deposit's: what kind of money it is
 )
 
 
@@ -284,6 +332,20 @@ def report_csv(report: Mapping[str, Any]) -> str:
             "followup_id": r["followup_id"],
         }
         for r in report.get("resolved", ())
+    )
+    rows.extend(
+        {
+            "kind": "classified_deposit",
+            "trace_number": c["trace_number"],
+            "deposit_ids": [c["deposit_id"]],
+            "payer_id": c["payer_id"],
+            "date": c["booking_date"],
+            "deposit_amount": c["amount"],
+            "amount": c["amount"],
+            "resolved_by": c["classified_by"],  # who settled it
+            "category": c["category"],
+        }
+        for c in report.get("classified", ())
     )
     rows.extend({"kind": "total", "name": name, "amount": value} for name, value in report["totals"].items())
     out = io.StringIO()

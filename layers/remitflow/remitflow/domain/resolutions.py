@@ -9,7 +9,8 @@ passes the time in, and commits what comes back in one transaction.
 - `written_off` adds one ledger entry of kind `write_off` (it moves the `other_adjustment` balance,
   so the insurance balance falls by the amount) under a posting whose id is also keyed on the
   follow-up. Written off in full, the claim is closed. With `balance` "patient" it writes off what
-  the patient owes instead (entry kind `patient_write_off`, one of PatientWriteOffReason).
+  the patient owes instead (entry kind `patient_write_off`, one of PatientWriteOffReason), from a
+  follow-up about a posting that left the patient owing (PATIENT_WRITE_OFF_FITS).
 - `appealed` moves no money: the follow-up waits under status appealed until its due date.
 - The others only record the biller's decision.
 
@@ -28,7 +29,7 @@ from typing import Any
 from pydantic import AwareDatetime, Field, ValidationError
 
 from remitflow.domain.claims import Claim, ClaimStatus, FeeSchedule
-from remitflow.domain.followups import Followup, FollowupStatus, FollowupType
+from remitflow.domain.followups import Followup, FollowupStatus, FollowupType, followup_id
 from remitflow.domain.ledger import EntryKind, LedgerEntry, balance_updates
 from remitflow.domain.posting import (
     DEFAULT_TOLERANCE,
@@ -78,6 +79,9 @@ FITS: Mapping[Resolution, frozenset[FollowupType]] = {
     Resolution.DUPLICATE: _ALL_TYPES,
     Resolution.NO_ACTION: _ALL_TYPES,
 }
+# A patient balance is written off only from a follow-up about a posting that left the patient
+# owing (PR adjustments on a posted claim payment); a not-our-claim's payment posted nothing.
+PATIENT_WRITE_OFF_FITS = frozenset({FollowupType.DENIED, FollowupType.UNDERPAID})
 # What a held claim payment may become on the chosen claim: posted, forwarded, a reversal of an
 # earlier posting, or a denial recorded. Anything else would be held again.
 APPLIED_OUTCOMES = frozenset({Outcome.POSTED, Outcome.FORWARDED, Outcome.REVERSED, Outcome.DENIED})
@@ -290,6 +294,11 @@ def apply_to_claim(
     return decision
 
 
+def raised_by_posting(posting_id: str) -> list[str]:
+    """The ids the follow-ups a posting raised would have: the posting engine keys each on the posting id."""
+    return [followup_id(t, posting_id) for t in FollowupType]
+
+
 # ------------------------------------------------------------------------------- written off
 
 
@@ -319,6 +328,13 @@ def write_off(
     if not reason:
         raise ResolutionError("write_off_reason", "required for written_off")
     patient = balance_of is WriteOffBalance.PATIENT
+    if patient and followup.type not in PATIENT_WRITE_OFF_FITS:
+        fits = " or ".join(sorted(t.value for t in PATIENT_WRITE_OFF_FITS))
+        raise ResolutionError(
+            "write_off_balance",
+            f"a patient balance is written off from a {fits} follow-up; this {followup.type.value} one posted "
+            "nothing the patient owes: write off the insurance balance",
+        )
     if patient and reason not in set(PatientWriteOffReason):
         choices = ", ".join(PatientWriteOffReason)
         raise ResolutionError("write_off_reason", f"a patient balance is written off as one of {choices}")

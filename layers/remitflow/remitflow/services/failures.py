@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -74,17 +74,18 @@ class Failures:
 
     def pending(self, queue: str | None = None, limit: int = 50) -> list[FailedWork]:
         names = [self._known(queue)] if queue else list(QUEUES)
-        found: list[FailedWork] = []
-        for name in names:
-            found.extend(describe(name, m) for m in self.queues[name].peek(limit))
+        found = [describe(name, message) for name, message in self._peek(names, limit)]
         return sorted(found, key=lambda w: (w.failed_at or datetime.min.replace(tzinfo=UTC), w.message_id))[:limit]
 
     def show(self, message_id: str) -> FailedWork | None:
-        for name in QUEUES:
-            for message in self.queues[name].peek(MAX_REDRIVE):
-                if message.message_id == message_id:
-                    return describe(name, message)
-        return None
+        held = (describe(name, m) for name, m in self._peek(QUEUES, MAX_REDRIVE) if m.message_id == message_id)
+        return next(held, None)
+
+    def _peek(self, names: Iterable[str], limit: int) -> Iterator[tuple[str, FailedMessage]]:
+        """Each queue's messages in turn, up to `limit` of each, left where they are."""
+        for name in names:
+            for message in self.queues[name].peek(limit):
+                yield name, message
 
     def redrive(self, queue: str, limit: int = MAX_REDRIVE) -> Redrive:
         """Send up to `limit` messages back, each sent before it is deleted, in the order received."""
@@ -113,37 +114,42 @@ def describe(queue: str, message: FailedMessage) -> FailedWork:
         return _function_failure(message)
     attempts = int(message.attributes.get("ApproximateReceiveCount", "0") or 0)
     sent = _timestamp(message.attributes.get("SentTimestamp"))
-    if queue == POSTING:
-        try:
-            chunk = PostingChunk.model_validate_json(message.body)
-        except ValidationError:
-            return _unreadable(queue, "PostingWorker", message, attempts, sent)
-        return FailedWork(
-            queue,
-            message.message_id,
-            "PostingWorker",
-            f"posting chunk {chunk.chunk} of transaction set {chunk.set_index}",
-            "PostingWorker failed it on every delivery: its log has the error, by message id",
-            chunk.source_key,
-            sent,
-            attempts,
-            {"set_index": chunk.set_index, "chunk": chunk.chunk},
-        )
+    consumer = _CONSUMERS[queue]
     try:
-        followup = Followup.model_validate_json(message.body)
+        what, object_key, details = consumer.read(message.body)
     except ValidationError:
-        return _unreadable(queue, "FollowupWorker", message, attempts, sent)
-    return FailedWork(
-        queue,
-        message.message_id,
-        "FollowupWorker",
-        f"follow-up {followup.id} ({followup.type.value})",
-        "FollowupWorker failed it on every delivery: its log has the error, by message id",
-        followup.source,
-        sent,
-        attempts,
-        {"followup_id": followup.id, "type": followup.type.value, "claim_id": followup.claim_id},
-    )
+        return _unreadable(queue, consumer.function, message, attempts, sent)
+    error = f"{consumer.function} failed it on every delivery: its log has the error, by message id"
+    return FailedWork(queue, message.message_id, consumer.function, what, error, object_key, sent, attempts, details)
+
+
+# What a message is, by ids and keys: (what, object key, details).
+Described = tuple[str, str | None, dict[str, Any]]
+
+
+def _chunk(body: str) -> Described:
+    chunk = PostingChunk.model_validate_json(body)
+    what = f"posting chunk {chunk.chunk} of transaction set {chunk.set_index}"
+    return what, chunk.source_key, {"set_index": chunk.set_index, "chunk": chunk.chunk}
+
+
+def _followup(body: str) -> Described:
+    followup = Followup.model_validate_json(body)
+    details = {"followup_id": followup.id, "type": followup.type.value, "claim_id": followup.claim_id}
+    return f"follow-up {followup.id} ({followup.type.value})", followup.source, details
+
+
+@dataclass(frozen=True)
+class _Consumer:
+    function: str  # the function that gave up on the queue's messages
+    carries: str  # what its messages are, for one that is not
+    read: Callable[[str], Described]
+
+
+_CONSUMERS = {
+    POSTING: _Consumer("PostingWorker", "a posting chunk", _chunk),
+    FOLLOWUPS: _Consumer("FollowupWorker", "a follow-up", _followup),
+}
 
 
 def _function_failure(message: FailedMessage) -> FailedWork:
@@ -176,9 +182,8 @@ def _function_failure(message: FailedMessage) -> FailedWork:
 
 
 def _unreadable(queue: str, function: str, message: FailedMessage, attempts: int, at: datetime | None) -> FailedWork:
-    what = (
-        f"a message that is not {'a posting chunk' if queue == POSTING else 'a follow-up'} ({len(message.body)} bytes)"
-    )
+    carries = _CONSUMERS[queue].carries if queue in _CONSUMERS else "a Lambda failure record"
+    what = f"a message that is not {carries} ({len(message.body)} bytes)"
     return FailedWork(queue, message.message_id, function, what, "unreadable message", None, at, attempts)
 
 

@@ -20,7 +20,7 @@ from remitflow.domain.followups import FollowupStatus, FollowupType
 from remitflow.domain.matching import match
 from remitflow.domain.recon_followups import amount_mismatch_followups, overdue, waiting_followup_id
 from remitflow.domain.recon_models import Deposit, EraPayment, Match, MatchResult, StoredMatch
-from remitflow.domain.recon_report import ResolvedItem, reconciliation_report, report_csv
+from remitflow.domain.recon_report import ClassifiedDeposit, ResolvedItem, reconciliation_report, report_csv
 from remitflow.domain.resolutions import Resolution, resolution_audit, resolved_fields
 from remitflow.services.clock import utc_now
 from remitflow.services.ports import (
@@ -197,7 +197,8 @@ class Reconciliation:
 
         Each ERA and each deposit counts once, by its id: a matched one is matched whatever the
         waiting list still says. A waiting item whose ERA_WITHOUT_DEPOSIT or DEPOSIT_WITHOUT_ERA a
-        biller resolved is listed as resolved, not as unmatched."""
+        biller resolved is listed as resolved, not as unmatched; a deposit classified as not insurance,
+        as classified."""
         if stored is None:
             stored = self.stored_matches()
         open_eras, open_deposits, open_posted = waiting or self.waiting(stored)
@@ -228,8 +229,15 @@ class Reconciliation:
         )
         resolved = self.resolutions([*result.unmatched_eras, *result.unmatched_deposits])
         posted_amounts = {k: v for k, v in posted.items() if v is not None}
+        classified = [ClassifiedDeposit.from_record(record) for record in self.store.classified()]
         return reconciliation_report(
-            era_list, deposit_list, result, as_of=as_of, posted=posted_amounts, resolved=resolved
+            era_list,
+            deposit_list,
+            result,
+            as_of=as_of,
+            posted=posted_amounts,
+            resolved=resolved,
+            classified=[c for c in classified if c.deposit.booking_date <= as_of],
         )
 
     def resolutions(self, items: list[EraPayment | Deposit]) -> dict[str, ResolvedItem]:

@@ -2,6 +2,9 @@
 
 - `applied_to_claim`: the posting it made on the chosen claim is reversed (domain.undo) and the
   held money goes back on hold (status applied -> held), so it can be applied again, anywhere.
+  The follow-ups that posting raised (an underpayment, a denied line...) are about a posting that is
+  no longer there: the open ones are closed (no_action, saying why) once the reversal is committed;
+  one resolved by moving money (a write-off) must be reopened first, or its posting would stay.
 - `written_off`: the write-off posting is reversed.
 - the others (and an appeal still waiting): the follow-up alone opens again.
 
@@ -31,6 +34,9 @@ from remitflow.domain.resolutions import (
     WorkItem,
     applied_posting_id,
     held_posting_id,
+    raised_by_posting,
+    resolution_audit,
+    resolved_fields,
     write_off_posting_id,
 )
 from remitflow.domain.undo import undo_posting
@@ -165,6 +171,7 @@ class Reopening:
         decision = undo_posting(original.record, claim, by=caller, now=now)
         assert decision.claim is not None
         release, held = self._returned_money(item, pid, caller, now) if applied else (None, None)
+        raised = self._raised(pid) if applied else []
         change = self._change(
             item,
             request,
@@ -176,7 +183,33 @@ class Reopening:
             | ({"held": held | {"status": "held"}} if held else {}),
         )
         self.worklist.commit_resolution(decision=decision, change=change, release=release, recorded_at=now)
+        self._close_raised(raised, followup.id, caller, now)
         return claim_id
+
+    def _raised(self, pid: str) -> list[WorkItem]:
+        """The follow-ups posting `pid` raised; refused while one of them has moved money of its own."""
+        raised = [found for i in raised_by_posting(pid) if (found := self.worklist.work_item(i)) is not None]
+        for found in raised:
+            if found.resolution in MONEY_MOVING:
+                raise Conflict(
+                    f"follow-up {found.followup.id} ({found.followup.type.value}), raised by the posting this "
+                    f"reopen would undo, was resolved as {found.resolution.value}: reopen it first"
+                )
+        return raised
+
+    def _close_raised(self, raised: list[WorkItem], reopened_id: str, caller: str, now: datetime) -> None:
+        """Close the open ones (their posting is undone), each at the version read: a biller acting on
+        one meanwhile keeps what they did."""
+        note = f"its posting was undone: follow-up {reopened_id} was reopened"
+        for found in raised:
+            if found.followup.status is not FollowupStatus.OPEN:
+                continue
+            audit = resolution_audit(found, Resolution.NO_ACTION, note, caller, now)
+            fields = resolved_fields(Resolution.NO_ACTION, note, caller, now)
+            try:
+                self.worklist.change(FollowupChange(found.followup.id, found.version, audit, set=fields))
+            except (Conflict, NotFound):
+                continue
 
     def _returned_money(
         self, item: WorkItem, pid: str, caller: str, now: datetime
