@@ -92,14 +92,8 @@ class WorklistStore:
         TransactWriteItems of up to 100 items and 4 MB, so a batch of follow-ups costs one request.
 
         The put on the deterministic id is what makes a redelivered message harmless: a repeat fails
-        its condition and leaves the item, and whatever a biller did to it, as it was. A transaction
-        cancelled by failed conditions names those ids (cancellation reasons, in item order): they
-        are repeats, and the rest is sent again without them (conflicts, throttling and 5xx are
-        retried inside transact_write). A follow-up over 400 KB or with a number DynamoDB cannot hold is
-        refused before any request; one DynamoDB still refuses, or one that other transactions keep
-        holding past those retries, is found by splitting its transaction in two until it stands
-        alone, refused, while the others are stored. A table still busy after
-        botocore's retries (throttling, 5xx) refuses the whole transaction: more requests would not help.
+        its condition and leaves the item, and whatever a biller did to it, as it was. A follow-up
+        over 400 KB, or with a number DynamoDB cannot hold, is refused before any request.
         """
         added: set[str] = set()
         refused: dict[str, Exception] = {}
@@ -124,6 +118,13 @@ class WorklistStore:
     def _put_absent(
         self, puts: dict[str, TransactWriteItemTypeDef], added: set[str], refused: dict[str, Exception]
     ) -> None:
+        """One transaction of puts, and what it takes to store all it can. Cancelled by failed
+        conditions, its reasons (in item order) name the follow-ups already there: repeats, and the
+        rest is sent again without them. Conflicts, throttling and 5xx are retried by transact_write;
+        past its retries, an item DynamoDB still refuses (Unstorable) or other transactions keep
+        holding (StoreBusy held by others) is found by splitting the transaction in two until it
+        stands alone, refused, while the others are stored. A table still busy after botocore's
+        retries (throttling, 5xx) refuses the whole transaction: more requests would not help."""
         pending = dict(puts)
         while pending:
             what = f"follow-up {next(iter(pending))}" if len(pending) == 1 else f"{len(pending)} follow-ups"
