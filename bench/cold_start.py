@@ -29,7 +29,6 @@ PLACEHOLDER_ENV = {
     "CLAIMS_TABLE_NAME": "bench-claims",
     "REMITTANCES_TABLE_NAME": "bench-remittances",
     "FOLLOWUPS_TABLE_NAME": "bench-followups",
-    "IDEMPOTENCY_TABLE_NAME": "bench-idempotency",
     "FOLLOWUP_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/bench-followups",
     "POSTING_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/bench-posting",
 }

@@ -37,7 +37,6 @@ OUTPUTS = {
     "ClaimsTableName": "claims_table_name",
     "RemittancesTableName": "remittances_table_name",
     "FollowupsTableName": "followups_table_name",
-    "IdempotencyTableName": "idempotency_table_name",
     "FollowupQueueUrl": "followup_queue_url",
     "PostingQueueUrl": "posting_queue_url",
 }

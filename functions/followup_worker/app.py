@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from functools import cache
 from typing import Any
 
@@ -10,11 +9,6 @@ from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
-from aws_lambda_powertools.utilities.idempotency import (
-    DynamoDBPersistenceLayer,
-    IdempotencyConfig,
-    idempotent_function,
-)
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
@@ -26,37 +20,11 @@ from remitflow.settings import Settings
 logger = Logger()
 tracer = Tracer()
 metrics = Metrics()
-processor = BatchProcessor(event_type=EventType.SQS)
-# The follow-up id is deterministic, so a message sent twice is recognised as the same follow-up.
-idempotency = IdempotencyConfig(event_key_jmespath="id", expires_after_seconds=24 * 3600)
-
-
-@cache
-def settings() -> Settings:
-    return Settings()
 
 
 @cache
 def service() -> WorklistIntake:
-    return runtime.worklist_intake(settings())
-
-
-def open_followup(followup: dict[str, Any]) -> dict[str, Any]:
-    added = service().receive(Followup.model_validate(followup))
-    # Counted here, not by the caller: a redelivery replays this result without running the body again.
-    if added:
-        metrics.add_metric(name="FollowupsOpened", unit=MetricUnit.Count, value=1)
-    return {"id": followup["id"], "added": added}
-
-
-@cache
-def open_followup_once() -> Callable[..., dict[str, Any]]:
-    """`open_followup` behind Powertools idempotency, built on first use: its store makes a client."""
-    persistence = DynamoDBPersistenceLayer(table_name=settings().idempotency_table_name)
-    once: Callable[..., dict[str, Any]] = idempotent_function(
-        data_keyword_argument="followup", persistence_store=persistence, config=idempotency
-    )(open_followup)
-    return once
+    return runtime.worklist_intake(Settings())
 
 
 class UnreadableFollowup(ValueError):
@@ -69,20 +37,43 @@ class UnreadableFollowup(ValueError):
         )
 
 
+class OpenTogether(BatchProcessor):
+    """Powertools' SQS batch processor, with the batch's follow-ups opened in one write: the record
+    handler only reads each message, then WorklistIntake.receive_all opens every follow-up read (one
+    TransactWriteItems for up to 100), and a record whose follow-up the store refused fails alone,
+    so SQS delivers it again (and in the end to the dead-letter queue)."""
+
+    def process(self) -> list[tuple[Any, ...]]:
+        results = super().process()
+        read = {n: result for n, (status, result, _) in enumerate(results) if status == "success"}
+        if not read:
+            return results
+        additions = service().receive_all(list(read.values()))
+        for n, followup in read.items():
+            if (error := additions.refused.get(followup.id)) is not None:
+                record = results[n][2]
+                self.success_messages.remove(record)
+                results[n] = self.failure_handler(SQSRecord(record), (type(error), error, error.__traceback__))
+        if additions.added:
+            metrics.add_metric(name="FollowupsOpened", unit=MetricUnit.Count, value=len(additions.added))
+        return results
+
+
+processor = OpenTogether(event_type=EventType.SQS)
+
+
 @tracer.capture_method(capture_response=False)
-def record_handler(record: SQSRecord) -> dict[str, Any]:
+def record_handler(record: SQSRecord) -> Followup:
     # A body that is not a follow-up fails the record alone (it ends in the dead-letter queue) with a
     # message naming the fields: pydantic's own would quote the body, and the body can name patients.
     try:
-        followup = Followup.model_validate_json(record.body)
+        return Followup.model_validate_json(record.body)
     except ValidationError as error:
         raise UnreadableFollowup(record.message_id, error) from None
-    return open_followup_once()(followup=followup.model_dump(mode="json"))
 
 
 @metrics.log_metrics
 @tracer.capture_lambda_handler(capture_response=False)
 @logger.inject_lambda_context
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> Any:
-    idempotency.register_lambda_context(context)
     return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)

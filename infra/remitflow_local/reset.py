@@ -5,8 +5,7 @@ finds, once, every table, bucket and queue the stack created (from CloudFormatio
 added to the template is covered without a change here) and ``clear`` then removes what they
 hold, leaving each resource and its configuration as deployed:
 
-- every item of every table, deleted by the keys its key schema names (the Powertools
-  idempotency table included);
+- every item of every table, deleted by the keys its key schema names;
 - every object version and delete marker of every bucket (the buckets are versioned);
 - every message of every queue, in flight and delayed ones included (``PurgeQueue``).
 

@@ -107,7 +107,7 @@ class LocalRunner:
         """Forget what earlier invocations left in this process, as fresh Lambda sandboxes would.
 
         The functions' modules, and everything they hold (cached services and clients, Powertools
-        loggers' settings, idempotency and batch objects), are loaded again on the next invocation;
+        loggers' settings, batch processors), are loaded again on the next invocation;
         ``environment`` is again the one the runner was made with; S3 events not yet pumped are
         dropped. The stack's data is not touched: see ``remitflow_local.reset.StackData``.
         """
@@ -246,14 +246,22 @@ class LocalRunner:
         return ran
 
     def _receive(self, queue_url: str, *, limit: int = 10) -> list[dict[str, Any]]:
-        response = self.sqs.receive_message(
-            QueueUrl=queue_url,
-            MaxNumberOfMessages=min(limit, 10),
-            WaitTimeSeconds=0,
-            AttributeNames=["All"],
-            MessageAttributeNames=["All"],
-        )
-        messages: list[dict[str, Any]] = response.get("Messages", [])
+        """Up to `limit` messages (the trigger's BatchSize), as Lambda's poller gathers a batch: SQS
+        gives at most 10 a receive, so it receives until the batch is full or the queue is empty
+        (locally no batching window is waited: the queue is as full as it will get)."""
+        messages: list[dict[str, Any]] = []
+        while len(messages) < limit:
+            response = self.sqs.receive_message(
+                QueueUrl=queue_url,
+                MaxNumberOfMessages=min(limit - len(messages), 10),
+                WaitTimeSeconds=0,
+                AttributeNames=["All"],
+                MessageAttributeNames=["All"],
+            )
+            received = response.get("Messages", [])
+            if not received:
+                break
+            messages.extend(received)
         return messages
 
 

@@ -64,7 +64,6 @@ _ACCESS_LOG_BUCKET = "AccessLogBucket"
 _CLAIMS_TABLE = "ClaimsTable"
 _REMITTANCES_TABLE = "RemittancesTable"
 _FOLLOWUPS_TABLE = "FollowupsTable"
-_IDEMPOTENCY_TABLE = "IdempotencyTable"
 _FOLLOWUP_QUEUE = "FollowupQueue"
 _FOLLOWUP_DLQ = "FollowupDeadLetterQueue"
 _FUNCTION_FAILURE_QUEUE = "FunctionFailureQueue"
@@ -143,7 +142,6 @@ class LocalStack:
     claims_table: str
     remittances_table: str
     followups_table: str
-    idempotency_table: str
     followup_queue_url: str
     followup_dead_letter_queue_url: str
     function_failure_queue_url: str
@@ -163,7 +161,6 @@ class LocalStack:
             _CLAIMS_TABLE: self.claims_table,
             _REMITTANCES_TABLE: self.remittances_table,
             _FOLLOWUPS_TABLE: self.followups_table,
-            _IDEMPOTENCY_TABLE: self.idempotency_table,
         }
 
     def functions_for_s3(self, bucket: str, key: str, event_name: str = "ObjectCreated:Put") -> list[LocalFunction]:
@@ -332,7 +329,6 @@ def deploy_local_stack(
         claims_table=physical(_CLAIMS_TABLE),
         remittances_table=physical(_REMITTANCES_TABLE),
         followups_table=physical(_FOLLOWUPS_TABLE),
-        idempotency_table=physical(_IDEMPOTENCY_TABLE),
         followup_queue_url=physical(_FOLLOWUP_QUEUE),
         followup_dead_letter_queue_url=physical(_FOLLOWUP_DLQ),
         function_failure_queue_url=physical(_FUNCTION_FAILURE_QUEUE),
@@ -501,8 +497,8 @@ def _apply_ignored_properties(
 
     moto's CloudFormation (5.x) creates buckets with their encryption and tags only, and tables
     without TTL or point-in-time recovery. Versioning changes what S3 events and GetObject
-    return, and the idempotency table's TTL is what Powertools relies on, so those are applied
-    here, as is the public access block. Not applied, because they change nothing in moto:
+    return, and a table's TTL decides what it keeps, so those are applied here (TTL for any table
+    that declares one), as is the public access block. Not applied, because they change nothing in moto:
     bucket lifecycle/logging/ownership, PITR, table SSE details, bucket and queue policies (moto
     skips AWS::S3::BucketPolicy and AWS::SQS::QueuePolicy), KMS key policies (stored, never
     enforced), function layers/architectures/tracing/KMS/logging config, and EventInvokeConfig

@@ -135,19 +135,19 @@ def test_a_poison_message_goes_to_the_dlq_then_is_redriven_and_processed_once(
     harness: Harness, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     harness.load_sample_reference_data()
-    original = WorklistStore.add
+    original = WorklistStore.add_many
 
-    def unavailable(self: WorklistStore, followup: Any) -> bool:
+    def unavailable(self: WorklistStore, followups: Any) -> Any:
         raise ConnectionError("injected: the worklist table is unreachable")
 
-    monkeypatch.setattr(WorklistStore, "add", unavailable)
+    monkeypatch.setattr(WorklistStore, "add_many", unavailable)
     harness.deliver(ACME, ACME_FILE)  # posts, then every follow-up fails every delivery
     sqs = harness.clients.sqs
     dlq = SqsFailedWork(sqs, harness.stack.followup_dead_letter_queue_url)
     assert len(dlq.peek(10)) == 3 and harness.followups() == []
     assert_acme_posted_once(harness)
 
-    monkeypatch.setattr(WorklistStore, "add", original)  # the table is back
+    monkeypatch.setattr(WorklistStore, "add_many", original)  # the table is back
     failures = Failures(
         queues={
             FOLLOWUPS: dlq,

@@ -104,7 +104,7 @@ def zip_names(bucket: str, prefix: str) -> list[str]:
 # ---------------------------------------------------------------------------- resources
 
 
-@pytest.mark.parametrize("table", ["ClaimsTable", "RemittancesTable", "FollowupsTable", "IdempotencyTable"])
+@pytest.mark.parametrize("table", ["ClaimsTable", "RemittancesTable", "FollowupsTable"])
 def test_tables_have_the_keys_and_indexes_the_template_declares(stack: LocalStack, table: str) -> None:
     declared = load_template(TEMPLATE)["Resources"][table]["Properties"]
     created = client("dynamodb").describe_table(TableName=stack.table_names[table])["Table"]
@@ -136,11 +136,6 @@ def test_followups_table_can_be_queried_by_status(stack: LocalStack) -> None:
         ExpressionAttributeValues={":open": {"S": "open"}},
     )
     assert [i["pk"]["S"] for i in page["Items"]] == ["F3", "F1"]  # oldest first
-
-
-def test_idempotency_table_expires_records_by_ttl(stack: LocalStack) -> None:
-    ttl = client("dynamodb").describe_time_to_live(TableName=stack.idempotency_table)["TimeToLiveDescription"]
-    assert ttl == {"TimeToLiveStatus": "ENABLED", "AttributeName": "expiration"}
 
 
 def test_followup_queue_redrives_to_the_dead_letter_queue(stack: LocalStack) -> None:
@@ -250,7 +245,6 @@ def test_functions_see_the_stacks_names_in_their_environment(stack: LocalStack) 
         assert settings.claims_table_name == stack.claims_table
         assert settings.remittances_table_name == stack.remittances_table
         assert settings.followups_table_name == stack.followups_table
-        assert settings.idempotency_table_name == stack.idempotency_table
         assert settings.followup_queue_url == stack.followup_queue_url
         assert settings.posting_queue_url == stack.physical_ids["PostingQueue"]
         assert settings.posting_chunk_size == 500  # a number in the template, a string in Lambda's environment
@@ -295,12 +289,12 @@ def test_s3_routing_is_for_the_inbox_and_object_creation_only(stack: LocalStack)
     ] == ["ReferenceImport"]
 
 
-def test_the_followup_queue_feeds_the_worker_in_batches_of_ten(stack: LocalStack) -> None:
+def test_the_followup_queue_feeds_the_worker_in_batches_of_a_hundred(stack: LocalStack) -> None:
     (by_url,) = stack.functions_for_queue(stack.followup_queue_url)
     (trigger,) = by_url.sqs_triggers
     assert by_url.logical_id == "FollowupWorker"
     assert stack.functions_for_queue(trigger.queue_arn) == [by_url]
-    assert (trigger.batch_size, trigger.report_batch_item_failures) == (10, True)
+    assert (trigger.batch_size, trigger.report_batch_item_failures) == (100, True)  # the template's BatchSize
     assert stack.functions_for_queue(stack.followup_dead_letter_queue_url) == []
 
 

@@ -30,7 +30,7 @@ def everything_empty(harness: Harness) -> None:
 def leave_data_everywhere(harness: Harness) -> None:
     """Items in every table, object versions, messages in flight and waiting, events not pumped."""
     harness.load_sample_reference_data()  # claims, fee schedules
-    harness.deliver(ACME, SAMPLES / "remittances" / "acme-ach-2025-01-16.835")  # postings, follow-ups, idempotency
+    harness.deliver(ACME, SAMPLES / "remittances" / "acme-ach-2025-01-16.835")  # postings, follow-ups
     harness.upload("claims/not-pumped.csv", b"claim_id\n")  # an S3 event waiting for the runner
     sqs = harness.stores.queue.client
     posting_queues = [url for url in sqs.list_queues()["QueueUrls"] if "-Posting" in url]  # queue and DLQ
@@ -73,8 +73,8 @@ def test_the_next_test_sees_none_of_it_on_the_same_stack(harness: Harness) -> No
 
 
 def test_what_was_posted_before_posts_again_as_new(harness: Harness) -> None:
-    # The idempotency records and the remittance's dedup records are gone with the rest: the same
-    # 835 posts again on an emptied stack exactly as on a new one.
+    # The follow-ups and the remittance's dedup records are gone with the rest: the same 835 posts
+    # again on an emptied stack exactly as on a new one.
     harness.load_sample_reference_data()
     harness.deliver(ACME, SAMPLES / "remittances" / "acme-ach-2025-01-16.835")
     harness.reset()

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from tests.support.settings_env import settings_variables
 
+from remitflow.adapters.dynamodb.shared import TRANSACTION_LIMIT
 from remitflow_local import load_template, translate_template
 
 TEMPLATE = Path(__file__).resolve().parents[2] / "template.yaml"
@@ -26,7 +27,7 @@ FUNCTIONS = {
     "DepositIngest": "functions/deposit_ingest/",
     "ReconciliationSweeper": "functions/reconciliation_sweeper/",
 }
-TABLES = ("ClaimsTable", "RemittancesTable", "FollowupsTable", "IdempotencyTable")
+TABLES = ("ClaimsTable", "RemittancesTable", "FollowupsTable")
 QUEUES = ("FollowupQueue", "FollowupDeadLetterQueue", "PostingQueue", "PostingDeadLetterQueue", "FunctionFailureQueue")
 BUCKETS = ("InboxBucket", "AccessLogBucket")
 
@@ -246,7 +247,13 @@ def test_followup_worker_reads_the_queue_in_batches_with_partial_failures(sam: d
     events = function_props(sam, "FollowupWorker")["Events"]
     (sqs,) = [e["Properties"] for e in events.values() if e["Type"] == "SQS"]
     assert sqs["Queue"] == {"Fn::GetAtt": ["FollowupQueue", "Arn"]}
-    assert sqs["BatchSize"] == 10
+    # A batch's follow-ups open in one TransactWriteItems (100 items); Lambda takes more than SQS's
+    # 10 a receive only with a batching window, and the queue hides a batch for its whole wait.
+    assert sqs["BatchSize"] == TRANSACTION_LIMIT
+    window = sqs["MaximumBatchingWindowInSeconds"]
+    assert 1 <= window <= 10
+    timeout = function_props(sam, "FollowupWorker")["Timeout"]
+    assert props(sam, "FollowupQueue")["VisibilityTimeout"] >= 6 * timeout + window
     assert sqs["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
 
 
@@ -312,12 +319,6 @@ def test_followups_table_has_status_and_type_indexes(sam: dict[str, Any]) -> Non
     assert indexes == {"by_status": ["status", "created_at"], "by_type": ["type", "created_at"]}
     types = {a["AttributeName"]: a["AttributeType"] for a in table["AttributeDefinitions"]}
     assert types == {"pk": "S", "status": "S", "type": "S", "created_at": "S"}
-
-
-def test_idempotency_table_matches_powertools_defaults(sam: dict[str, Any]) -> None:
-    table = props(sam, "IdempotencyTable")
-    assert table["KeySchema"] == [{"AttributeName": "id", "KeyType": "HASH"}]
-    assert table["TimeToLiveSpecification"] == {"AttributeName": "expiration", "Enabled": True}
 
 
 @pytest.mark.parametrize("table", TABLES)
@@ -494,7 +495,7 @@ def test_ledger_is_append_only_for_the_posting_functions(cfn: dict[str, Any]) ->
             assert claims in granted(cfn, role_of(cfn, function), f"dynamodb:{action}")
 
 
-def test_who_may_touch_the_worklist_and_the_idempotency_table(cfn: dict[str, Any]) -> None:
+def test_who_may_touch_the_worklist(cfn: dict[str, Any]) -> None:
     worker = role_of(cfn, "FollowupWorker")
     api = role_of(cfn, "WorklistApi")
     sweeper = role_of(cfn, "ReconciliationSweeper")
@@ -504,8 +505,11 @@ def test_who_may_touch_the_worklist_and_the_idempotency_table(cfn: dict[str, Any
             assert lid in (worker, api, sweeper)
             if lid == sweeper:  # it closes amount mismatches a later match settled, and adds nothing
                 assert sorted(as_list(statement["Action"])) == ["dynamodb:GetItem", "dynamodb:UpdateItem"]
-        if {"Fn::GetAtt": ["IdempotencyTable", "Arn"]} in resources_:
-            assert lid == worker
+    # The worker opens follow-ups with conditional puts (in transactions) and closes answered appeals.
+    worklist = {"Fn::GetAtt": ["FollowupsTable", "Arn"]}
+    for action in ("GetItem", "PutItem", "UpdateItem"):
+        assert worklist in granted(cfn, worker, f"dynamodb:{action}")
+    assert granted(cfn, worker, "dynamodb:DeleteItem") == []
     assert {"Fn::GetAtt": ["FollowupQueue", "Arn"]} in granted(cfn, worker, "sqs:ReceiveMessage")
     assert granted(cfn, worker, "s3:GetObject") == []
 

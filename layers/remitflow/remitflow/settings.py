@@ -24,7 +24,6 @@ class Settings(BaseSettings):
     claims_table_name: str
     remittances_table_name: str
     followups_table_name: str
-    idempotency_table_name: str
     followup_queue_url: str
     posting_queue_url: str  # PostingQueue: chunks of a remittance for PostingWorker
     # An underpayment is worth a biller's time when it is more than both of these.

@@ -37,6 +37,7 @@ from remitflow.domain.search_terms import (
 from remitflow.domain.search_terms import Field as SearchField
 from remitflow.services.chunk_posting import ChunkResult
 from remitflow.services.ports import (
+    Additions,
     BadCursor,
     CashRelease,
     FollowupChange,
@@ -437,6 +438,9 @@ class FakeWorklist:
             return False
         self.items[followup.id] = followup.model_dump() | {"version": 0, "history": []}
         return True
+
+    def add_many(self, followups: Sequence[Followup]) -> Additions:
+        return Additions(added=frozenset(f.id for f in followups if self.add(f)))
 
     def work_item(self, followup_id: str) -> WorkItem | None:
         item = self.items.get(followup_id)

@@ -131,10 +131,9 @@ class Practice:
 
     def deliver_followups(self) -> list[Followup]:
         """What the FollowupWorker does with the queue: every follow-up sent so far onto the worklist."""
-        intake = WorklistIntake(self.worklist)
         fresh = self.queue.sent[self.delivered :]
-        for followup in fresh:
-            intake.receive(followup)
+        additions = WorklistIntake(self.worklist).receive_all(fresh)  # one batch, as the worker takes them
+        assert not additions.refused, additions.refused
         self.delivered = len(self.queue.sent)
         return fresh
 

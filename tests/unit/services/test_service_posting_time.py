@@ -148,7 +148,6 @@ def test_the_largest_chunk_needs_at_most_half_the_worker_s_timeout() -> None:
             claims_table_name="c",
             remittances_table_name="r",
             followups_table_name="f",
-            idempotency_table_name="i",
             followup_queue_url="q",
             posting_queue_url="p",
             posting_chunk_size=5000,

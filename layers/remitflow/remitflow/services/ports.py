@@ -8,7 +8,7 @@ in-memory fakes. Failed conditions are the domain's errors (remitflow.domain.err
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Protocol
@@ -75,6 +75,16 @@ class WorklistFilter:
     created_to: datetime | None = None  # created at or before
     min_amount: Decimal | None = None
     max_amount: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class Additions:
+    """What WorklistStorage.add_many did, by follow-up id: `added` are new on the worklist; `refused`
+    could not be stored (Unstorable, or StoreBusy past the store's retries), each for its own reason;
+    every other id was there already (a repeat) and was left as it was."""
+
+    added: frozenset[str] = frozenset()
+    refused: Mapping[str, Exception] = field(default_factory=dict)
 
 
 class BadCursor(ValueError):
@@ -311,8 +321,10 @@ class ReconciliationStorage(Protocol):
 class WorklistStorage(Protocol):
     """The billers' worklist: follow-ups with their version, assignee, resolution and history."""
 
-    def add(self, followup: Followup) -> bool:
-        """Open a follow-up at version 0; False (and nothing changed) when its id is already there."""
+    def add_many(self, followups: Sequence[Followup]) -> Additions:
+        """Open each follow-up at version 0, together, where its id is not there yet (a repeat, in
+        the table or earlier in `followups`, changes nothing). One follow-up the store cannot keep,
+        or a write that stays busy, never holds back the others: it is `refused`."""
         ...
 
     def work_item(self, followup_id: str) -> WorkItem | None: ...

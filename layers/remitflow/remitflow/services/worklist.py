@@ -17,7 +17,7 @@ from typing import Any
 from aws_lambda_powertools import Logger
 
 from remitflow.domain.claims import Claim
-from remitflow.domain.errors import AlreadyPosted, ClaimChanged, Conflict, NotFound
+from remitflow.domain.errors import AlreadyPosted, ClaimChanged, Conflict, NotFound, StoreBusy, Unstorable
 from remitflow.domain.followups import Followup, FollowupStatus, FollowupType
 from remitflow.domain.posting import DEFAULT_TOLERANCE, PostingDecision
 from remitflow.domain.resolutions import (
@@ -40,6 +40,7 @@ from remitflow.domain.underpayment import UnderpaymentTolerance
 from remitflow.services.claim_view import claim_view
 from remitflow.services.clock import utc_now
 from remitflow.services.ports import (
+    Additions,
     BadCursor,
     CashRelease,
     ClaimStorage,
@@ -92,18 +93,34 @@ class WorklistIntake:
         self.worklist = worklist
 
     def receive(self, followup: Followup) -> bool:
-        """Open the follow-up; a repeat (same id) leaves the existing item, and whatever a biller did
-        to it, untouched. Returns whether it was new. An APPEAL_ANSWERED closes the appeals it names
-        instead, and opens nothing (False: the FollowupsOpened metric counts items opened)."""
-        if followup.type is FollowupType.APPEAL_ANSWERED:
-            self._close_appeals(followup)
-            return False
-        added = self.worklist.add(followup)
-        logger.info(
-            "follow-up opened" if added else "follow-up already on the worklist",
-            extra={"followup_id": followup.id, "followup_type": followup.type.value, "claim_id": followup.claim_id},
-        )
-        return added
+        """`receive_all` for one follow-up: whether it was new; a refusal is raised."""
+        additions = self.receive_all([followup])
+        if followup.id in additions.refused:
+            raise additions.refused[followup.id]
+        return followup.id in additions.added
+
+    def receive_all(self, followups: Sequence[Followup]) -> Additions:
+        """Open the follow-ups together; a repeat (same id) leaves the existing item, and whatever a
+        biller did to it, untouched. An APPEAL_ANSWERED closes the appeals it names instead and opens
+        nothing (the FollowupsOpened metric counts `added`: items opened). Each follow-up the store
+        refuses is refused alone (its message fails, to be delivered again); the others stand."""
+        answers = [f for f in followups if f.type is FollowupType.APPEAL_ANSWERED]
+        items = [f for f in followups if f.type is not FollowupType.APPEAL_ANSWERED]
+        additions = self.worklist.add_many(items) if items else Additions()
+        refused = dict(additions.refused)
+        for answer in answers:
+            try:
+                self._close_appeals(answer)
+            except (StoreBusy, Unstorable) as error:
+                refused[answer.id] = error
+        for followup in {f.id: f for f in items}.values():  # once per id, however often it came
+            fields = {"followup_id": followup.id, "followup_type": followup.type.value, "claim_id": followup.claim_id}
+            if followup.id in refused:
+                logger.warning("follow-up not stored", extra=fields | {"reason": str(refused[followup.id])})
+            else:
+                added = followup.id in additions.added
+                logger.info("follow-up opened" if added else "follow-up already on the worklist", extra=fields)
+        return Additions(added=additions.added, refused=refused)
 
     def _close_appeals(self, answer: Followup) -> int:
         """Each appeal the answer names, still appealed, is resolved with the answer's note; on the

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -19,10 +19,14 @@ from remitflow.adapters.dynamodb import keys
 from remitflow.adapters.dynamodb.claims import ClaimsStore
 from remitflow.adapters.dynamodb.shared import (
     CONDITION_FAILED,
+    ITEM_SIZE_LIMIT,
+    TRANSACTION_LIMIT,
+    TRANSACTION_SIZE_LIMIT,
     Item,
     cancellation_codes,
     error_code,
     from_dynamo,
+    item_size,
     plain,
     query,
     restore_ints,
@@ -30,14 +34,15 @@ from remitflow.adapters.dynamodb.shared import (
     transact_write,
 )
 from remitflow.domain.claims import Claim
-from remitflow.domain.errors import AlreadyPosted, ClaimChanged, Conflict, NotFound, StoreBusy
+from remitflow.domain.errors import AlreadyPosted, ClaimChanged, Conflict, NotFound, StoreBusy, Unstorable
 from remitflow.domain.followups import WORKABLE, Followup, FollowupStatus
 from remitflow.domain.posting import PostingDecision
 from remitflow.domain.resolutions import AuditEntry, WorkItem
-from remitflow.services.ports import BadCursor, CashRelease, FollowupChange, WorklistFilter
+from remitflow.services.ports import Additions, BadCursor, CashRelease, FollowupChange, WorklistFilter
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
+    from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef
 
 
 def _audit_item(entry: AuditEntry) -> Item:
@@ -58,6 +63,21 @@ def _followup_item(followup: Followup) -> Item:
     return keys.followup(followup.id) | fields | {"history": [], "version": 0}
 
 
+def _transactions(puts: Mapping[str, TransactWriteItemTypeDef]) -> Iterator[dict[str, TransactWriteItemTypeDef]]:
+    """The puts in order, cut into transactions DynamoDB accepts: at most 100 items and 4 MB."""
+    group: dict[str, TransactWriteItemTypeDef] = {}
+    size = 0
+    for followup_id, put in puts.items():
+        put_size = item_size(put["Put"]["Item"])
+        if group and (len(group) == TRANSACTION_LIMIT or size + put_size > TRANSACTION_SIZE_LIMIT):
+            yield group
+            group, size = {}, 0
+        group[followup_id] = put
+        size += put_size
+    if group:
+        yield group
+
+
 class WorklistStore:
     INDEX_KEYS = {"by_status": "status", "by_type": "type"}
 
@@ -67,19 +87,69 @@ class WorklistStore:
         self.claims = claims
         self.unapplied_table = unapplied_table
 
-    def add(self, followup: Followup) -> bool:
-        """Open a follow-up once; False when it is already on the worklist (a redelivered message)."""
-        try:
-            self.client.put_item(
-                TableName=self.table,
-                Item=to_dynamo(_followup_item(followup)),
-                ConditionExpression="attribute_not_exists(pk)",
-            )
-        except ClientError as error:
-            if error_code(error) == "ConditionalCheckFailedException":
-                return False
-            raise
-        return True
+    def add_many(self, followups: Sequence[Followup]) -> Additions:
+        """Open each follow-up once, together: conditional puts (only while its id is absent) in
+        TransactWriteItems of up to 100 items and 4 MB, so a batch of follow-ups costs one request.
+
+        The put on the deterministic id is what makes a redelivered message harmless: a repeat fails
+        its condition and leaves the item, and whatever a biller did to it, as it was. A follow-up
+        over 400 KB, or with a number DynamoDB cannot hold, is refused before any request.
+        """
+        added: set[str] = set()
+        refused: dict[str, Exception] = {}
+        puts: dict[str, TransactWriteItemTypeDef] = {}
+        for followup in followups:
+            if followup.id in puts or followup.id in refused:
+                continue  # the same follow-up twice in one batch: written once
+            try:
+                item = to_dynamo(_followup_item(followup))
+                if item_size(item) > ITEM_SIZE_LIMIT:
+                    raise Unstorable(f"an item of {item_size(item)} bytes, over DynamoDB's {ITEM_SIZE_LIMIT} bytes")
+            except Unstorable as error:  # refused alone, before any request
+                refused[followup.id] = Unstorable(f"follow-up {followup.id}: {error}")
+                continue
+            puts[followup.id] = {
+                "Put": {"TableName": self.table, "Item": item, "ConditionExpression": "attribute_not_exists(pk)"}
+            }
+        for group in _transactions(puts):
+            self._put_absent(group, added, refused)
+        return Additions(added=frozenset(added), refused=refused)
+
+    def _put_absent(
+        self, puts: dict[str, TransactWriteItemTypeDef], added: set[str], refused: dict[str, Exception]
+    ) -> None:
+        """One transaction of puts, and what it takes to store all it can. Cancelled by failed
+        conditions, its reasons (in item order) name the follow-ups already there: repeats, and the
+        rest is sent again without them. Conflicts, throttling and 5xx are retried by transact_write;
+        past its retries, an item DynamoDB still refuses (Unstorable) or other transactions keep
+        holding (StoreBusy held by others) is found by splitting the transaction in two until it
+        stands alone, refused, while the others are stored. A table still busy after botocore's
+        retries (throttling, 5xx) refuses the whole transaction: more requests would not help."""
+        pending = dict(puts)
+        while pending:
+            what = f"follow-up {next(iter(pending))}" if len(pending) == 1 else f"{len(pending)} follow-ups"
+            try:
+                transact_write(self.client, list(pending.values()), what=what)
+            except ClientError as error:  # failed conditions: those follow-ups are there already
+                reasons = cancellation_codes(error) or []
+                if len(reasons) != len(pending):
+                    raise
+                repeats = [i for i, reason in zip(pending, reasons, strict=True) if reason == CONDITION_FAILED]
+                if not repeats:
+                    raise
+                for followup_id in repeats:
+                    del pending[followup_id]
+                continue
+            except (Unstorable, StoreBusy) as error:
+                if len(pending) == 1 or (isinstance(error, StoreBusy) and not error.held_by_others):
+                    refused.update(dict.fromkeys(pending, error))
+                    return
+                ids = list(pending)
+                for half in (ids[: len(ids) // 2], ids[len(ids) // 2 :]):
+                    self._put_absent({i: pending[i] for i in half}, added, refused)
+                return
+            added.update(pending)
+            return
 
     def get(self, followup_id: str) -> Item | None:
         response = self.client.get_item(
