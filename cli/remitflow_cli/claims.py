@@ -12,9 +12,9 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from remitflow.domain.claims import ClaimStatus
 from remitflow.domain.code_words import CodeKind, action_text, adjustment_word, code_text
+from remitflow.domain.errors import InvalidRequest
 from remitflow.runtime import claim_book
 from remitflow.services.claim_view import claim_view
-from remitflow.services.worklist import InvalidRequest
 from remitflow_cli.connection import CommandError, add_stack_options, connect, fail
 from remitflow_cli.nearby import did_you_mean
 from remitflow_cli.pages import every_page, print_json

@@ -10,9 +10,8 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from remitflow import runtime
-from remitflow.domain.errors import NotFound
+from remitflow.domain.errors import InvalidRequest, NotFound
 from remitflow.services.deposit_view import STATUSES, DepositView
-from remitflow.services.worklist import InvalidRequest
 from remitflow_cli.connection import CommandError, add_stack_options, connect, fail, iso_date
 from remitflow_cli.pages import every_page, print_json
 

@@ -25,10 +25,10 @@ from pydantic import BaseModel, ValidationError
 
 from remitflow import runtime
 from remitflow.domain.code_words import CodeKind, code_text
-from remitflow.domain.errors import Conflict, NotFound
+from remitflow.domain.errors import Conflict, InvalidRequest, NotFound
 from remitflow.domain.followups import FollowupType
 from remitflow.domain.resolutions import PatientWriteOffReason, Resolution, WriteOffBalance
-from remitflow.services.worklist import InvalidRequest, Worklist
+from remitflow.services.worklist import Worklist
 from remitflow.services.worklist_models import (
     MAX_PAGE,
     AssignRequest,

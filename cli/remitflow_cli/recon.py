@@ -28,10 +28,9 @@ from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import ValidationError
 
 from remitflow import runtime
-from remitflow.domain.errors import Conflict, NotFound
+from remitflow.domain.errors import Conflict, InvalidRequest, NotFound
 from remitflow.domain.manual_recon import NotInsurance
 from remitflow.services.manual_recon import ClassifyRequest, ManualMatchRequest, ManualReconciliation, UnmatchRequest
-from remitflow.services.worklist import InvalidRequest
 from remitflow_cli.connection import (
     EXIT_FAILED,
     CommandError,

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from remitflow.bank.csv_export import CsvLayout
+from remitflow.bank.csv_layout import CsvLayout
 from remitflow.services.time_budget import check_chunk_size
 
 if TYPE_CHECKING:

@@ -15,8 +15,8 @@ from pydantic import Field
 from remitflow.api.context import services
 from remitflow.api.eras import IsoDate
 from remitflow.api.identity import caller
+from remitflow.domain.errors import InvalidRequest
 from remitflow.services.exports import MAX_ROWS, Export, check_kind, csv_chunks, too_big
-from remitflow.services.worklist import InvalidRequest
 from remitflow.services.worklist_models import ListQuery, Name
 
 router = Router()  # type: ignore[no-untyped-call]  # Powertools leaves it untyped

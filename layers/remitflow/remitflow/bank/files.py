@@ -6,7 +6,8 @@ from typing import Literal
 
 from remitflow.bank.bai2 import Bai2Reader
 from remitflow.bank.camt import CamtReader
-from remitflow.bank.csv_export import DEFAULT_LAYOUT, CsvLayout, CsvReader
+from remitflow.bank.csv_export import DEFAULT_LAYOUT, CsvReader
+from remitflow.bank.csv_layout import CsvLayout
 from remitflow.bank.models import BankFileError, BankStatement
 from remitflow.bank.reader import DepositReader
 from remitflow.bank.source import DepositSource, iter_chunks, peek

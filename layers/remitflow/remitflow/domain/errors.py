@@ -5,6 +5,15 @@ can hold. The stores raise these (never a ClientError); services decide."""
 from __future__ import annotations
 
 
+class InvalidRequest(ValueError):
+    """A request field is wrong; `field` names it (the API answers 400)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+
 class Conflict(Exception):
     """Someone else changed the record since we read it: read again and decide again."""
 

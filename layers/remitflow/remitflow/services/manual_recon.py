@@ -17,7 +17,7 @@ from typing import Annotated, Any, TypeVar
 from aws_lambda_powertools import Logger
 from pydantic import BaseModel, ConfigDict, Field
 
-from remitflow.domain.errors import Conflict, NotFound
+from remitflow.domain.errors import Conflict, InvalidRequest, NotFound
 from remitflow.domain.followups import WORKABLE, FollowupStatus, FollowupType
 from remitflow.domain.manual_recon import NotInsurance, manual_match
 from remitflow.domain.recon_followups import waiting_followup_id
@@ -32,7 +32,6 @@ from remitflow.domain.resolutions import (
 )
 from remitflow.services.clock import utc_now
 from remitflow.services.ports import FollowupChange, ReconciliationStorage, WorklistStorage
-from remitflow.services.worklist import InvalidRequest
 from remitflow.services.worklist_models import Name, Text
 from remitflow.values import money_text
 
