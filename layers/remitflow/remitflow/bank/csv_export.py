@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
-from remitflow.bank.csv_layout import CsvLayout
+from remitflow.bank.csv_layout import DEFAULT_LAYOUT, CsvLayout
 from remitflow.bank.models import BankFileError, BankFormat, BankStatement, BankTransaction, Direction, shown
 from remitflow.bank.reader import DepositReader
 from remitflow.bank.source import MAX_LINE_LENGTH, DepositSource, LongLine, iter_chunks, iter_lines
@@ -27,9 +27,6 @@ HEADER_SEARCH_LINES = 20  # how far the default layout looks for the header row 
 # A row is a few hundred characters; one runs on over several lines only inside double quotes, so a
 # row past 64 KiB is a quote never closed, and what is held of it stops there.
 MAX_ROW_LENGTH = 1 << 16
-
-
-DEFAULT_LAYOUT = CsvLayout()
 
 
 def read_csv(source_name: str, source: DepositSource, layout: CsvLayout = DEFAULT_LAYOUT) -> BankStatement:

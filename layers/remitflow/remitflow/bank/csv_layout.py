@@ -47,3 +47,6 @@ class CsvLayout(DomainModel):
         if len(value) != 1:
             raise ValueError(f"delimiter must be one character, got {value!r}")
         return value
+
+
+DEFAULT_LAYOUT = CsvLayout()

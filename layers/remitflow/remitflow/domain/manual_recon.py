@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from enum import StrEnum
 
 from remitflow.domain.recon_models import Deposit, EraPayment, Match, match_id
-from remitflow.domain.resolutions import ResolutionError
+from remitflow.domain.work_items import ResolutionError
 from remitflow.values import ZERO, cents, money_text
 
 

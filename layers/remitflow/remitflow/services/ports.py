@@ -22,7 +22,7 @@ if TYPE_CHECKING:  # named in signatures only: a handler loads the models its ow
     from remitflow.domain.posting import PostingDecision, PostingRecord
     from remitflow.domain.provider_adjustments import ProviderLedgerEntry
     from remitflow.domain.recon_models import Deposit, EraPayment, Match
-    from remitflow.domain.resolutions import AuditEntry, WorkItem
+    from remitflow.domain.work_items import AuditEntry, WorkItem
 
 # ---------------------------------------------------------------------------------------- values
 

@@ -11,6 +11,7 @@ from aws_lambda_powertools import Logger
 
 from remitflow.domain.errors import Conflict, NotFound
 from remitflow.domain.followups import Followup, FollowupStatus, FollowupType
+from remitflow.domain.work_items import AuditEntry
 from remitflow.services.clock import utc_now
 from remitflow.services.ports import FollowupChange
 from remitflow.values import money_text
@@ -45,8 +46,6 @@ class WorklistIntake:
         """Each appeal the answer names, still appealed, is resolved with the answer's note; on the
         version read, so a biller acting on it at the same moment keeps what they did. A repeat finds
         them resolved and does nothing."""
-        from remitflow.domain.resolutions import AuditEntry  # noqa: PLC0415  # only an answer needs its models
-
         note = str(answer.detail.get("note") or "the payer answered the appeal")
         closed = 0
         for followup_id in answer.detail.get("appeals") or []:

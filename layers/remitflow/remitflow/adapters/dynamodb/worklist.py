@@ -33,7 +33,7 @@ from remitflow.domain.claims import Claim
 from remitflow.domain.errors import AlreadyPosted, ClaimChanged, Conflict, NotFound, StoreBusy
 from remitflow.domain.followups import WORKABLE, Followup, FollowupStatus
 from remitflow.domain.posting import PostingDecision
-from remitflow.domain.resolutions import AuditEntry, WorkItem
+from remitflow.domain.work_items import AuditEntry, WorkItem
 from remitflow.services.ports import BadCursor, CashRelease, FollowupChange, WorklistFilter
 
 if TYPE_CHECKING:
