@@ -19,8 +19,8 @@ from datetime import date, datetime
 from remitflow.domain.claims import Claim
 from remitflow.domain.followups import FollowupType, new_followup
 from remitflow.domain.posting import Outcome, PostingDecision, PostingRecord
-from remitflow.domain.resolutions import WorkItem
 from remitflow.domain.undo import undo_posting_id
+from remitflow.domain.work_items import WorkItem
 from remitflow.values import money_text
 
 

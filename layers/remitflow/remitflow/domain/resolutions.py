@@ -40,7 +40,8 @@ from remitflow.domain.posting import (
     decide,
 )
 from remitflow.domain.underpayment import UnderpaymentTolerance
-from remitflow.domain.work_items import AuditEntry as AuditEntry  # noqa: PLC0414  # these lived here first
+from remitflow.domain.work_items import AlreadyApplied as AlreadyApplied  # noqa: PLC0414  # these lived here first
+from remitflow.domain.work_items import AuditEntry as AuditEntry  # noqa: PLC0414
 from remitflow.domain.work_items import Resolution as Resolution  # noqa: PLC0414
 from remitflow.domain.work_items import ResolutionError as ResolutionError  # noqa: PLC0414
 from remitflow.domain.work_items import WorkItem as WorkItem  # noqa: PLC0414
@@ -86,10 +87,6 @@ class PatientWriteOffReason(StrEnum):
     SMALL_BALANCE = "small_balance"
     HARDSHIP = "hardship"
     COURTESY = "courtesy"
-
-
-class AlreadyApplied(Exception):
-    """This follow-up's posting is already on the claim: someone resolved it first."""
 
 
 def fitting(followup_type: FollowupType) -> list[Resolution]:

@@ -35,6 +35,10 @@ class ResolutionError(ValueError):
         self.message = message
 
 
+class AlreadyApplied(Exception):
+    """This follow-up's posting is already on the claim: someone resolved it first."""
+
+
 class WriteOffBalance(StrEnum):
     INSURANCE = "insurance"  # what the payers still owe (the default)
     PATIENT = "patient"  # what the patient owes
