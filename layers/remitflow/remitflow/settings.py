@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 class Settings(BaseSettings):
     """Names come from template.yaml's environment; the tolerance may be tuned per deployment."""
 
-    model_config = SettingsConfigDict(frozen=True, extra="ignore")
+    model_config = SettingsConfigDict(frozen=True, extra="ignore", defer_build=True)
 
     inbox_bucket_name: str
     claims_table_name: str
