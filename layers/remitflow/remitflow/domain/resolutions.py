@@ -28,6 +28,8 @@ from typing import Any
 from pydantic import ValidationError
 
 from remitflow.domain.claims import Claim, ClaimStatus, FeeSchedule
+from remitflow.domain.errors import AlreadyApplied as AlreadyApplied  # noqa: PLC0414  # these lived here first
+from remitflow.domain.errors import ResolutionError as ResolutionError  # noqa: PLC0414
 from remitflow.domain.followups import Followup, FollowupType
 from remitflow.domain.ledger import EntryKind, LedgerEntry, balance_updates
 from remitflow.domain.posting import (
@@ -40,10 +42,8 @@ from remitflow.domain.posting import (
     decide,
 )
 from remitflow.domain.underpayment import UnderpaymentTolerance
-from remitflow.domain.work_items import AlreadyApplied as AlreadyApplied  # noqa: PLC0414  # these lived here first
 from remitflow.domain.work_items import AuditEntry as AuditEntry  # noqa: PLC0414
 from remitflow.domain.work_items import Resolution as Resolution  # noqa: PLC0414
-from remitflow.domain.work_items import ResolutionError as ResolutionError  # noqa: PLC0414
 from remitflow.domain.work_items import WorkItem as WorkItem  # noqa: PLC0414
 from remitflow.domain.work_items import WriteOffBalance as WriteOffBalance  # noqa: PLC0414
 from remitflow.domain.work_items import resolution_audit as resolution_audit  # noqa: PLC0414

@@ -26,19 +26,6 @@ class Resolution(StrEnum):
     NO_ACTION = "no_action"
 
 
-class ResolutionError(ValueError):
-    """The request cannot be carried out as asked; `field` names the request field to change."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(f"{field}: {message}")
-        self.field = field
-        self.message = message
-
-
-class AlreadyApplied(Exception):
-    """This follow-up's posting is already on the claim: someone resolved it first."""
-
-
 class WriteOffBalance(StrEnum):
     INSURANCE = "insurance"  # what the payers still owe (the default)
     PATIENT = "patient"  # what the patient owes

@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 
 from aws_lambda_powertools import Logger
 
-from remitflow.domain.errors import Conflict, InvalidRequest, NotFound
+from remitflow.domain.errors import Conflict, InvalidRequest, NotFound, ResolutionError
 from remitflow.domain.followups import WORKABLE, FollowupStatus, FollowupType
 from remitflow.domain.manual_recon import manual_match
 from remitflow.domain.recon_followups import waiting_followup_id
@@ -24,7 +24,6 @@ from remitflow.domain.recon_models import Deposit, EraPayment, StoredMatch
 from remitflow.domain.work_items import (
     AuditEntry,
     Resolution,
-    ResolutionError,
     WorkItem,
     resolution_audit,
     resolved_fields,
