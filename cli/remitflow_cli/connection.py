@@ -18,9 +18,8 @@ import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import ValidationError
 
-from remitflow.domain.errors import Conflict, NotFound
+from remitflow.domain.errors import Conflict, InvalidRequest, NotFound
 from remitflow.runtime import Clients, Stores
-from remitflow.services.worklist import InvalidRequest
 from remitflow.settings import Settings
 
 DEFAULT_STACK = "remitflow"

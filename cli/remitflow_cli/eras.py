@@ -18,9 +18,8 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from remitflow import runtime
-from remitflow.domain.errors import NotFound
+from remitflow.domain.errors import InvalidRequest, NotFound
 from remitflow.services.era_view import EraView
-from remitflow.services.worklist import InvalidRequest
 from remitflow_cli.connection import EXIT_NOT_FOUND, CommandError, add_stack_options, connect, fail, iso_date
 from remitflow_cli.pages import PageReader, list_command
 

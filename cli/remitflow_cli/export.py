@@ -20,10 +20,9 @@ from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import ValidationError
 
 from remitflow import runtime
-from remitflow.domain.errors import NotFound
+from remitflow.domain.errors import InvalidRequest, NotFound
 from remitflow.domain.followups import PERSON_FACING_TYPES
 from remitflow.services.exports import Exports, csv_chunks
-from remitflow.services.worklist import InvalidRequest
 from remitflow.services.worklist_models import ListQuery
 from remitflow_cli.connection import CommandError, add_stack_options, connect, fail, iso_date, whole_number
 

@@ -24,9 +24,10 @@ from pydantic import BaseModel, ValidationError
 
 from remitflow import runtime
 from remitflow.domain.code_words import CodeKind, code_text
+from remitflow.domain.errors import InvalidRequest
 from remitflow.domain.followups import PERSON_FACING_TYPES
 from remitflow.domain.resolutions import PatientWriteOffReason, Resolution, WriteOffBalance
-from remitflow.services.worklist import InvalidRequest, Worklist
+from remitflow.services.worklist import Worklist
 from remitflow.services.worklist_models import (
     MAX_PAGE,
     AssignRequest,

@@ -11,8 +11,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from remitflow.domain.errors import NotFound
-from remitflow.services.worklist import InvalidRequest
+from remitflow.domain.errors import InvalidRequest, NotFound
 from remitflow_cli.connection import EXIT_NOT_FOUND, CommandError, fail
 
 Record = dict[str, Any]

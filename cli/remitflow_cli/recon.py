@@ -29,7 +29,8 @@ from pydantic import ValidationError
 
 from remitflow import runtime
 from remitflow.domain.manual_recon import NotInsurance
-from remitflow.services.manual_recon import ClassifyRequest, ManualMatchRequest, ManualReconciliation, UnmatchRequest
+from remitflow.services.manual_recon import ManualReconciliation
+from remitflow.services.manual_recon_models import ClassifyRequest, ManualMatchRequest, UnmatchRequest
 from remitflow_cli.connection import (
     CommandError,
     acting_as,

@@ -13,8 +13,8 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from remitflow.domain.errors import InvalidRequest
 from remitflow.runtime import search
-from remitflow.services.worklist import InvalidRequest
 from remitflow_cli.connection import CommandError, add_stack_options, connect, fail
 
 EXIT_NOTHING_FOUND = 3

@@ -14,7 +14,7 @@ from pydantic import ValidationError
 
 from remitflow import runtime
 from remitflow.domain.followups import Followup
-from remitflow.services.worklist import WorklistIntake
+from remitflow.services.worklist_intake import WorklistIntake
 from remitflow.settings import Settings
 
 logger = Logger()

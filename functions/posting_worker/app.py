@@ -21,12 +21,16 @@ logger = Logger()
 tracer = Tracer()
 metrics = Metrics()
 processor = BatchProcessor(event_type=EventType.SQS)
-settings = Settings()
+
+
+@cache
+def settings() -> Settings:
+    return Settings()
 
 
 @cache
 def service() -> PostingWorker:
-    return runtime.posting_worker(settings)
+    return runtime.posting_worker(settings())
 
 
 @tracer.capture_method(capture_response=False)
@@ -36,11 +40,11 @@ def record_handler(record: SQSRecord, lambda_context: LambdaContext) -> dict[str
     logger.set_correlation_id(chunk.source_key)
     # Never start a chunk, a batch or a finish that cannot end in time: NoTimeLeft fails the record
     # unstarted, and SQS redelivers it (what was committed before is found posted).
-    deadline = Deadline(lambda_context.get_remaining_time_in_millis, settings.posting_time_reserve_ms)
+    deadline = Deadline(lambda_context.get_remaining_time_in_millis, settings().posting_time_reserve_ms)
     try:
         outcome = service().post(chunk, deadline)
     except Exception as error:
-        if int(record.attributes.approximate_receive_count) >= settings.posting_max_receives:
+        if int(record.attributes.approximate_receive_count) >= settings().posting_max_receives:
             service().give_up(chunk, f"{type(error).__name__}: chunk {chunk.chunk} failed its last attempt")
         raise
     result = outcome.result

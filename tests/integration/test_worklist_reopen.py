@@ -16,7 +16,7 @@ from tests.unit.services.test_service_appeals import answer_835
 from remitflow.domain.claims import FeeScheduleEntry
 from remitflow.domain.errors import Conflict
 from remitflow.runtime import worklist
-from remitflow.services.worklist import APPEAL_ANSWERER
+from remitflow.services.worklist_intake import APPEAL_ANSWERER
 from remitflow.services.worklist_models import ReopenRequest
 
 pytestmark = pytest.mark.filterwarnings("ignore:Tried to parse:UserWarning")

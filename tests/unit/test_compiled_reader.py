@@ -16,7 +16,7 @@ import remitflow.x12
 COMPILED = bool(os.environ.get("REMITFLOW_COMPILED_READER"))
 COMPILE_SCRIPT = Path(__file__).resolve().parents[2] / "layers" / "remitflow" / "compile_reader.sh"
 # Pydantic models and the problem types stay Python; mypyc compiles the code that reads.
-NOT_COMPILED = {"__init__", "errors", "models"}
+NOT_COMPILED = {"__init__", "base_models", "errors", "models"}
 READER_MODULES = sorted(
     path.stem for path in Path(remitflow.x12.__file__).parent.glob("*.py") if path.stem not in NOT_COMPILED
 )

@@ -42,7 +42,8 @@ if TYPE_CHECKING:
     from remitflow.services.reconciliation import Reconciliation
     from remitflow.services.reference_import import ReferenceImport
     from remitflow.services.search import Search
-    from remitflow.services.worklist import Worklist, WorklistIntake
+    from remitflow.services.worklist import Worklist
+    from remitflow.services.worklist_intake import WorklistIntake
 
 # botocore's standard retry mode retries, with jittered exponential backoff (random up to 1 s, 2 s,
 # 4 s for throttling; 25, 50, 100 ms for DynamoDB's 5xx) and a retry quota per client:
@@ -157,7 +158,7 @@ def reference_import(settings: Settings, stores: Stores | None = None) -> Refere
 
 
 def worklist_intake(settings: Settings, stores: Stores | None = None) -> WorklistIntake:
-    from remitflow.services.worklist import WorklistIntake
+    from remitflow.services.worklist_intake import WorklistIntake
 
     stores = stores or Stores.create(settings)
     return WorklistIntake(stores.worklist)

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from remitflow.bank.csv_export import CsvLayout
+from remitflow.bank.csv_layout import CsvLayout
 from remitflow.services.time_budget import check_chunk_size
 
 if TYPE_CHECKING:
@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 class Settings(BaseSettings):
     """Names come from template.yaml's environment; the tolerance may be tuned per deployment."""
 
-    model_config = SettingsConfigDict(frozen=True, extra="ignore")
+    model_config = SettingsConfigDict(frozen=True, extra="ignore", defer_build=True)
 
     inbox_bucket_name: str
     claims_table_name: str

@@ -25,7 +25,8 @@ from remitflow.services.posting_worker import PostingWorker
 from remitflow.services.reconciliation import Reconciliation
 from remitflow.services.reference_import import ImportSummary, ReferenceImport
 from remitflow.services.transaction_finish import TransactionFinish
-from remitflow.services.worklist import Worklist, WorklistIntake
+from remitflow.services.worklist import Worklist
+from remitflow.services.worklist_intake import WorklistIntake
 
 SAMPLES = Path(__file__).resolve().parents[3] / "samples"
 ACME = "remittances/acme-ach-2025-01-16.835"

@@ -12,7 +12,7 @@ from tests.unit.services.practice import Practice
 
 from remitflow.domain.resolutions import WorkItem, write_off
 from remitflow.services.appeals import SWEEPER, AppealSweep
-from remitflow.services.worklist import APPEAL_ANSWERER, WorklistIntake
+from remitflow.services.worklist_intake import APPEAL_ANSWERER, WorklistIntake
 from remitflow.services.worklist_models import ListQuery, ReopenRequest, ResolveRequest
 
 DUE = date(2025, 3, 1)

@@ -14,7 +14,7 @@ from remitflow.domain.errors import StoreBusy
 from remitflow.domain.followups import Followup
 from remitflow.domain.resolutions import WorkItem
 from remitflow.services.ports import Additions, FollowupChange
-from remitflow.services.worklist import WorklistIntake
+from remitflow.services.worklist_intake import WorklistIntake
 
 
 class Refuses(FakeWorklist):

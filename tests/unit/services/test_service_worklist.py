@@ -11,12 +11,12 @@ import pytest
 from tests.unit.services.fakes import FakeWorklist
 from tests.unit.services.practice import Practice
 
-from remitflow.domain.errors import Conflict
+from remitflow.domain.errors import Conflict, InvalidRequest
 from remitflow.domain.posting import PostingDecision
 from remitflow.domain.resolutions import AuditEntry
 from remitflow.services.claim_view import claim_view
 from remitflow.services.ports import CashRelease, FollowupChange
-from remitflow.services.worklist import InvalidRequest, WorklistIntake
+from remitflow.services.worklist_intake import WorklistIntake
 from remitflow.services.worklist_models import AssignRequest, ListQuery, ResolveRequest
 
 ANA, BO = "ana@lakeside.example", "bo@lakeside.example"

@@ -10,13 +10,14 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
 from remitflow.api.identity import caller
-from remitflow.domain.code_words import CodeKind, words
 
 router = Router()  # type: ignore[no-untyped-call]  # Powertools leaves it untyped
 
 
 def code_tables() -> dict[str, dict[str, dict[str, str]]]:
     """{"carc": {"50": {"label", "category", "next_action"}, ...}, "rarc": ..., ...}"""
+    from remitflow.domain.code_words import CodeKind, words  # noqa: PLC0415  # the one route that reads them all
+
     return {kind.value: {code: word.as_json() for code, word in words(kind).items()} for kind in CodeKind}
 
 

@@ -32,7 +32,7 @@ IsoDate = Annotated[date, BeforeValidator(_iso_date)]
 
 
 class Listing(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, defer_build=True)
 
     date_from: IsoDate | None = Field(default=None, alias="from")
     date_to: IsoDate | None = Field(default=None, alias="to")
@@ -46,7 +46,7 @@ class EraListQuery(Listing):
 
 
 class EraQuery(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     cursor: str | None = None  # of its claims
     limit: int = Field(default=100, ge=1, le=MAX_PAGE)

@@ -12,8 +12,7 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 
-from remitflow.domain.errors import Conflict, NotFound
-from remitflow.services.worklist import InvalidRequest
+from remitflow.domain.errors import Conflict, InvalidRequest, NotFound
 
 JSON = "application/json"
 logger = Logger()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from itertools import islice
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
@@ -15,9 +15,11 @@ from pydantic import Field
 from remitflow.api.context import services
 from remitflow.api.eras import IsoDate
 from remitflow.api.identity import caller
-from remitflow.services.exports import MAX_ROWS, Export, check_kind, csv_chunks, too_big
-from remitflow.services.worklist import InvalidRequest
+from remitflow.domain.errors import InvalidRequest
 from remitflow.services.worklist_models import ListQuery, Name
+
+if TYPE_CHECKING:  # the exports load with the first download, not with every request
+    from remitflow.services.exports import Export
 
 router = Router()  # type: ignore[no-untyped-call]  # Powertools leaves it untyped
 
@@ -45,6 +47,8 @@ def attachment(filename: str, text: str) -> Response[str]:
 
 def bounded(export: Export, kind: str) -> str:
     """The CSV of at most MAX_ROWS rows: one HTTP answer carries no more (the CLI has no limit)."""
+    from remitflow.services.exports import MAX_ROWS, Export, csv_chunks, too_big  # noqa: PLC0415
+
     refusal = f"{kind}: more than {MAX_ROWS} rows is more than a download carries: use `remitflow export {kind}`"
     if too_big(export):
         raise InvalidRequest("id", refusal)
@@ -56,6 +60,8 @@ def bounded(export: Export, kind: str) -> str:
 
 @router.get("/api/export/<kind>")
 def export(kind: str, filters: Annotated[ExportQuery, Query()]) -> Response[str]:
+    from remitflow.services.exports import check_kind  # noqa: PLC0415
+
     caller(router)
     exports = services(router).exports
     check_kind(kind)

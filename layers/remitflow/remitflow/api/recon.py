@@ -9,7 +9,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body
 
 from remitflow.api.context import services
 from remitflow.api.identity import caller
-from remitflow.services.manual_recon import ClassifyRequest, ManualMatchRequest, UnmatchRequest
+from remitflow.services.manual_recon_models import ClassifyRequest, ManualMatchRequest, UnmatchRequest
 
 router = Router()  # type: ignore[no-untyped-call]  # Powertools leaves it untyped
 

@@ -13,10 +13,10 @@ if TYPE_CHECKING:  # the names, for type checkers
     from remitflow.bank.bai2_codes import classify_type_code as classify_type_code
     from remitflow.bank.camt import CamtReader as CamtReader
     from remitflow.bank.camt import read_camt as read_camt
-    from remitflow.bank.csv_export import DEFAULT_LAYOUT as DEFAULT_LAYOUT
-    from remitflow.bank.csv_export import CsvLayout as CsvLayout
     from remitflow.bank.csv_export import CsvReader as CsvReader
     from remitflow.bank.csv_export import read_csv as read_csv
+    from remitflow.bank.csv_layout import DEFAULT_LAYOUT as DEFAULT_LAYOUT
+    from remitflow.bank.csv_layout import CsvLayout as CsvLayout
     from remitflow.bank.files import deposit_reader as deposit_reader
     from remitflow.bank.files import read_deposit_file as read_deposit_file
     from remitflow.bank.files import sniff_format as sniff_format
@@ -41,7 +41,8 @@ __getattr__, __all__ = lazy_exports(
         "bai2": ("Bai2Reader", "read_bai2"),
         "bai2_codes": ("classify_type_code",),
         "camt": ("CamtReader", "read_camt"),
-        "csv_export": ("DEFAULT_LAYOUT", "CsvLayout", "CsvReader", "read_csv"),
+        "csv_export": ("CsvReader", "read_csv"),
+        "csv_layout": ("DEFAULT_LAYOUT", "CsvLayout"),
         "files": ("deposit_reader", "read_deposit_file", "sniff_format"),
         "models": (
             "AccountSummary",

@@ -15,13 +15,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from remitflow.domain.claims import Claim
 from remitflow.domain.followups import FollowupType, new_followup
 from remitflow.domain.posting import Outcome, PostingDecision, PostingRecord
-from remitflow.domain.resolutions import WorkItem
 from remitflow.domain.undo import undo_posting_id
 from remitflow.values import money_text
+
+if TYPE_CHECKING:  # in signatures only
+    from remitflow.domain.work_items import WorkItem
 
 
 def has_new_postings(item: WorkItem, claim: Claim | None) -> bool:

@@ -1,8 +1,18 @@
 """What can come of writing a decision, whoever stores it: someone got there first, it is already
 done, there is nothing there, the store stays busy past its retries, or the record is beyond what it
-can hold. The stores raise these (never a ClientError); services decide."""
+can hold. The stores raise these (never a ClientError); services decide. And what a person asked that
+cannot be done as asked: a request field to change (InvalidRequest, ResolutionError)."""
 
 from __future__ import annotations
+
+
+class InvalidRequest(ValueError):
+    """A request field is wrong; `field` names it (the API answers 400)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
 
 
 class Conflict(Exception):
@@ -36,3 +46,16 @@ class Unstorable(Exception):
     """A record the store cannot keep whatever the retries: an item over DynamoDB's 400 KB, a
     transaction over 100 items or 4 MB, a number of more than 38 digits. The message says which record
     and which limit (never its content: it may hold PHI). The caller holds the money for a person."""
+
+
+class ResolutionError(ValueError):
+    """The request cannot be carried out as asked; `field` names the request field to change."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+
+class AlreadyApplied(Exception):
+    """This follow-up's posting is already on the claim: someone resolved it first."""

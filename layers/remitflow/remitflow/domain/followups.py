@@ -5,12 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import AwareDatetime, Field, field_validator
 
 from remitflow.values import DomainModel, Money, stable_id
-from remitflow.x12.models import Adjustment, ClaimPayment
+
+if TYPE_CHECKING:  # in signatures only: importing follow-ups does not load the 835 models
+    from remitflow.x12.models import Adjustment, ClaimPayment
 
 
 class FollowupType(StrEnum):

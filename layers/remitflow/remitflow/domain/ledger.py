@@ -5,10 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from decimal import Decimal
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from remitflow.domain.claims import Claim, ClaimLine
 from remitflow.values import ZERO, DomainModel, Money, cents, stable_id
-from remitflow.x12.models import Adjustment, ClaimPayment, ServiceLine
+
+if TYPE_CHECKING:  # in signatures only
+    from remitflow.x12.models import Adjustment, ClaimPayment, ServiceLine
 
 
 class EntryKind(StrEnum):

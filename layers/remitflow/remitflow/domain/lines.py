@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from pydantic import Field
 
 from remitflow.domain.claims import ClaimLine, modifier_key
 from remitflow.values import DomainModel
-from remitflow.x12.models import Procedure, ServiceLine
+
+if TYPE_CHECKING:  # in signatures only
+    from remitflow.x12.models import Procedure, ServiceLine
 
 
 def billed_procedures(line: ServiceLine) -> list[Procedure]:

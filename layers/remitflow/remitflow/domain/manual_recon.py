@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from enum import StrEnum
 
+from remitflow.domain.errors import ResolutionError
 from remitflow.domain.recon_models import Deposit, EraPayment, Match, match_id
-from remitflow.domain.resolutions import ResolutionError
 from remitflow.values import ZERO, cents, money_text
 
 

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import Field
 
@@ -36,7 +36,10 @@ from remitflow.domain.ledger import (
 from remitflow.domain.lines import WHY_AMBIGUOUS, LineMatch, ambiguity, pair_lines
 from remitflow.domain.underpayment import UnderpaymentTolerance, underpaid_lines
 from remitflow.values import ZERO, DomainModel, Money, cents, money_text, stable_id
-from remitflow.x12.models import Adjustment, BrokenClaim, ClaimPayment, ServiceLine, TransactionHeader
+from remitflow.x12.base_models import Adjustment
+
+if TYPE_CHECKING:  # in signatures only: reading a posting does not load the whole 835
+    from remitflow.x12.models import BrokenClaim, ClaimPayment, ServiceLine, TransactionHeader
 
 # CLP02 claim status codes
 PROCESSED = frozenset({"1", "2", "3", "19", "20", "21"})  # processed as primary, secondary, tertiary

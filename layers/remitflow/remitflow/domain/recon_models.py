@@ -10,13 +10,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from remitflow.bank.models import BankTransaction
 from remitflow.values import ZERO, DomainModel, Money, money_text, stable_id
-from remitflow.x12.models import TransactionHeader
+
+if TYPE_CHECKING:  # in a signature only: reconciliation does not load the 835 models
+    from remitflow.x12.models import TransactionHeader
 
 PaymentMethod = Literal["ACH", "CHK", "NON", "BOP", "FWT"]  # BPR04
 Confidence = Literal["exact", "normalized", "probable", "manual"]  # manual: a person paired them

@@ -26,10 +26,12 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from pydantic import AwareDatetime, Field, ValidationError
+from pydantic import ValidationError
 
 from remitflow.domain.claims import Claim, ClaimStatus, FeeSchedule
-from remitflow.domain.followups import Followup, FollowupStatus, FollowupType, followup_id
+from remitflow.domain.errors import AlreadyApplied as AlreadyApplied  # noqa: PLC0414  # these lived here first
+from remitflow.domain.errors import ResolutionError as ResolutionError  # noqa: PLC0414
+from remitflow.domain.followups import Followup, FollowupType, followup_id
 from remitflow.domain.ledger import EntryKind, LedgerEntry, balance_updates
 from remitflow.domain.posting import (
     DEFAULT_TOLERANCE,
@@ -41,19 +43,15 @@ from remitflow.domain.posting import (
     decide,
 )
 from remitflow.domain.underpayment import UnderpaymentTolerance
-from remitflow.values import ZERO, DomainModel, cents, money_text, stable_id
+from remitflow.domain.work_items import AuditEntry as AuditEntry  # noqa: PLC0414
+from remitflow.domain.work_items import Resolution as Resolution  # noqa: PLC0414
+from remitflow.domain.work_items import WorkItem as WorkItem  # noqa: PLC0414
+from remitflow.domain.work_items import WriteOffBalance as WriteOffBalance  # noqa: PLC0414
+from remitflow.domain.work_items import resolution_audit as resolution_audit  # noqa: PLC0414
+from remitflow.domain.work_items import resolved_fields as resolved_fields  # noqa: PLC0414
+from remitflow.domain.work_items import status_after as status_after  # noqa: PLC0414
+from remitflow.values import ZERO, cents, money_text, stable_id
 from remitflow.x12.models import ClaimPayment
-
-
-class Resolution(StrEnum):
-    APPLIED_TO_CLAIM = "applied_to_claim"
-    WRITTEN_OFF = "written_off"
-    APPEALED = "appealed"
-    REFUND_REQUESTED = "refund_requested"
-    PAYER_CONTACTED = "payer_contacted"
-    DUPLICATE = "duplicate"
-    NO_ACTION = "no_action"
-
 
 _ALL_TYPES = frozenset(FollowupType)
 # Which resolutions make sense for which follow-ups. Held money goes to a claim only from the
@@ -89,95 +87,10 @@ APPLIED_OUTCOMES = frozenset({Outcome.POSTED, Outcome.FORWARDED, Outcome.REVERSE
 PROCESSED_AS_PRIMARY = "1"
 
 
-class ResolutionError(ValueError):
-    """The request cannot be carried out as asked; `field` names the request field to change."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(f"{field}: {message}")
-        self.field = field
-        self.message = message
-
-
-class WriteOffBalance(StrEnum):
-    INSURANCE = "insurance"  # what the payers still owe (the default)
-    PATIENT = "patient"  # what the patient owes
-
-
 class PatientWriteOffReason(StrEnum):
     SMALL_BALANCE = "small_balance"
     HARDSHIP = "hardship"
     COURTESY = "courtesy"
-
-
-class AlreadyApplied(Exception):
-    """This follow-up's posting is already on the claim: someone resolved it first."""
-
-
-class AuditEntry(DomainModel):
-    """One change to a follow-up: who, when, what, and the fields before and after (JSON text only)."""
-
-    at: AwareDatetime
-    by: str
-    action: str  # assigned, unassigned, resolved
-    before: dict[str, Any] = Field(default_factory=dict)
-    after: dict[str, Any] = Field(default_factory=dict)
-    note: str | None = Field(default=None, repr=False)  # free text: may name the patient
-
-
-class WorkItem(DomainModel):
-    """A follow-up as it stands on the worklist: who has it, how it was resolved, and its history.
-    `version` moves on every change, so two billers acting at once cannot both succeed."""
-
-    followup: Followup
-    version: int = 0
-    assignee: str | None = None
-    assigned_at: AwareDatetime | None = None
-    resolution: Resolution | None = None
-    note: str | None = Field(default=None, repr=False)  # free text: may name the patient
-    resolved_by: str | None = None
-    resolved_at: AwareDatetime | None = None
-    appeal_due_date: date | None = None
-    resolved_claim_id: str | None = None  # the claim a money-moving resolution posted to
-    reopened: int = 0  # how many times it was reopened: the round its next posting id is keyed on
-    appeal_postings_seen: int | None = None  # postings on the claim when it was appealed
-    history: list[AuditEntry] = Field(default_factory=list)
-
-
-def status_after(resolution: Resolution) -> FollowupStatus:
-    """An appeal waits for the payer's answer under its own status; every other resolution closes."""
-    return FollowupStatus.APPEALED if resolution is Resolution.APPEALED else FollowupStatus.RESOLVED
-
-
-def resolved_fields(resolution: Resolution, note: str, by: str, now: datetime) -> dict[str, Any]:
-    """The worklist item's fields once resolved (or appealed)."""
-    return {
-        "status": status_after(resolution).value,
-        "resolution": resolution.value,
-        "note": note,
-        "resolved_by": by,
-        "resolved_at": now.isoformat(),
-    }
-
-
-def resolution_audit(
-    item: WorkItem,
-    resolution: Resolution,
-    note: str,
-    by: str,
-    now: datetime,
-    *,
-    before: dict[str, Any] | None = None,
-    after: dict[str, Any] | None = None,
-) -> AuditEntry:
-    """A resolution's audit entry: the follow-up's state, plus what else it changed (claim, held money)."""
-    return AuditEntry(
-        at=now,
-        by=by,
-        action="resolved",
-        before={"status": item.followup.status.value, "resolution": None, "assignee": item.assignee} | (before or {}),
-        after={"status": status_after(resolution).value, "resolution": resolution.value} | (after or {}),
-        note=note,
-    )
 
 
 def fitting(followup_type: FollowupType) -> list[Resolution]:

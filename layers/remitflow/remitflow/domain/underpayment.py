@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from pydantic import Field
 
@@ -11,7 +12,9 @@ from remitflow.domain.claims import ClaimLine, FeeSchedule
 from remitflow.domain.followups import adjustment_codes
 from remitflow.domain.lines import billed_procedures
 from remitflow.values import ZERO, DomainModel, Money, cents
-from remitflow.x12.models import ServiceLine
+
+if TYPE_CHECKING:  # in signatures only
+    from remitflow.x12.models import ServiceLine
 
 
 class UnderpaymentTolerance(DomainModel):

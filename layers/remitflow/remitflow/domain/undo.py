@@ -11,9 +11,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from remitflow.domain.claims import Claim, ClaimStatus
+from remitflow.domain.errors import AlreadyApplied, ResolutionError
 from remitflow.domain.ledger import balance_updates, paid_by, reversal_entries
 from remitflow.domain.posting import Outcome, PostingDecision, PostingRecord
-from remitflow.domain.resolutions import AlreadyApplied, ResolutionError
 from remitflow.values import stable_id
 
 

@@ -11,12 +11,11 @@ from decimal import Decimal
 from typing import Any
 
 from remitflow.domain.claims import Claim, ClaimStatus
-from remitflow.domain.errors import NotFound
+from remitflow.domain.errors import InvalidRequest, NotFound
 from remitflow.domain.search_terms import Field, Term, id_term
 from remitflow.services.claim_view import claim_view
 from remitflow.services.ports import BadCursor, ClaimStorage, SearchStorage, WorklistStorage
 from remitflow.services.record_views import claim_balances, claim_summary, era_summary, followup_summary
-from remitflow.services.worklist import InvalidRequest
 from remitflow.values import ZERO, money_text
 
 PAGE_LIMIT = 50

@@ -18,7 +18,7 @@ from aws_lambda_powertools import Logger
 from remitflow.domain.appeals import answer_note, has_new_postings, is_due, payer_answer
 from remitflow.domain.errors import Conflict
 from remitflow.domain.followups import FollowupStatus
-from remitflow.domain.resolutions import AuditEntry, WorkItem
+from remitflow.domain.work_items import AuditEntry, WorkItem
 from remitflow.services.clock import utc_now
 from remitflow.services.ports import ClaimStorage, FollowupChange, WorklistFilter, WorklistStorage
 from remitflow.values import money_text

@@ -11,10 +11,9 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any, Protocol
 
-from remitflow.domain.errors import NotFound
+from remitflow.domain.errors import InvalidRequest, NotFound
 from remitflow.services.era_view import PAGE, EraView, ReconciliationLookups, day_of, money_or_none
 from remitflow.services.ports import BadCursor
-from remitflow.services.worklist import InvalidRequest
 
 STATUSES = ("matched", "probable", "unmatched")
 

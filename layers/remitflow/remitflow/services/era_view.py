@@ -14,10 +14,9 @@ from decimal import Decimal
 from typing import Any, Protocol
 
 from remitflow.domain.claims import Claim
-from remitflow.domain.errors import NotFound
+from remitflow.domain.errors import InvalidRequest, NotFound
 from remitflow.services.era_ids import public_era_id, record_key
 from remitflow.services.ports import BadCursor
-from remitflow.services.worklist import InvalidRequest
 from remitflow.values import ZERO, cents, money_text
 
 PAGE = 50  # ERAs per list page

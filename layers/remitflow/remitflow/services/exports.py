@@ -17,13 +17,13 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Protocol
 
-from remitflow.domain.errors import NotFound
+from remitflow.domain.errors import InvalidRequest, NotFound
 from remitflow.domain.recon_report import report_csv
 from remitflow.domain.spreadsheet import cell
 from remitflow.services.claim_view import claim_view
 from remitflow.services.era_view import EraView
 from remitflow.services.ports import ClaimStorage
-from remitflow.services.worklist import InvalidRequest, Worklist
+from remitflow.services.worklist import Worklist
 from remitflow.services.worklist_models import MAX_PAGE, ListQuery
 
 KINDS = ("worklist", "claim", "account", "era", "recon")

@@ -12,53 +12,28 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from datetime import datetime
-from typing import Annotated, Any, TypeVar
+from typing import Any, TypeVar
 
 from aws_lambda_powertools import Logger
-from pydantic import BaseModel, ConfigDict, Field
 
-from remitflow.domain.errors import Conflict, NotFound
+from remitflow.domain.errors import Conflict, InvalidRequest, NotFound, ResolutionError
 from remitflow.domain.followups import WORKABLE, FollowupStatus, FollowupType
-from remitflow.domain.manual_recon import NotInsurance, manual_match
+from remitflow.domain.manual_recon import manual_match
 from remitflow.domain.recon_followups import waiting_followup_id
 from remitflow.domain.recon_models import Deposit, EraPayment, StoredMatch
-from remitflow.domain.resolutions import (
+from remitflow.domain.work_items import (
     AuditEntry,
     Resolution,
-    ResolutionError,
     WorkItem,
     resolution_audit,
     resolved_fields,
 )
 from remitflow.services.clock import utc_now
+from remitflow.services.manual_recon_models import ClassifyRequest, ManualMatchRequest, UnmatchRequest
 from remitflow.services.ports import FollowupChange, ReconciliationStorage, WorklistStorage
-from remitflow.services.worklist import InvalidRequest
-from remitflow.services.worklist_models import Name, Text
 from remitflow.values import money_text
 
 logger = Logger(child=True)
-
-MAX_ITEMS = 50  # a consolidated deposit pays a few dozen ERAs at most
-
-
-class Request(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class ManualMatchRequest(Request):
-    era_ids: Annotated[list[Name], Field(min_length=1, max_length=MAX_ITEMS)]
-    deposit_ids: Annotated[list[Name], Field(min_length=1, max_length=MAX_ITEMS)]
-    note: Text
-    amounts_differ: bool = False  # the totals differ, and the note says why
-
-
-class UnmatchRequest(Request):
-    note: Text
-
-
-class ClassifyRequest(Request):
-    category: NotInsurance
-    note: Text
 
 
 def era_view(era: EraPayment, posted: Any = None) -> dict[str, Any]:

@@ -11,15 +11,18 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from remitflow.bank.models import BankTransaction
-from remitflow.domain.claims import Claim, FeeSchedule, FeeScheduleEntry
-from remitflow.domain.followups import Followup, FollowupStatus
-from remitflow.domain.posting import PostingDecision, PostingRecord
-from remitflow.domain.provider_adjustments import ProviderLedgerEntry
-from remitflow.domain.recon_models import Deposit, EraPayment, Match
-from remitflow.domain.resolutions import AuditEntry, WorkItem
+from remitflow.domain.followups import FollowupStatus
+
+if TYPE_CHECKING:  # named in signatures only: a handler loads the models its own work needs (cold start)
+    from remitflow.bank.models import BankTransaction
+    from remitflow.domain.claims import Claim, FeeSchedule, FeeScheduleEntry
+    from remitflow.domain.followups import Followup
+    from remitflow.domain.posting import PostingDecision, PostingRecord
+    from remitflow.domain.provider_adjustments import ProviderLedgerEntry
+    from remitflow.domain.recon_models import Deposit, EraPayment, Match
+    from remitflow.domain.work_items import AuditEntry, WorkItem
 
 # ---------------------------------------------------------------------------------------- values
 

@@ -21,7 +21,7 @@ from remitflow.domain.matching import match
 from remitflow.domain.recon_followups import amount_mismatch_followups, overdue, waiting_followup_id
 from remitflow.domain.recon_models import Deposit, EraPayment, Match, MatchResult, StoredMatch
 from remitflow.domain.recon_report import ClassifiedDeposit, ResolvedItem, reconciliation_report, report_csv
-from remitflow.domain.resolutions import Resolution, resolution_audit, resolved_fields
+from remitflow.domain.work_items import Resolution, resolution_audit, resolved_fields
 from remitflow.services.clock import utc_now
 from remitflow.services.ports import (
     FollowupChange,

@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from remitflow.domain.claims import Claim
-from remitflow.domain.resolutions import WorkItem
+from remitflow.domain.work_items import WorkItem
 from remitflow.values import money_text
 
 CLAIM_BALANCES = (

@@ -24,7 +24,7 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 
-from remitflow.domain.errors import AlreadyPosted, ClaimChanged, Conflict, NotFound
+from remitflow.domain.errors import AlreadyPosted, ClaimChanged, Conflict, InvalidRequest, NotFound
 from remitflow.domain.followups import FollowupStatus
 from remitflow.domain.resolutions import (
     AlreadyApplied,
@@ -48,7 +48,7 @@ from remitflow.services.ports import (
     RemittanceStorage,
     WorklistStorage,
 )
-from remitflow.services.worklist import MAX_CLAIM_RETRIES, InvalidRequest, claim_state
+from remitflow.services.worklist import MAX_CLAIM_RETRIES, claim_state
 from remitflow.services.worklist_models import ReopenRequest, ResolveResult, followup_view
 from remitflow.values import money_text
 

@@ -17,6 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 from remitflow.domain.claims import Claim
+from remitflow.domain.errors import InvalidRequest
 from remitflow.domain.search_terms import (
     Field,
     Query,
@@ -28,7 +29,6 @@ from remitflow.domain.search_terms import (
 )
 from remitflow.services.ports import ClaimStorage, SearchStorage, WorklistStorage
 from remitflow.services.record_views import claim_summary, deposit_summary, era_summary, followup_summary
-from remitflow.services.worklist import InvalidRequest
 
 GROUP_LIMIT = 20
 CANDIDATES = 100  # entries read per name word: checked against the whole name, then cut to the group

@@ -23,9 +23,6 @@ from pydantic import ValidationError
 
 from remitflow.domain.followups import Followup, FollowupType, new_followup
 from remitflow.domain.posting import RemittanceRef
-from remitflow.domain.provider_adjustments import decide_provider_adjustments
-from remitflow.domain.recon_models import EraPayment
-from remitflow.domain.remittance_balance import unbalanced_transaction
 from remitflow.services.chunk_plan import manifest_key
 from remitflow.services.chunk_posting import ChunkResult
 from remitflow.services.clock import utc_now
@@ -34,6 +31,7 @@ from remitflow.values import ZERO, cents, money_text
 from remitflow.x12.models import TransactionHeader, TransactionTotals
 
 if TYPE_CHECKING:
+    from remitflow.domain.recon_models import EraPayment
     from remitflow.services.reconciliation import Reconciliation
 
 logger = Logger(child=True)
@@ -97,6 +95,10 @@ class TransactionFinish:
 
     def finish(self, source_key: str, record: Mapping[str, Any], manifest: Mapping[str, Any]) -> bool:
         """Finish the set; True when its ERA went on the reconciliation waiting list now."""
+        # The last chunk's rules load with the first finish: most of PostingWorker's chunks are not last.
+        from remitflow.domain.provider_adjustments import decide_provider_adjustments  # noqa: PLC0415
+        from remitflow.domain.remittance_balance import unbalanced_transaction  # noqa: PLC0415
+
         header = TransactionHeader.model_validate(manifest["header"])
         totals = TransactionTotals.model_validate(manifest["totals"])
         remittance = RemittanceRef.from_header(header, source_key)
@@ -167,6 +169,8 @@ class TransactionFinish:
     ) -> tuple[EraPayment | None, Followup | None]:
         """The ERA for the waiting list; a payment method outside the TR3's list cannot be matched, and
         says so in a follow-up rather than failing the posted set."""
+        from remitflow.domain.recon_models import EraPayment  # noqa: PLC0415  # as in `finish`
+
         try:
             return EraPayment.from_header(header, source_key, era_id=key.era_id), None
         except ValidationError:

@@ -1,4 +1,4 @@
-"""The billers' worklist: follow-ups arrive from the queue (WorklistIntake), billers list, take and
+"""The billers' worklist: follow-ups arrive from the queue (`worklist_intake`), billers list, take and
 resolve them (Worklist). Every change is conditional on the version the biller saw and appends an
 audit entry in the same write; the resolutions that move money commit with the posting in one
 transaction, so a follow-up resolved twice (or by two billers at once) moves money once.
@@ -17,8 +17,8 @@ from typing import Any
 from aws_lambda_powertools import Logger
 
 from remitflow.domain.claims import Claim
-from remitflow.domain.errors import AlreadyPosted, ClaimChanged, Conflict, NotFound, StoreBusy, Unstorable
-from remitflow.domain.followups import Followup, FollowupStatus, FollowupType
+from remitflow.domain.errors import AlreadyPosted, ClaimChanged, Conflict, InvalidRequest, NotFound
+from remitflow.domain.followups import Followup, FollowupStatus
 from remitflow.domain.posting import DEFAULT_TOLERANCE, PostingDecision
 from remitflow.domain.resolutions import (
     AlreadyApplied,
@@ -40,7 +40,6 @@ from remitflow.domain.underpayment import UnderpaymentTolerance
 from remitflow.services.claim_view import claim_view
 from remitflow.services.clock import utc_now
 from remitflow.services.ports import (
-    Additions,
     BadCursor,
     CashRelease,
     ClaimStorage,
@@ -67,7 +66,6 @@ from remitflow.values import money_text
 
 logger = Logger(child=True)
 
-APPEAL_ANSWERER = "remitflow posting"  # who closes an appeal a payer's posting answered
 # A posting landing on the claim between our read and our write is normal: decide again a few times.
 MAX_CLAIM_RETRIES = 5
 # Fields a resolution accepts besides resolution, note and expected_version.
@@ -77,80 +75,6 @@ RESOLUTION_FIELDS = {
     Resolution.APPEALED: {"appeal_due_date"},
 }
 OPTIONAL_FIELDS = ("claim_id", "write_off_reason", "amount", "appeal_due_date", "write_off_balance")
-
-
-class InvalidRequest(ValueError):
-    """A request field is wrong; `field` names it (the API answers 400)."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(f"{field}: {message}")
-        self.field = field
-        self.message = message
-
-
-class WorklistIntake:
-    def __init__(self, worklist: WorklistStorage) -> None:
-        self.worklist = worklist
-
-    def receive(self, followup: Followup) -> bool:
-        """`receive_all` for one follow-up: whether it was new; a refusal is raised."""
-        additions = self.receive_all([followup])
-        if followup.id in additions.refused:
-            raise additions.refused[followup.id]
-        return followup.id in additions.added
-
-    def receive_all(self, followups: Sequence[Followup]) -> Additions:
-        """Open the follow-ups together; a repeat (same id) leaves the existing item, and whatever a
-        biller did to it, untouched. An APPEAL_ANSWERED closes the appeals it names instead and opens
-        nothing (the FollowupsOpened metric counts `added`: items opened). Each follow-up the store
-        refuses is refused alone (its message fails, to be delivered again); the others stand."""
-        answers = [f for f in followups if f.type is FollowupType.APPEAL_ANSWERED]
-        items = [f for f in followups if f.type is not FollowupType.APPEAL_ANSWERED]
-        additions = self.worklist.add_many(items) if items else Additions()
-        refused = dict(additions.refused)
-        for answer in answers:
-            try:
-                self._close_appeals(answer)
-            except (StoreBusy, Unstorable) as error:
-                refused[answer.id] = error
-        for followup in {f.id: f for f in items}.values():  # once per id, however often it came
-            fields = {"followup_id": followup.id, "followup_type": followup.type.value, "claim_id": followup.claim_id}
-            if followup.id in refused:
-                logger.warning("follow-up not stored", extra=fields | {"reason": str(refused[followup.id])})
-            else:
-                added = followup.id in additions.added
-                logger.info("follow-up opened" if added else "follow-up already on the worklist", extra=fields)
-        return Additions(added=additions.added, refused=refused)
-
-    def _close_appeals(self, answer: Followup) -> int:
-        """Each appeal the answer names, still appealed, is resolved with the answer's note; on the
-        version read, so a biller acting on it at the same moment keeps what they did. A repeat finds
-        them resolved and does nothing."""
-        note = str(answer.detail.get("note") or "the payer answered the appeal")
-        closed = 0
-        for followup_id in answer.detail.get("appeals") or []:
-            item = self.worklist.work_item(str(followup_id))
-            if item is None or item.followup.status is not FollowupStatus.APPEALED:
-                continue
-            now = utc_now()
-            audit = AuditEntry(
-                at=now,
-                by=APPEAL_ANSWERER,
-                action="appeal answered",
-                before={"status": FollowupStatus.APPEALED.value},
-                after={"status": FollowupStatus.RESOLVED.value, "posting_id": answer.detail.get("posting_id")}
-                | {"paid": None if answer.amount is None else money_text(answer.amount)},
-                note=note,
-            )
-            fields = {"status": FollowupStatus.RESOLVED.value, "note": note}
-            fields |= {"resolved_by": APPEAL_ANSWERER, "resolved_at": now.isoformat()}
-            try:
-                self.worklist.change(FollowupChange(item.followup.id, item.version, audit, set=fields))
-            except (Conflict, NotFound):
-                continue
-            closed += 1
-            logger.info("appeal answered by a posting", extra={"followup_id": item.followup.id})
-        return closed
 
 
 def first_service(claim: Claim) -> date | None:

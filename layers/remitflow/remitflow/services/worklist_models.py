@@ -11,9 +11,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
-from remitflow.domain.code_words import reasons_text
 from remitflow.domain.followups import Followup, FollowupStatus, FollowupType
-from remitflow.domain.resolutions import AuditEntry, Resolution, WorkItem, WriteOffBalance
+from remitflow.domain.work_items import AuditEntry, Resolution, WorkItem, WriteOffBalance
 from remitflow.values import money_text
 
 # [0-9], not \d: without re.ASCII \d also takes Arabic-Indic or full-width digits (U+0661, U+FF11),
@@ -209,6 +208,9 @@ def _day(value: object) -> date | None:
 
 
 def followup_summary(followup: Followup) -> str:
+    # The code words load with the first follow-up shown, not with every request's models.
+    from remitflow.domain.code_words import reasons_text  # noqa: PLC0415
+
     kind = followup.type.value.replace("_", " ")
     reasons = reasons_text(followup.reason_codes)
     return f"{kind}: {reasons}" if reasons else kind

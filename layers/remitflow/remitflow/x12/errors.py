@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 
 class Severity(StrEnum):
@@ -18,6 +18,8 @@ class Problem(BaseModel):
     `segment_number` counts segments from the start of the file (1 = the first ISA).
     Messages name ids we read from the envelope or the claim number (CLP01), never patient data.
     """
+
+    model_config = ConfigDict(defer_build=True)  # its schema is built with the first problem found
 
     severity: Severity
     message: str

@@ -37,7 +37,7 @@ from remitflow.domain.claims import Claim
 from remitflow.domain.errors import AlreadyPosted, ClaimChanged, Conflict, NotFound, StoreBusy, Unstorable
 from remitflow.domain.followups import WORKABLE, Followup, FollowupStatus
 from remitflow.domain.posting import PostingDecision
-from remitflow.domain.resolutions import AuditEntry, WorkItem
+from remitflow.domain.work_items import AuditEntry, WorkItem
 from remitflow.services.ports import Additions, BadCursor, CashRelease, FollowupChange, WorklistFilter
 
 if TYPE_CHECKING:
