@@ -36,7 +36,7 @@ from samtranslator.parser.parser import Parser  # type: ignore[import-untyped]
 from samtranslator.translator.translator import Translator  # type: ignore[import-untyped]
 from samtranslator.yaml_helper import yaml_parse  # type: ignore[import-untyped]
 
-from remitflow_local import moto_dynamodb, moto_sqs, moto_wire
+from remitflow_local import moto_dynamodb, moto_sqs, moto_update, moto_wire
 
 __all__ = [
     "DEFAULT_LOCAL_PARAMETERS",
@@ -261,6 +261,7 @@ def deploy_local_stack(
     moto_dynamodb.install()
     moto_sqs.install()
     moto_wire.install()  # and O(attributes²) per item, O(calls per attribute) per response
+    moto_update.install()  # and a parse and super-linear checks per update expression
     template_path = template_path.resolve()
     project_root = template_path.parent
     session = session or boto3.Session(region_name=region)
