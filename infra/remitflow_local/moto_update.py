@@ -24,7 +24,9 @@ does each once:
   attribute names and key attributes; once they have passed, they are not run again for that
   combination. One that fails is not remembered, so it fails again, with moto's error, each time.
   The other seven processors (values, paths on the item, functions, ``+``/``-``, types, empty
-  keys) run on every request.
+  keys) run on every request, through moto's traversal made cheaper per node: each processor
+  builds its map of node classes once, class tests are answered once per class, and a child that
+  is not a node (a name, an index) is not visited (moto's traversal returns it untouched).
 
 tests/integration/test_local_update.py checks answers and errors against moto's own code. If the
 internals relied on are missing, ``install`` raises ``MotoInternalsChanged`` and changes nothing.
@@ -189,6 +191,42 @@ def _processing_map(self: DepthFirstTraverser) -> dict[type, Any]:
     return mapping
 
 
+def _processed(self: DepthFirstTraverser, kind: type) -> bool:
+    """``isinstance(node, self.nodes_to_be_processed())``, by the node's class (no virtual subclasses)."""
+    by_kind: dict[type, bool] | None = self.__dict__.get("_remitflow_kinds")
+    if by_kind is None:
+        by_kind = self.__dict__["_remitflow_kinds"] = {}
+    processed = by_kind.get(kind)
+    if processed is None:
+        processed = by_kind[kind] = issubclass(kind, self.nodes_to_be_processed())
+    return processed
+
+
+def _traverse_node_recursively(self: DepthFirstTraverser, node: Any, child_id: int = -1) -> Any:
+    """moto's ``DepthFirstTraverser.traverse_node_recursively``, step for step, with its type tests
+    answered once per class and no call for a child that is not a node (moto's returns it as is)."""
+    kind = type(node)
+    if kind in _LEAVES or not (kind in _NODE_TYPES or _is_node_type(kind)):
+        return node
+    parent_node = node.parent
+    children = node.children
+    if children is not None:
+        hook = type(self).pre_processing_of_child
+        pre = None if hook is DepthFirstTraverser.pre_processing_of_child else self.pre_processing_of_child
+        for i, child_node in enumerate(children):
+            if pre is not None:
+                pre(node, i)
+            child_kind = type(child_node)
+            if child_kind not in _LEAVES and (child_kind in _NODE_TYPES or _is_node_type(child_kind)):
+                self.traverse_node_recursively(child_node, i)
+    if _processed(self, kind):
+        node = self.process(node)
+        node.parent = parent_node
+        if parent_node:
+            parent_node.children[child_id] = node
+    return node
+
+
 def _process(self: DepthFirstTraverser, node: Node) -> Any:
     for class_key, processor in _processing_map(self).items():
         if isinstance(node, class_key):
@@ -277,18 +315,21 @@ def install() -> None:
         validate = functools.wraps(Validator.validate)(_validate)
         nodes = functools.wraps(DepthFirstTraverser.nodes_to_be_processed)(_nodes_to_be_processed)
         process = functools.wraps(DepthFirstTraverser.process)(_process)
+        traverse = functools.wraps(DepthFirstTraverser.traverse_node_recursively)(_traverse_node_recursively)
         for patched, original in (
             (make.__func__, original_make.__func__),
             (init, Validator.__init__),
             (validate, Validator.validate),
             (nodes, DepthFirstTraverser.nodes_to_be_processed),
             (process, DepthFirstTraverser.process),
+            (traverse, DepthFirstTraverser.traverse_node_recursively),
         ):
             setattr(patched, _MARK, True)
             setattr(patched, "__wrapped__", original)  # noqa: B010 (a union of callables)
         UpdateExpressionParser.make = make
         DepthFirstTraverser.nodes_to_be_processed = nodes
         DepthFirstTraverser.process = process
+        DepthFirstTraverser.traverse_node_recursively = traverse
         # On the update validator only: condition and projection code keeps moto's own.
         UpdateExpressionValidator.__init__ = init  # type: ignore[method-assign, assignment]
         UpdateExpressionValidator.validate = validate  # type: ignore[method-assign, assignment]
@@ -322,6 +363,7 @@ def _check_internals() -> None:
         (Validator, "validate"): "processor.traverse(n)",
         (DepthFirstTraverser, "nodes_to_be_processed"): "self._processing_map().keys()",
         (DepthFirstTraverser, "process"): "processor(node)",
+        (DepthFirstTraverser, "traverse_node_recursively"): "parent_node.children[child_id] = node",
     }
     for (owner, name), text in wanted.items():
         try:

@@ -193,7 +193,7 @@ def _moto_own(m: pytest.MonkeyPatch) -> None:
     m.setattr(UpdateExpressionParser, "make", classmethod(UpdateExpressionParser.make.__func__.__wrapped__))  # type: ignore[attr-defined]
     m.delattr(UpdateExpressionValidator, "__init__")
     m.delattr(UpdateExpressionValidator, "validate")
-    for name in ("nodes_to_be_processed", "process"):
+    for name in ("nodes_to_be_processed", "process", "traverse_node_recursively"):
         m.setattr(DepthFirstTraverser, name, getattr(DepthFirstTraverser, name).__wrapped__)
 
 
