@@ -37,7 +37,7 @@ from samtranslator.translator.translator import Translator  # type: ignore[impor
 from samtranslator.yaml_helper import yaml_parse  # type: ignore[import-untyped]
 
 from remitflow_local import client_validation as remitflow_client_validation
-from remitflow_local import moto_dynamodb, moto_sqs, moto_update, moto_wire
+from remitflow_local import moto_condition, moto_dynamodb, moto_sqs, moto_update, moto_wire
 
 __all__ = [
     "DEFAULT_LOCAL_PARAMETERS",
@@ -267,6 +267,7 @@ def deploy_local_stack(
     moto_sqs.install()
     moto_wire.install()  # and O(attributes²) per item, O(calls per attribute) per response
     moto_update.install()  # and a parse and super-linear checks per update expression
+    moto_condition.install()  # and three parses of each condition expression
     if not client_validation:
         remitflow_client_validation.disable()
     template_path = template_path.resolve()
