@@ -46,7 +46,14 @@ from moto.dynamodb.models.utilities import bytesize
 
 from remitflow_local.moto_dynamodb import MotoInternalsChanged
 
-__all__ = ["ITEM_SIZE_LIMIT", "install", "installed", "parsed_attribute_value", "wire_attribute_value"]
+__all__ = [
+    "ITEM_SIZE_LIMIT",
+    "dynamo_type_and_size",
+    "install",
+    "installed",
+    "parsed_attribute_value",
+    "wire_attribute_value",
+]
 
 # moto's LimitedSizeDict limit: DynamoDB's 400 KB, set between the 409 and 410 KB moto measured.
 ITEM_SIZE_LIMIT = 405000
@@ -63,13 +70,50 @@ def _item_init(self: Item, hash_key: DynamoType, range_key: DynamoType | None, a
     """moto's ``Item.__init__`` with the size limit checked once for the item, not once per attribute."""
     self.hash_key = hash_key
     self.range_key = range_key
-    values = {key: DynamoType(value) for key, value in attrs.items()}
-    # moto's own measure: each key's bytes plus each value's size().
-    size = sum(bytesize(key) + value.size() for key, value in values.items())
+    values: dict[str, DynamoType] = {}
+    size = 0  # moto's own measure: each key's bytes plus each value's size()
+    for key, value in attrs.items():
+        values[key], value_size = dynamo_type_and_size(value)
+        size += bytesize(key) + value_size
     if size > ITEM_SIZE_LIMIT:
         raise ItemSizeTooLarge
     self.attrs = LimitedSizeDict()
     dict.update(self.attrs, values)  # bypasses the per-key check just done for the whole item
+
+
+def dynamo_type_and_size(value: Any) -> tuple[DynamoType, int]:
+    """``DynamoType(value)`` and its ``size()``, in one walk of the value.
+
+    moto's constructor walks a list or map to wrap its members, and ``size()`` walks it again,
+    wrapping each member of a map once more. Here each member is wrapped once and its size taken
+    as it is wrapped; a value that is not a plain ``{type: value}`` dict goes to moto's own code.
+    """
+    if type(value) is not dict or not value:
+        dynamo = DynamoType(value)
+        return dynamo, dynamo.size()
+    kind = next(iter(value))  # moto's list(value)[0]
+    inner = value[kind]
+    dynamo = object.__new__(DynamoType)
+    dynamo.type = kind
+    if kind == "L":
+        members = []
+        size = 0
+        for member in inner:
+            wrapped, member_size = dynamo_type_and_size(member)
+            members.append(wrapped)
+            size += member_size
+        dynamo.value = members
+        return dynamo, size
+    if kind == "M":
+        mapping = {}
+        size = 0
+        for name, member in inner.items():
+            mapping[name], member_size = dynamo_type_and_size(member)
+            size += bytesize(name) + member_size
+        dynamo.value = mapping
+        return dynamo, size
+    dynamo.value = inner
+    return dynamo, dynamo.size()  # a scalar or a set: moto's size() does not recurse
 
 
 # ---------------------------------------------------------------------------- responses
@@ -262,6 +306,11 @@ def _check_internals() -> None:
         problems.append("JSONParser no longer parses through RequestParser._parse_shape")
     if list(inspect.signature(RequestParser._parse_shape).parameters) != ["self", "shape", "node"]:
         problems.append("RequestParser._parse_shape(shape, node) is missing")
+    constructor, size = inspect.getsource(DynamoType.__init__), inspect.getsource(DynamoType.size)
+    if "[DynamoType(val) for val in self.value]" not in constructor or "list(type_as_dict)[0]" not in constructor:
+        problems.append("DynamoType.__init__ no longer wraps the first {type: value} and a list's members")
+    if "bytesize(k) + DynamoType(v).size()" not in size or "sum([v.size() for v in self.value])" not in size:
+        problems.append("DynamoType.size no longer sums a map's keys and members, and a list's members")
     source = inspect.getsource(LimitedSizeDict.__setitem__)
     if "405000" not in source:
         problems.append(f"LimitedSizeDict no longer limits items to {ITEM_SIZE_LIMIT} bytes")

@@ -194,7 +194,7 @@ class LocalRunner:
                 for function in self.stack.functions_for_s3(bucket, key, record["eventName"]):
                     self._invoke_async(function.logical_id, {"Records": [record]})
                     ran += 1
-            self.sqs.delete_message(QueueUrl=self.inbox_events_url, ReceiptHandle=message["ReceiptHandle"])
+            self._delete(self.inbox_events_url, [message])
         return ran
 
     def _invoke_async(self, logical_id: str, event: dict[str, Any]) -> None:
@@ -232,9 +232,8 @@ class LocalRunner:
                     failed = {f["itemIdentifier"] for f in response.get("batchItemFailures", [])}
                 except Exception:
                     failed = {m["MessageId"] for m in messages}
-                done = [m for m in messages if m["MessageId"] not in failed]
-                for message in done:
-                    self.sqs.delete_message(QueueUrl=trigger.queue_url, ReceiptHandle=message["ReceiptHandle"])
+                # One request for the batch, as Lambda's event source mapping deletes them.
+                self._delete(trigger.queue_url, [m for m in messages if m["MessageId"] not in failed])
                 # Failed messages become visible again at once, so the next round retries them and
                 # the queue's redrive policy moves a poison message to the dead-letter queue.
                 for message in messages:
@@ -244,6 +243,18 @@ class LocalRunner:
                         )
                 ran += 1
         return ran
+
+    def _delete(self, queue_url: str, messages: list[dict[str, Any]]) -> None:
+        """Delete what was handled, ten to a request; a delete SQS refuses is an error, not a redelivery."""
+        for start in range(0, len(messages), 10):
+            batch = messages[start : start + 10]
+            entries = [{"Id": str(n), "ReceiptHandle": m["ReceiptHandle"]} for n, m in enumerate(batch)]
+            failed = self.sqs.delete_message_batch(QueueUrl=queue_url, Entries=entries).get("Failed", [])
+            if failed:
+                reasons = ", ".join(f"{f.get('Code')}: {f.get('Message')}" for f in failed)
+                raise RuntimeError(
+                    f"SQS refused to delete {len(failed)} handled message(s) from {queue_url}: {reasons}"
+                )
 
     def _receive(self, queue_url: str, *, limit: int = 10) -> list[dict[str, Any]]:
         """Up to `limit` messages (the trigger's BatchSize), as Lambda's poller gathers a batch: SQS

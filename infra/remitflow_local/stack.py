@@ -36,7 +36,8 @@ from samtranslator.parser.parser import Parser  # type: ignore[import-untyped]
 from samtranslator.translator.translator import Translator  # type: ignore[import-untyped]
 from samtranslator.yaml_helper import yaml_parse  # type: ignore[import-untyped]
 
-from remitflow_local import moto_dynamodb, moto_sqs, moto_wire
+from remitflow_local import client_validation as remitflow_client_validation
+from remitflow_local import moto_condition, moto_dynamodb, moto_sqs, moto_update, moto_wire
 
 __all__ = [
     "DEFAULT_LOCAL_PARAMETERS",
@@ -242,6 +243,7 @@ def deploy_local_stack(
     parameters: Mapping[str, str] | None = None,
     session: boto3.Session | None = None,
     endpoint_url: str | None = None,
+    client_validation: bool = True,
 ) -> LocalStack:
     """Create the stack described by ``template_path`` in the active moto and return its names.
 
@@ -252,12 +254,19 @@ def deploy_local_stack(
     credentials chain is used, which ``mock_aws`` patches.
     Installs the local stack's fixes into this process's moto (``moto_dynamodb``, ``moto_sqs``):
     they reach ``mock_aws`` and a ``ThreadedMotoServer`` of this process, not a server elsewhere.
+    ``client_validation=False`` (the bench and ``remitflow local up`` only) makes every AWS client
+    this process creates from then on skip botocore's parameter validation: see
+    ``remitflow_local.client_validation``.
     """
     # Before the first request: moto as shipped costs O(table) per DynamoDB transaction, O(queue)
     # per SQS message received.
     moto_dynamodb.install()
     moto_sqs.install()
     moto_wire.install()  # and O(attributes²) per item, O(calls per attribute) per response
+    moto_update.install()  # and a parse and super-linear checks per update expression
+    moto_condition.install()  # and three parses of each condition expression
+    if not client_validation:
+        remitflow_client_validation.disable()
     template_path = template_path.resolve()
     project_root = template_path.parent
     session = session or boto3.Session(region_name=region)

@@ -21,6 +21,8 @@ from typing import Any
 import boto3
 import pytest
 from botocore.exceptions import ClientError
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from moto import mock_aws
 from moto.core.parse import JSONParser
 from moto.core.serialize import JSONSerializer
@@ -822,6 +824,60 @@ def test_an_item_costs_size_checks_per_attribute_not_per_attribute_squared(
     # (about 500,000 size() calls for 1,000 attributes).
     assert per_put[1_000] <= 2 * 1_002
     assert per_put[1_000] / per_put[10] < 150
+
+
+def _attribute_values() -> st.SearchStrategy[dict[str, Any]]:
+    """Wire AttributeValues as moto's parser hands them to Item: every type, nested, non-ASCII text."""
+    text = st.text(max_size=12)
+    numbers = st.decimals(allow_nan=False, allow_infinity=False, places=2).map(str)
+    scalars = st.one_of(
+        text.map(lambda v: {"S": v}),
+        numbers.map(lambda v: {"N": v}),
+        st.binary(max_size=8).map(lambda v: {"B": v}),
+        st.booleans().map(lambda v: {"BOOL": v}),
+        st.just({"NULL": True}),
+        st.lists(text, min_size=1, max_size=3, unique=True).map(lambda v: {"SS": v}),
+        st.lists(numbers, min_size=1, max_size=3, unique=True).map(lambda v: {"NS": v}),
+        st.lists(st.binary(max_size=4), min_size=1, max_size=3, unique=True).map(lambda v: {"BS": v}),
+    )
+    return st.recursive(
+        scalars,
+        lambda members: st.one_of(
+            st.lists(members, max_size=4).map(lambda v: {"L": v}),
+            st.dictionaries(text, members, max_size=4).map(lambda v: {"M": v}),
+        ),
+        max_leaves=20,
+    )
+
+
+def _unwrapped(value: Any) -> Any:
+    """A DynamoType tree as plain data, to compare two of them member by member."""
+    if isinstance(value, DynamoType):
+        return (value.type, _unwrapped(value.value))
+    if isinstance(value, list):
+        return [_unwrapped(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _unwrapped(v) for k, v in value.items()}
+    return value
+
+
+@settings(max_examples=300, deadline=None)
+@given(_attribute_values())
+def test_a_value_is_wrapped_and_measured_as_moto_does(value: dict[str, Any]) -> None:
+    wrapped, size = moto_wire.dynamo_type_and_size(value)
+    moto_wrapped = DynamoType(value)
+    assert _unwrapped(wrapped) == _unwrapped(moto_wrapped)
+    assert size == moto_wrapped.size()
+    assert wrapped == moto_wrapped
+
+
+def test_a_value_moto_cannot_wrap_fails_as_it_does() -> None:
+    for value in ({}, {"L": "text"}, {"M": ["a"]}):
+        with pytest.raises(Exception) as ours:
+            moto_wire.dynamo_type_and_size(value)
+        with pytest.raises(Exception) as moto_own:
+            DynamoType(value).size()
+        assert type(ours.value) is type(moto_own.value)
 
 
 def test_deploy_local_stack_installs_the_wire_changes(monkeypatch: pytest.MonkeyPatch) -> None:

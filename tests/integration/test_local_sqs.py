@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import gc
+import hashlib
+import inspect
 from collections.abc import Iterator
 from typing import Any
 
 import boto3
 import pytest
+from botocore.exceptions import ClientError
 from moto import mock_aws
 from moto.sqs.models import Message, Queue, sqs_backends
 
@@ -93,3 +96,87 @@ def test_install_is_idempotent() -> None:
     moto_sqs.install()
     assert moto_sqs.installed()
     assert SQSBackend.is_message_valid_based_on_retention_period is patched
+
+
+# sha256 of moto's SQSBackend.send_message, the code moto_sqs._send_message mirrors.
+MIRRORED_SEND_MESSAGE = "bf161af09a9e6b860e3dd5d8f58ccc802623caa86883fab9b2ffb333f8f70330"
+
+
+def test_the_mirrored_send_message_is_the_one_reviewed() -> None:
+    """If this fails after upgrading moto: carry moto's changes to send_message over, then update the hash."""
+    from moto.sqs.models import SQSBackend
+
+    source = inspect.getsource(SQSBackend.send_message.__wrapped__)  # type: ignore[attr-defined]
+    assert hashlib.sha256(source.encode()).hexdigest() == MIRRORED_SEND_MESSAGE
+
+
+def test_sending_does_not_rebuild_the_queue_attributes(sqs: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """moto built every attribute (three passes over the queue) for each message sent."""
+    builds = [0]
+    original = Queue.attributes
+
+    def attributes(self: Queue) -> dict[str, Any]:
+        builds[0] += 1
+        return original.fget(self)  # type: ignore[attr-defined,no-any-return]
+
+    url = sqs.create_queue(QueueName="busy")["QueueUrl"]
+    _fill(sqs, url, 200)
+    monkeypatch.setattr(Queue, "attributes", property(attributes))
+    _fill(sqs, url, 50)
+    sqs.send_message(QueueUrl=url, MessageBody="one more")
+    assert builds[0] == 0
+
+
+def _sends(sqs: Any) -> list[Any]:
+    """Sends to a standard queue and to FIFO queues with and without content-based deduplication."""
+    answers: list[Any] = []
+
+    def call(operation: str, **params: Any) -> Any:
+        try:
+            response = getattr(sqs, operation)(**params)
+        except ClientError as error:
+            answers.append(error.response["Error"])
+            return None
+        response.pop("ResponseMetadata", None)
+        for key in ("MessageId", "SequenceNumber"):  # random in both
+            response.pop(key, None)
+        answers.append(response)
+        return response
+
+    standard = sqs.create_queue(QueueName="standard")["QueueUrl"]
+    deduplicating = sqs.create_queue(
+        QueueName="dedup.fifo", Attributes={"FifoQueue": "true", "ContentBasedDeduplication": "true"}
+    )["QueueUrl"]
+    explicit = sqs.create_queue(QueueName="explicit.fifo", Attributes={"FifoQueue": "true"})["QueueUrl"]
+    call("send_message", QueueUrl=standard, MessageBody="a", DelaySeconds=0)
+    call("send_message", QueueUrl=standard, MessageBody="late", DelaySeconds=901)
+    for _ in range(2):  # the same body twice: deduplicated on content
+        call("send_message", QueueUrl=deduplicating, MessageBody="same", MessageGroupId="g")
+    call("send_message", QueueUrl=explicit, MessageBody="no dedup id", MessageGroupId="g")
+    call("send_message", QueueUrl=explicit, MessageBody="b", MessageGroupId="g", MessageDeduplicationId="d1")
+    call("send_message", QueueUrl=explicit, MessageBody="c", MessageGroupId="g", MessageDeduplicationId="d1")
+    for url in (standard, deduplicating, explicit):
+        received = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, AttributeNames=["All"]).get("Messages", [])
+        answers.append(
+            [
+                (m["Body"], m["Attributes"].get("MessageDeduplicationId"), m["Attributes"].get("MessageGroupId"))
+                for m in received
+            ]
+        )
+    return answers
+
+
+def test_sends_answer_as_moto_does(monkeypatch: pytest.MonkeyPatch) -> None:
+    from moto.sqs.models import SQSBackend
+
+    def run() -> list[Any]:
+        with mock_aws():
+            return _sends(boto3.client("sqs", region_name=REGION))
+
+    ours = run()
+    with monkeypatch.context() as m:
+        m.setattr(SQSBackend, "send_message", SQSBackend.send_message.__wrapped__)  # type: ignore[attr-defined]
+        original = run()
+    assert ours == original
+    assert ours[-2] == [("same", ours[-2][0][1], "g")]  # the second "same" was deduplicated
+    assert isinstance(ours[1], dict) and "Code" in ours[1]  # DelaySeconds over 900 refused
