@@ -284,7 +284,6 @@ def run_up(args: argparse.Namespace) -> int:
                 session=session,
                 endpoint_url=endpoint,
                 parameters=_parameters(args.parameter),
-                client_validation=False,  # botocore's client-side checks: README, the local stack's DynamoDB
             )
             runner = LocalRunner(
                 stack,

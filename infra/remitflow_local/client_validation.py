@@ -1,5 +1,4 @@
-"""Client-side parameter validation off for the AWS clients this process makes: `make bench` and
-`remitflow local up` only.
+"""Client-side parameter validation off for the AWS clients this process makes: `make bench` only.
 
 botocore checks every request against the service model before it sends it (types, required
 members, lengths, each nested AttributeValue): on the embedded AWS, where the "network" is a
@@ -11,11 +10,11 @@ it also has botocore's JSON serializer render a DynamoDB ``AttributeValue`` in o
 what botocore's shape-by-shape walk renders: the value as given, binary base64-encoded), the
 client-side twin of ``moto_wire``'s reading of it: another twelfth of a posted claim's CPU.
 
-Only the bench (``bench/posting.py``) and the long-running local stack (``remitflow local up``)
-call it, through ``deploy_local_stack(..., client_validation=False)``. The test suite keeps
-botocore's validation on, so a malformed request still fails a test as it would fail on AWS;
-with validation off, moto answers a malformed request with its own error (or accepts what AWS
-would refuse), which is why nothing else turns it off. Clients made before ``disable()`` keep
+Only the bench (``bench/posting.py``) calls it, through ``deploy_local_stack(...,
+client_validation=False)``. The test suite, ``remitflow local up`` (which the browser tests run)
+and ``remitflow demo`` keep botocore's validation on, so a malformed request still fails a test
+as it would fail on AWS; with validation off, moto answers a malformed request with its own error
+(or accepts what AWS would refuse), which is why nothing else turns it off. Clients made before ``disable()`` keep
 their validation. The Lambda functions on AWS never import this module.
 
 This module is dev-only: it is never shipped in the Lambda layer.

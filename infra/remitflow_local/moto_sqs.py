@@ -10,7 +10,7 @@ referenced from ``Message.instances_tracked`` (kept for moto's dashboard) until 
 
 ``send_message`` asks ``queue.attributes`` for ``ContentBasedDeduplication`` too, so sending n
 messages to a queue that holds them cost O(n²) as well (the follow-up queue fills faster than the
-runner drains it, ten at a time).
+runner drains it).
 
 ``install()`` (called by ``deploy_local_stack``; idempotent) reads the retention period and the
 content-based deduplication straight from the queue (the attributes ``get_queue_attributes``

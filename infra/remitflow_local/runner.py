@@ -232,7 +232,7 @@ class LocalRunner:
                     failed = {f["itemIdentifier"] for f in response.get("batchItemFailures", [])}
                 except Exception:
                     failed = {m["MessageId"] for m in messages}
-                # One request for the batch, as Lambda's event source mapping deletes them.
+                # Deleted ten to a request (DeleteMessageBatch), as Lambda's event source mapping does.
                 self._delete(trigger.queue_url, [m for m in messages if m["MessageId"] not in failed])
                 # Failed messages become visible again at once, so the next round retries them and
                 # the queue's redrive policy moves a poison message to the dead-letter queue.

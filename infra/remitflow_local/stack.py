@@ -254,7 +254,7 @@ def deploy_local_stack(
     credentials chain is used, which ``mock_aws`` patches.
     Installs the local stack's fixes into this process's moto (``moto_dynamodb``, ``moto_sqs``):
     they reach ``mock_aws`` and a ``ThreadedMotoServer`` of this process, not a server elsewhere.
-    ``client_validation=False`` (the bench and ``remitflow local up`` only) makes every AWS client
+    ``client_validation=False`` (the bench only) makes every AWS client
     this process creates from then on skip botocore's parameter validation: see
     ``remitflow_local.client_validation``.
     """

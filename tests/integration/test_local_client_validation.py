@@ -1,5 +1,5 @@
 """remitflow_local.client_validation: botocore's parameter validation off for the bench and
-`remitflow local up` only, never by default."""
+only, never by default (`remitflow local up` keeps it on)."""
 
 from __future__ import annotations
 
