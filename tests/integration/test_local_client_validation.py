@@ -1,5 +1,5 @@
-"""remitflow_local.client_validation: botocore's parameter validation off for the bench and
-only, never by default (`remitflow local up` keeps it on)."""
+"""remitflow_local.client_validation: botocore's parameter validation off for the bench only, never
+by default (`remitflow local up` keeps it on)."""
 
 from __future__ import annotations
 
