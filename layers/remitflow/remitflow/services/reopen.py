@@ -24,13 +24,12 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 
-from remitflow.domain.errors import AlreadyPosted, ClaimChanged, Conflict, InvalidRequest, NotFound
+from remitflow.domain.errors import AlreadyPosted, ClaimChanged, Conflict, NotFound
 from remitflow.domain.followups import FollowupStatus
 from remitflow.domain.resolutions import (
     AlreadyApplied,
     AuditEntry,
     Resolution,
-    ResolutionError,
     WorkItem,
     applied_posting_id,
     held_posting_id,
@@ -94,8 +93,6 @@ class Reopening:
                     self.worklist.change(self._change(item, request, caller, self.clock()))
             except ClaimChanged:
                 continue  # a posting landed on the claim meanwhile: read it again and undo again
-            except ResolutionError as error:
-                raise InvalidRequest(error.field, error.message) from None
             except (AlreadyApplied, AlreadyPosted):
                 raise Conflict(f"follow-up {followup_id} was reopened by someone else first") from None
             logger.info(
