@@ -44,7 +44,8 @@ def test_a_follow_up_received_again_leaves_what_the_biller_did(posted: Practice)
     denied = posted.followup_of_type("denied")
     posted.worklist_service().assign(denied.id, AssignRequest(), caller=ANA)
 
-    assert WorklistIntake(posted.worklist).receive(denied) is False
+    again = WorklistIntake(posted.worklist).receive_all([denied])
+    assert again.added == frozenset() and again.refused == {}
 
     item = posted.worklist.work_item(denied.id)
     assert item is not None and (item.assignee, item.version) == (ANA, 1)
