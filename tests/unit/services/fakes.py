@@ -432,6 +432,7 @@ class FakeWorklist:
         self.claims = claims
         self.remittances = remittances
         self.items: dict[str, dict[str, Any]] = {}
+        self.batch_reads: list[list[str]] = []  # each work_items call's ids
 
     def add(self, followup: Followup) -> bool:
         if followup.id in self.items:
@@ -445,6 +446,10 @@ class FakeWorklist:
     def work_item(self, followup_id: str) -> WorkItem | None:
         item = self.items.get(followup_id)
         return None if item is None else _work_item(item)
+
+    def work_items(self, followup_ids: Sequence[str]) -> dict[str, WorkItem]:
+        self.batch_reads.append(list(followup_ids))
+        return {i: _work_item(self.items[i]) for i in followup_ids if i in self.items}
 
     def open_of_type(self, followup_type: str) -> Iterator[WorkItem]:
         where = WorklistFilter(status=FollowupStatus.OPEN.value, type=followup_type)

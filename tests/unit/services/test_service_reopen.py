@@ -306,6 +306,17 @@ def test_reopening_an_application_closes_the_follow_ups_its_posting_raised(under
     assert sorted(i.followup.status.value for i in raised_underpayments(underpaid_on_apply)) == ["open", "resolved"]
 
 
+def test_a_reopen_reads_what_its_posting_raised_from_the_stored_posting_in_one_batch(
+    underpaid_on_apply: Practice,
+) -> None:
+    (raised,) = raised_underpayments(underpaid_on_apply)
+    underpaid_on_apply.worklist.batch_reads.clear()
+
+    reopen(underpaid_on_apply, "claim_not_found", BO)
+
+    assert underpaid_on_apply.worklist.batch_reads == [[raised.followup.id]]  # no guess per follow-up type
+
+
 def test_an_application_whose_raised_follow_up_moved_money_is_not_reopened_until_that_one_is(
     underpaid_on_apply: Practice,
 ) -> None:

@@ -332,6 +332,11 @@ class WorklistStorage(Protocol):
 
     def work_item(self, followup_id: str) -> WorkItem | None: ...
 
+    def work_items(self, followup_ids: Sequence[str]) -> dict[str, WorkItem]:
+        """The follow-ups of `followup_ids` that are on the worklist, by id, read together and
+        consistently (an id not there yet is left out)."""
+        ...
+
     def open_of_type(self, followup_type: str) -> Iterator[WorkItem]: ...
 
     def page(

@@ -33,7 +33,6 @@ from remitflow.domain.resolutions import (
     WorkItem,
     applied_posting_id,
     held_posting_id,
-    raised_by_posting,
     resolution_audit,
     resolved_fields,
     write_off_posting_id,
@@ -45,6 +44,7 @@ from remitflow.services.ports import (
     ClaimStorage,
     FollowupChange,
     RemittanceStorage,
+    StoredPosting,
     WorklistStorage,
 )
 from remitflow.services.worklist import MAX_CLAIM_RETRIES, claim_state
@@ -168,7 +168,7 @@ class Reopening:
         decision = undo_posting(original.record, claim, by=caller, now=now)
         assert decision.claim is not None
         release, held = self._returned_money(item, pid, caller, now) if applied else (None, None)
-        raised = self._raised(pid) if applied else []
+        raised = self._raised(original) if applied else []
         change = self._change(
             item,
             request,
@@ -183,9 +183,11 @@ class Reopening:
         self._close_raised(raised, followup.id, caller, now)
         return claim_id
 
-    def _raised(self, pid: str) -> list[WorkItem]:
-        """The follow-ups posting `pid` raised; refused while one of them has moved money of its own."""
-        raised = [found for i in raised_by_posting(pid) if (found := self.worklist.work_item(i)) is not None]
+    def _raised(self, original: StoredPosting) -> list[WorkItem]:
+        """The follow-ups the posting raised (its stored record lists them), read in one batch; refused
+        while one of them has moved money of its own."""
+        wanted = [f.id for f in original.followups]
+        raised = list(self.worklist.work_items(wanted).values()) if wanted else []
         for found in raised:
             if found.resolution in MONEY_MOVING:
                 raise Conflict(

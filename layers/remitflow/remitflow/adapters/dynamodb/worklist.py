@@ -23,6 +23,7 @@ from remitflow.adapters.dynamodb.shared import (
     TRANSACTION_LIMIT,
     TRANSACTION_SIZE_LIMIT,
     Item,
+    batch_get,
     cancellation_codes,
     error_code,
     from_dynamo,
@@ -160,6 +161,10 @@ class WorklistStore:
     def work_item(self, followup_id: str) -> WorkItem | None:
         item = self.get(followup_id)
         return None if item is None else _work_item(item)
+
+    def work_items(self, followup_ids: Sequence[str]) -> dict[str, WorkItem]:
+        found = batch_get(self.client, self.table, [keys.followup(i) for i in followup_ids])
+        return {item.followup.id: item for item in map(_work_item, found)}
 
     def by_status(self, status: FollowupStatus | str, followup_type: str | None = None) -> Iterator[Item]:
         """Follow-ups of one status, oldest first (the by_status index is sorted by created_at)."""
