@@ -41,6 +41,7 @@ from remitflow.services.ports import (
     BadCursor,
     CashRelease,
     FollowupChange,
+    RaisedFollowup,
     RecordedTransaction,
     RemittanceKey,
     StoredPosting,
@@ -501,6 +502,7 @@ class FakeWorklist:
         change: FollowupChange,
         release: CashRelease | None,
         recorded_at: datetime,
+        raised: Sequence[RaisedFollowup] = (),
     ) -> None:
         refusal = self._refusal(change)
         if refusal is not None:
@@ -516,6 +518,9 @@ class FakeWorklist:
             raise ClaimChanged(f"claim {decision.claim_id} changed meanwhile")
         if any(f.id in self.items for f in decision.followups):
             raise Conflict(f"follow-up {change.followup_id} or claim {decision.claim_id} was being changed")
+        for one in raised:
+            if self._raised_moved(one):
+                raise Conflict(f"follow-up {one.followup.id}, raised by the posting being undone, changed meanwhile")
         self.claims.write(decision)
         if release is not None:
             held = self.remittances.held[release.held_posting_id]
@@ -525,6 +530,17 @@ class FakeWorklist:
         self._apply(change)
         for followup in decision.followups:
             self.add(followup)
+        for one in raised:
+            if one.version is None:
+                self.add(one.followup)
+            if one.change is not None:
+                self._apply(one.change)
+
+    def _raised_moved(self, raised: RaisedFollowup) -> bool:
+        item = self.items.get(raised.followup.id)
+        if raised.version is None:
+            return item is not None
+        return item is None or item["version"] != raised.version
 
     def _listing(self, where: WorklistFilter) -> list[WorkItem]:
         items = [_work_item(item) for item in self.items.values()]
