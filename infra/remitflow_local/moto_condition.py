@@ -25,13 +25,13 @@ import copy
 import functools
 import inspect
 import threading
-from collections import OrderedDict
 from typing import Any
 
 import moto
 from moto.dynamodb.comparisons import ConditionExpressionParser
 
 from remitflow_local.moto_dynamodb import MotoInternalsChanged
+from remitflow_local.recent import Recent
 
 __all__ = ["PARSED", "PARSED_CONDITIONS", "install", "installed"]
 
@@ -42,36 +42,8 @@ _MARK = "__remitflow_local_patch__"
 _PLAIN = (str, bytes, bool, int, type(None))
 
 
-class _Parsed:
-    """(Op tree, names found, values found) by (expression, names, values), the most recent kept."""
-
-    def __init__(self, limit: int) -> None:
-        self._limit = limit
-        self._entries: OrderedDict[str, tuple[Any, tuple[str, ...], tuple[str, ...]]] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: str) -> tuple[Any, tuple[str, ...], tuple[str, ...]] | None:
-        with self._lock:
-            entry = self._entries.get(key)
-            if entry is not None:
-                self._entries.move_to_end(key)
-            return entry
-
-    def put(self, key: str, entry: tuple[Any, tuple[str, ...], tuple[str, ...]]) -> None:
-        with self._lock:
-            self._entries[key] = entry
-            while len(self._entries) > self._limit:
-                self._entries.popitem(last=False)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
-
-    def __len__(self) -> int:
-        return len(self._entries)
-
-
-PARSED = _Parsed(PARSED_CONDITIONS)
+# (Op tree, names found, values found) by (expression, names, values)
+PARSED: Recent[str, tuple[Any, tuple[str, ...], tuple[str, ...]]] = Recent(PARSED_CONDITIONS)
 
 
 def _plain(value: Any) -> bool:

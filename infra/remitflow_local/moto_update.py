@@ -41,7 +41,6 @@ import functools
 import inspect
 import threading
 import weakref
-from collections import OrderedDict
 from collections.abc import Hashable
 from typing import Any
 
@@ -57,6 +56,7 @@ from moto.dynamodb.parsing.validators import (
 )
 
 from remitflow_local.moto_dynamodb import MotoInternalsChanged
+from remitflow_local.recent import Recent
 
 __all__ = ["PARSED_EXPRESSIONS", "install", "installed"]
 
@@ -77,34 +77,7 @@ _NOT_PLAIN = object()
 # ---------------------------------------------------------------------------- parsing once
 
 
-class _ParsedTrees:
-    """Parsed trees by expression string, the most recently used kept."""
-
-    def __init__(self, limit: int) -> None:
-        self._limit = limit
-        self._trees: OrderedDict[str, Node] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, expression: str) -> Node | None:
-        with self._lock:
-            tree = self._trees.get(expression)
-            if tree is not None:
-                self._trees.move_to_end(expression)
-            return tree
-
-    def put(self, expression: str, tree: Node) -> None:
-        with self._lock:
-            self._trees[expression] = tree
-            self._trees.move_to_end(expression)
-            while len(self._trees) > self._limit:
-                self._trees.popitem(last=False)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._trees.clear()
-
-
-PARSED = _ParsedTrees(PARSED_EXPRESSIONS)
+PARSED: Recent[str, Node] = Recent(PARSED_EXPRESSIONS)  # parsed trees by expression string
 
 
 def _remembering_make(original: Any) -> Any:

@@ -13,9 +13,13 @@ from tests.integration.test_worklist_api import ACME, APPLY, BO, Queue, call, he
 from tests.integration.test_worklist_cli import run
 from tests.unit.services.test_service_appeals import answer_835
 
+from remitflow.adapters.dynamodb import keys
+from remitflow.adapters.dynamodb.shared import to_dynamo
 from remitflow.domain.claims import FeeScheduleEntry
 from remitflow.domain.errors import Conflict
+from remitflow.domain.work_items import AuditEntry, Resolution, resolved_fields
 from remitflow.runtime import worklist
+from remitflow.services.ports import FollowupChange
 from remitflow.services.worklist_intake import APPEAL_ANSWERER
 from remitflow.services.worklist_models import ReopenRequest
 
@@ -192,3 +196,78 @@ def test_reopen_closes_the_underpayment_its_posting_raised(queue: Queue) -> None
     closed = call(harness, "GET", f"/api/followups/{raised['id']}").body["followup"]
     assert (closed["status"], closed["resolution"], closed["assignee"]) == ("resolved", "no_action", None)
     assert closed["note"] == f"its posting was undone: follow-up {queue.not_found} was reopened"
+
+
+@pytest.fixture
+def underpaid_on_apply(queue: Queue) -> tuple[Queue, str]:
+    """PCN1005's visit is allowed 85.00: the 75.00 applied to it raises an underpayment of its own."""
+    harness = queue.harness
+    entry = FeeScheduleEntry(payer_id="1411289245", procedure_code="99212", allowed_amount=Decimal("85.00"))
+    harness.stores.remittances.put_fee_schedule([entry])
+    assert call(harness, "POST", f"/api/followups/{queue.not_found}/resolve", body=APPLY).status == 200
+    (raised,) = [f for f in harness.followups() if f["type"] == "underpaid" and f["claim_id"] == "PCN1005"]
+    return queue, raised["id"]
+
+
+def _reopen_after(harness: Harness, meanwhile: Any) -> Any:
+    """The reopen's service, with `meanwhile` committed after it read and before it commits."""
+    service = worklist(harness.settings, harness.stores)
+    commit = service.worklist.commit_resolution
+
+    def commit_after(**kwargs: Any) -> None:
+        meanwhile(service.worklist)
+        commit(**kwargs)
+
+    service.worklist.commit_resolution = commit_after  # type: ignore[method-assign]
+    return service
+
+
+def test_a_raised_follow_up_changed_while_reopening_fails_the_reopen_whole(
+    underpaid_on_apply: tuple[Queue, str],
+) -> None:
+    queue, raised_id = underpaid_on_apply
+    harness = queue.harness
+
+    def write_it_off(store: Any) -> None:  # as a biller's write-off of it leaves it
+        item = store.work_item(raised_id)
+        audit = AuditEntry(at=item.followup.created_at, by="ana", action="resolved")
+        fields = resolved_fields(Resolution.WRITTEN_OFF, "small balance", "ana", item.followup.created_at)
+        store.change(FollowupChange(raised_id, item.version, audit, set=fields))
+
+    service = _reopen_after(harness, write_it_off)
+    with pytest.raises(Conflict, match=f"follow-up {raised_id}, raised by the posting being undone, changed"):
+        service.reopen(queue.not_found, ReopenRequest.model_validate(REOPEN), caller=BO)
+
+    assert len(harness.claims.postings("PCN1005")) == 1 and held_status(queue) == "applied"  # nothing undone
+    assert harness.worklist.get(queue.not_found)["status"] == "resolved"  # type: ignore[index]
+    assert harness.worklist.get(raised_id)["resolution"] == "written_off"  # type: ignore[index]
+    reply = call(harness, "POST", f"/api/followups/{queue.not_found}/reopen", body=REOPEN, identity=BO)
+    assert reply.status == 409 and "written_off: reopen it first" in reply.body["message"]
+
+
+def test_a_closed_raised_follow_up_is_checked_and_one_still_queued_is_written_closed(
+    underpaid_on_apply: tuple[Queue, str],
+) -> None:
+    queue, raised_id = underpaid_on_apply
+    harness = queue.harness
+    contacted = {"resolution": "payer_contacted", "note": "called"}
+    assert call(harness, "POST", f"/api/followups/{raised_id}/resolve", body=contacted).status == 200
+
+    def note_on_it(store: Any) -> None:  # any change moves its version on
+        item = store.work_item(raised_id)
+        audit = AuditEntry(at=item.followup.created_at, by="ana", action="noted")
+        store.change(FollowupChange(raised_id, item.version, audit, set={"note": "called twice"}, require_open=False))
+
+    with pytest.raises(Conflict, match="changed meanwhile"):
+        _reopen_after(harness, note_on_it).reopen(queue.not_found, ReopenRequest.model_validate(REOPEN), caller=BO)
+    assert len(harness.claims.postings("PCN1005")) == 1
+
+    # Its message not delivered yet: the reopen writes it closed, and its later delivery opens nothing.
+    followup = harness.worklist.work_item(raised_id).followup  # type: ignore[union-attr]
+    harness.worklist.client.delete_item(TableName=harness.worklist.table, Key=to_dynamo(keys.followup(raised_id)))
+    reply = call(harness, "POST", f"/api/followups/{queue.not_found}/reopen", body=REOPEN, identity=BO)
+    assert reply.status == 200, reply.body
+    closed = harness.worklist.work_item(raised_id)
+    assert closed is not None and (closed.followup.status.value, closed.resolution) == ("resolved", "no_action")
+    assert harness.worklist.add_many([followup]).added == frozenset()
+    assert harness.worklist.get(raised_id)["status"] == "resolved"  # type: ignore[index]

@@ -26,7 +26,6 @@ ENVIRONMENT = {
     "CLAIMS_TABLE_NAME": "claims",
     "REMITTANCES_TABLE_NAME": "remittances",
     "FOLLOWUPS_TABLE_NAME": "followups",
-    "IDEMPOTENCY_TABLE_NAME": "idempotency",
     "FOLLOWUP_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/followups",
     "POSTING_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/posting",
 }

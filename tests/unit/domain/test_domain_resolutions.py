@@ -9,6 +9,7 @@ import pytest
 from tests.unit.domain.builders import NOW, PAYER, claim_line, claim_payment, claim_payments, decide_one, make_claim
 
 from remitflow.domain import ClaimStatus, EntryKind, Followup, FollowupType, Outcome
+from remitflow.domain.errors import InvalidRequest
 from remitflow.domain.resolutions import (
     FITS,
     PATIENT_WRITE_OFF_FITS,
@@ -54,6 +55,15 @@ def test_a_claim_not_found_offers_its_resolutions_and_refuses_the_others() -> No
     with pytest.raises(ResolutionError, match="written_off does not fit a claim_not_found") as caught:
         check_fits(followup, Resolution.WRITTEN_OFF)
     assert caught.value.field == "resolution"
+
+
+def test_a_refused_resolution_is_an_invalid_request_naming_its_field() -> None:
+    # The API (400) and the CLI answer InvalidRequest: a refused resolution reaches them unconverted.
+    with pytest.raises(InvalidRequest) as caught:
+        check_fits(held(*UNKNOWN), Resolution.WRITTEN_OFF)
+    assert isinstance(caught.value, ResolutionError)
+    assert caught.value.field == "resolution" and caught.value.message.startswith("written_off does not fit")
+    assert str(caught.value) == f"resolution: {caught.value.message}"
 
 
 @pytest.mark.parametrize("followup_type", list(FollowupType))

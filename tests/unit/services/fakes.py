@@ -41,6 +41,7 @@ from remitflow.services.ports import (
     BadCursor,
     CashRelease,
     FollowupChange,
+    RaisedFollowup,
     RecordedTransaction,
     RemittanceKey,
     StoredPosting,
@@ -432,6 +433,7 @@ class FakeWorklist:
         self.claims = claims
         self.remittances = remittances
         self.items: dict[str, dict[str, Any]] = {}
+        self.batch_reads: list[list[str]] = []  # each work_items call's ids
 
     def add(self, followup: Followup) -> bool:
         if followup.id in self.items:
@@ -445,6 +447,10 @@ class FakeWorklist:
     def work_item(self, followup_id: str) -> WorkItem | None:
         item = self.items.get(followup_id)
         return None if item is None else _work_item(item)
+
+    def work_items(self, followup_ids: Sequence[str]) -> dict[str, WorkItem]:
+        self.batch_reads.append(list(followup_ids))
+        return {i: _work_item(self.items[i]) for i in followup_ids if i in self.items}
 
     def open_of_type(self, followup_type: str) -> Iterator[WorkItem]:
         where = WorklistFilter(status=FollowupStatus.OPEN.value, type=followup_type)
@@ -496,6 +502,7 @@ class FakeWorklist:
         change: FollowupChange,
         release: CashRelease | None,
         recorded_at: datetime,
+        raised: Sequence[RaisedFollowup] = (),
     ) -> None:
         refusal = self._refusal(change)
         if refusal is not None:
@@ -511,6 +518,9 @@ class FakeWorklist:
             raise ClaimChanged(f"claim {decision.claim_id} changed meanwhile")
         if any(f.id in self.items for f in decision.followups):
             raise Conflict(f"follow-up {change.followup_id} or claim {decision.claim_id} was being changed")
+        for one in raised:
+            if self._raised_moved(one):
+                raise Conflict(f"follow-up {one.followup.id}, raised by the posting being undone, changed meanwhile")
         self.claims.write(decision)
         if release is not None:
             held = self.remittances.held[release.held_posting_id]
@@ -520,6 +530,17 @@ class FakeWorklist:
         self._apply(change)
         for followup in decision.followups:
             self.add(followup)
+        for one in raised:
+            if one.version is None:
+                self.add(one.followup)
+            if one.change is not None:
+                self._apply(one.change)
+
+    def _raised_moved(self, raised: RaisedFollowup) -> bool:
+        item = self.items.get(raised.followup.id)
+        if raised.version is None:
+            return item is not None
+        return item is None or item["version"] != raised.version
 
     def _listing(self, where: WorklistFilter) -> list[WorkItem]:
         items = [_work_item(item) for item in self.items.values()]

@@ -89,7 +89,8 @@ def test_a_new_era_posting_closes_the_appeal_naming_the_era_and_what_it_paid(app
     assert claim is not None and claim.appeals == [] and claim.insurance_paid == Decimal("100.00")
     assert appealed.worklist.work_item(appealed.followup_of_type("appeal_answered").id) is None  # no item of its own
     appealed.deliver_followups()
-    assert WorklistIntake(appealed.worklist).receive(appealed.followup_of_type("appeal_answered")) is False  # again
+    again = WorklistIntake(appealed.worklist).receive_all([appealed.followup_of_type("appeal_answered")])
+    assert again.added == frozenset() and again.refused == {}  # again: nothing opens
 
 
 def test_the_sweep_closes_an_answered_appeal_whose_message_was_lost(appealed: Practice) -> None:

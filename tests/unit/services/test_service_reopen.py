@@ -5,6 +5,7 @@ payer's money is either posted or held, never both, never neither."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -17,8 +18,9 @@ from remitflow.domain.claims import ClaimStatus, FeeScheduleEntry
 from remitflow.domain.errors import Conflict
 from remitflow.domain.ledger import BALANCE_OF_KIND
 from remitflow.domain.posting import PostingDecision
-from remitflow.services.ports import CashRelease, FollowupChange
+from remitflow.services.ports import CashRelease, FollowupChange, RaisedFollowup
 from remitflow.services.worklist import InvalidRequest
+from remitflow.services.worklist_intake import WorklistIntake
 from remitflow.services.worklist_models import ListQuery, ReopenRequest, ResolveRequest
 from remitflow.values import ZERO
 
@@ -150,12 +152,20 @@ class SomeoneElseFirst(FakeWorklist):
         self.raced = False
 
     def commit_resolution(
-        self, *, decision: PostingDecision, change: FollowupChange, release: CashRelease | None, recorded_at: datetime
+        self,
+        *,
+        decision: PostingDecision,
+        change: FollowupChange,
+        release: CashRelease | None,
+        recorded_at: datetime,
+        raised: Sequence[RaisedFollowup] = (),
     ) -> None:
         if not self.raced:
             self.raced = True
             self.first()
-        super().commit_resolution(decision=decision, change=change, release=release, recorded_at=recorded_at)
+        super().commit_resolution(
+            decision=decision, change=change, release=release, recorded_at=recorded_at, raised=raised
+        )
 
 
 def test_a_reopen_raced_by_another_reopen_undoes_once(posted: Practice) -> None:
@@ -306,6 +316,17 @@ def test_reopening_an_application_closes_the_follow_ups_its_posting_raised(under
     assert sorted(i.followup.status.value for i in raised_underpayments(underpaid_on_apply)) == ["open", "resolved"]
 
 
+def test_a_reopen_reads_what_its_posting_raised_from_the_stored_posting_in_one_batch(
+    underpaid_on_apply: Practice,
+) -> None:
+    (raised,) = raised_underpayments(underpaid_on_apply)
+    underpaid_on_apply.worklist.batch_reads.clear()
+
+    reopen(underpaid_on_apply, "claim_not_found", BO)
+
+    assert underpaid_on_apply.worklist.batch_reads == [[raised.followup.id]]  # no guess per follow-up type
+
+
 def test_an_application_whose_raised_follow_up_moved_money_is_not_reopened_until_that_one_is(
     underpaid_on_apply: Practice,
 ) -> None:
@@ -320,3 +341,75 @@ def test_an_application_whose_raised_follow_up_moved_money_is_not_reopened_until
     assert claim is not None and claim.insurance_paid == HELD and len(claim.posting_ids) == 1  # nothing undone
     held = underpaid_on_apply.worklist.work_item(fid(underpaid_on_apply, "claim_not_found"))
     assert held is not None and held.followup.status.value == "resolved"
+
+
+def test_a_raised_follow_up_written_off_while_reopening_makes_the_reopen_a_conflict_and_undoes_nothing(
+    underpaid_on_apply: Practice,
+) -> None:
+    practice = underpaid_on_apply
+    (raised,) = raised_underpayments(practice)
+
+    def write_it_off() -> None:  # as a biller's write-off leaves it, committed between read and commit
+        item = practice.worklist.items[raised.followup.id]
+        item |= {"status": "resolved", "resolution": "written_off", "version": item["version"] + 1}
+
+    practice.worklist = SomeoneElseFirst(practice, write_it_off)
+    with pytest.raises(Conflict, match=f"follow-up {raised.followup.id}, raised by the posting being undone"):
+        reopen(practice, "claim_not_found", BO)
+
+    claim = practice.claims.get("PCN1005")
+    assert claim is not None and claim.insurance_paid == HELD and len(claim.posting_ids) == 1  # nothing undone
+    (held,) = practice.remittances.held.values()
+    assert held["status"] == "applied"
+    item = practice.worklist.work_item(fid(practice, "claim_not_found"))
+    assert item is not None and (item.followup.status.value, item.reopened) == ("resolved", 0)
+    (written_off,) = raised_underpayments(practice)
+    assert written_off.resolution == "written_off"  # what the other biller did stands
+
+
+def test_a_raised_follow_up_closed_while_reopening_makes_the_reopen_a_conflict(underpaid_on_apply: Practice) -> None:
+    practice = underpaid_on_apply
+    (raised,) = raised_underpayments(practice)
+    contacted = ResolveRequest.model_validate({"resolution": "payer_contacted", "note": "called"})
+    practice.worklist_service().resolve(raised.followup.id, contacted, caller=ANA)  # closed: only checked
+
+    def touch_it() -> None:  # a note added meanwhile moves its version on
+        practice.worklist.items[raised.followup.id]["version"] += 1
+
+    practice.worklist = SomeoneElseFirst(practice, touch_it)
+    with pytest.raises(Conflict, match="changed meanwhile"):
+        reopen(practice, "claim_not_found", BO)
+    assert len(practice.claims.postings("PCN1005")) == 1
+
+    reopen(practice, "claim_not_found", BO)  # read again: it goes through, the closed one left as it is
+    (closed,) = raised_underpayments(practice)
+    assert (closed.resolution, closed.resolved_by) == ("payer_contacted", ANA)
+    assert len(practice.claims.postings("PCN1005")) == 2
+
+
+def test_a_raised_follow_up_still_in_the_queue_is_written_closed_and_never_opens(underpaid_on_apply: Practice) -> None:
+    practice = underpaid_on_apply
+    (raised,) = raised_underpayments(practice)
+    del practice.worklist.items[raised.followup.id]  # its message not delivered yet
+
+    reopen(practice, "claim_not_found", BO)
+
+    (closed,) = raised_underpayments(practice)
+    assert (closed.followup.status.value, closed.resolution, closed.resolved_by) == ("resolved", "no_action", BO)
+    assert closed.version == 1 and closed.history[-1].action == "resolved"
+    again = WorklistIntake(practice.worklist).receive_all([raised.followup])  # the message arrives now
+    assert again.added == frozenset()
+    (still,) = raised_underpayments(practice)
+    assert still.followup.status.value == "resolved"
+
+
+def test_an_application_whose_raised_follow_up_is_under_appeal_is_not_reopened(underpaid_on_apply: Practice) -> None:
+    practice = underpaid_on_apply
+    (raised,) = raised_underpayments(practice)
+    practice.worklist.items[raised.followup.id] |= {"status": "appealed", "resolution": "appealed"}
+
+    with pytest.raises(Conflict, match=f"follow-up {raised.followup.id} \\(underpaid\\).*is under appeal"):
+        reopen(practice, "claim_not_found", BO)
+
+    claim = practice.claims.get("PCN1005")
+    assert claim is not None and claim.insurance_paid == HELD and len(claim.posting_ids) == 1

@@ -3,6 +3,7 @@ and take them, and a resolution moves money once, whoever else acts at the same 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
@@ -15,7 +16,7 @@ from remitflow.domain.errors import Conflict, InvalidRequest
 from remitflow.domain.posting import PostingDecision
 from remitflow.domain.resolutions import AuditEntry
 from remitflow.services.claim_view import claim_view
-from remitflow.services.ports import CashRelease, FollowupChange
+from remitflow.services.ports import CashRelease, FollowupChange, RaisedFollowup
 from remitflow.services.worklist_intake import WorklistIntake
 from remitflow.services.worklist_models import AssignRequest, ListQuery, ResolveRequest
 
@@ -44,7 +45,8 @@ def test_a_follow_up_received_again_leaves_what_the_biller_did(posted: Practice)
     denied = posted.followup_of_type("denied")
     posted.worklist_service().assign(denied.id, AssignRequest(), caller=ANA)
 
-    assert WorklistIntake(posted.worklist).receive(denied) is False
+    again = WorklistIntake(posted.worklist).receive_all([denied])
+    assert again.added == frozenset() and again.refused == {}
 
     item = posted.worklist.work_item(denied.id)
     assert item is not None and (item.assignee, item.version) == (ANA, 1)
@@ -114,11 +116,19 @@ class AnotherBillerFirst(FakeWorklist):
     """Another biller changes the follow-up after this one read it and before this one commits."""
 
     def commit_resolution(
-        self, *, decision: PostingDecision, change: FollowupChange, release: CashRelease | None, recorded_at: datetime
+        self,
+        *,
+        decision: PostingDecision,
+        change: FollowupChange,
+        release: CashRelease | None,
+        recorded_at: datetime,
+        raised: Sequence[RaisedFollowup] = (),
     ) -> None:
         audit = AuditEntry(at=recorded_at, by=BO, action="assigned", after={"assignee": BO})
         self.change(FollowupChange(change.followup_id, change.expected_version, audit, set={"assignee": BO}))
-        super().commit_resolution(decision=decision, change=change, release=release, recorded_at=recorded_at)
+        super().commit_resolution(
+            decision=decision, change=change, release=release, recorded_at=recorded_at, raised=raised
+        )
 
 
 def test_a_follow_up_changed_by_someone_else_while_resolving_is_a_conflict_and_nothing_moves(
@@ -141,13 +151,21 @@ class ClaimImportedMeanwhile(FakeWorklist):
     commits = 0
 
     def commit_resolution(
-        self, *, decision: PostingDecision, change: FollowupChange, release: CashRelease | None, recorded_at: datetime
+        self,
+        *,
+        decision: PostingDecision,
+        change: FollowupChange,
+        release: CashRelease | None,
+        recorded_at: datetime,
+        raised: Sequence[RaisedFollowup] = (),
     ) -> None:
         self.commits += 1
         claim = self.claims.get(decision.claim_id)
         if self.commits == 1 and claim is not None:
             self.claims.import_claim(claim)
-        super().commit_resolution(decision=decision, change=change, release=release, recorded_at=recorded_at)
+        super().commit_resolution(
+            decision=decision, change=change, release=release, recorded_at=recorded_at, raised=raised
+        )
 
 
 def test_a_claim_that_moves_while_resolving_is_read_again_and_the_money_still_posts_once(posted: Practice) -> None:

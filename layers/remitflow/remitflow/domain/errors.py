@@ -48,13 +48,9 @@ class Unstorable(Exception):
     and which limit (never its content: it may hold PHI). The caller holds the money for a person."""
 
 
-class ResolutionError(ValueError):
-    """The request cannot be carried out as asked; `field` names the request field to change."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(f"{field}: {message}")
-        self.field = field
-        self.message = message
+class ResolutionError(InvalidRequest):
+    """A resolution (or a match, an undo) cannot be carried out as asked; `field` names the request
+    field to change. An InvalidRequest, so the API answers 400 and the CLI names the field as for any."""
 
 
 class AlreadyApplied(Exception):

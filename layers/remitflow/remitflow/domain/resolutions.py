@@ -31,7 +31,7 @@ from pydantic import ValidationError
 from remitflow.domain.claims import Claim, ClaimStatus, FeeSchedule
 from remitflow.domain.errors import AlreadyApplied as AlreadyApplied  # noqa: PLC0414  # these lived here first
 from remitflow.domain.errors import ResolutionError as ResolutionError  # noqa: PLC0414
-from remitflow.domain.followups import Followup, FollowupType, followup_id
+from remitflow.domain.followups import Followup, FollowupType
 from remitflow.domain.ledger import EntryKind, LedgerEntry, balance_updates
 from remitflow.domain.posting import (
     DEFAULT_TOLERANCE,
@@ -205,11 +205,6 @@ def apply_to_claim(
             "claim_id", f"the posting engine would hold this payment again on claim {claim.claim_id}: {why}"
         )
     return decision
-
-
-def raised_by_posting(posting_id: str) -> list[str]:
-    """The ids the follow-ups a posting raised would have: the posting engine keys each on the posting id."""
-    return [followup_id(t, posting_id) for t in FollowupType]
 
 
 # ------------------------------------------------------------------------------- written off

@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 
 from aws_lambda_powertools import Logger
 
-from remitflow.domain.errors import Conflict, InvalidRequest, NotFound, ResolutionError
+from remitflow.domain.errors import Conflict, InvalidRequest, NotFound
 from remitflow.domain.followups import WORKABLE, FollowupStatus, FollowupType
 from remitflow.domain.manual_recon import manual_match
 from remitflow.domain.recon_followups import waiting_followup_id
@@ -105,10 +105,7 @@ class ManualReconciliation:
         by_deposit = {d.deposit_id: d for d in deposits}
         chosen_eras = [_pick(by_era, era_id, "era_ids", "ERA") for era_id in dict.fromkeys(request.era_ids)]
         chosen = [_pick(by_deposit, d, "deposit_ids", "deposit") for d in dict.fromkeys(request.deposit_ids)]
-        try:
-            found = manual_match(chosen_eras, chosen, by=caller, amounts_differ=request.amounts_differ)
-        except ResolutionError as error:
-            raise InvalidRequest(error.field, error.message) from None
+        found = manual_match(chosen_eras, chosen, by=caller, amounts_differ=request.amounts_differ)
         now = self.clock()
         settled = self._settled_followups(chosen_eras, chosen)
         audit: dict[str, Any] = {"by": caller, "at": now.isoformat(), "action": "matched", "note": request.note}

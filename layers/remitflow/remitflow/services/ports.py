@@ -109,6 +109,19 @@ class FollowupChange:
 
 
 @dataclass(frozen=True)
+class RaisedFollowup:
+    """A follow-up a reversed posting raised, held in the reversal's transaction as the reopen read
+    it, so a biller acting on it meanwhile makes the reopen a Conflict instead of a half-done one.
+    `version` None: not on the worklist yet (still in the follow-up queue); it is then written with
+    `change` applied, only while still absent. Otherwise `change` (if any) applies at its expected
+    version, and without one the follow-up is only checked to be still at `version`."""
+
+    followup: Followup
+    version: int | None
+    change: FollowupChange | None = None
+
+
+@dataclass(frozen=True)
 class CashRelease:
     """Held money (the unapplied cash held under `held_posting_id`) leaving the suspense account:
     status held -> applied, only while it is still held. A reopen puts it back: applied -> held,
@@ -332,6 +345,11 @@ class WorklistStorage(Protocol):
 
     def work_item(self, followup_id: str) -> WorkItem | None: ...
 
+    def work_items(self, followup_ids: Sequence[str]) -> dict[str, WorkItem]:
+        """The follow-ups of `followup_ids` that are on the worklist, by id, read together and
+        consistently (an id not there yet is left out)."""
+        ...
+
     def open_of_type(self, followup_type: str) -> Iterator[WorkItem]: ...
 
     def page(
@@ -361,11 +379,13 @@ class WorklistStorage(Protocol):
         change: FollowupChange,
         release: CashRelease | None,
         recorded_at: datetime,
+        raised: Sequence[RaisedFollowup] = (),
     ) -> None:
         """All or nothing: the follow-up's change, the decision's posting and claim (as
-        ClaimStorage.commit), the released money (only while held) and the follow-ups the decision
-        raises. Raises, first to last: the change's NotFound or Conflict, AlreadyPosted, Conflict
-        (the money is no longer held), ClaimChanged."""
+        ClaimStorage.commit), the released money (only while held), the follow-ups the decision
+        raises and the `raised` ones of a reversed posting (as RaisedFollowup says). Raises, first
+        to last: the change's NotFound or Conflict, AlreadyPosted, Conflict (the money is no longer
+        held), ClaimChanged, Conflict (a raised follow-up changed or appeared)."""
         ...
 
 

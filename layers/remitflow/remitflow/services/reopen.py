@@ -3,13 +3,15 @@
 - `applied_to_claim`: the posting it made on the chosen claim is reversed (domain.undo) and the
   held money goes back on hold (status applied -> held), so it can be applied again, anywhere.
   The follow-ups that posting raised (an underpayment, a denied line...) are about a posting that is
-  no longer there: the open ones are closed (no_action, saying why) once the reversal is committed;
-  one resolved by moving money (a write-off) must be reopened first, or its posting would stay.
+  no longer there: the open ones are closed (no_action, saying why) in the reversal's transaction,
+  the others checked there to be as read; one resolved by moving money (a write-off) or under
+  appeal must be reopened first (see `Reopening._raised`).
 - `written_off`: the write-off posting is reversed.
 - the others (and an appeal still waiting): the follow-up alone opens again.
 
 One transaction, as a resolution: the reversal posting (its id keyed on the posting it undoes), the
-claim at its version, the money (only while still applied) and the follow-up at the version read.
+claim at its version, the money (only while still applied), the follow-up at the version read and
+the follow-ups the undone posting raised, each as read.
 So a reopen raced against another reopen, or against a resolve, moves money once: the other one is
 refused (Conflict, the API's 409). The follow-up keeps its history, the claim its ledger; the next
 resolution posts under a new id (WorkItem.reopened).
@@ -24,17 +26,15 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 
-from remitflow.domain.errors import AlreadyPosted, ClaimChanged, Conflict, InvalidRequest, NotFound
+from remitflow.domain.errors import AlreadyPosted, ClaimChanged, Conflict, NotFound
 from remitflow.domain.followups import FollowupStatus
 from remitflow.domain.resolutions import (
     AlreadyApplied,
     AuditEntry,
     Resolution,
-    ResolutionError,
     WorkItem,
     applied_posting_id,
     held_posting_id,
-    raised_by_posting,
     resolution_audit,
     resolved_fields,
     write_off_posting_id,
@@ -45,7 +45,9 @@ from remitflow.services.ports import (
     CashRelease,
     ClaimStorage,
     FollowupChange,
+    RaisedFollowup,
     RemittanceStorage,
+    StoredPosting,
     WorklistStorage,
 )
 from remitflow.services.worklist import MAX_CLAIM_RETRIES, claim_state
@@ -94,8 +96,6 @@ class Reopening:
                     self.worklist.change(self._change(item, request, caller, self.clock()))
             except ClaimChanged:
                 continue  # a posting landed on the claim meanwhile: read it again and undo again
-            except ResolutionError as error:
-                raise InvalidRequest(error.field, error.message) from None
             except (AlreadyApplied, AlreadyPosted):
                 raise Conflict(f"follow-up {followup_id} was reopened by someone else first") from None
             logger.info(
@@ -171,7 +171,7 @@ class Reopening:
         decision = undo_posting(original.record, claim, by=caller, now=now)
         assert decision.claim is not None
         release, held = self._returned_money(item, pid, caller, now) if applied else (None, None)
-        raised = self._raised(pid) if applied else []
+        raised = self._raised(original, followup.id, caller, now) if applied else []
         change = self._change(
             item,
             request,
@@ -182,34 +182,48 @@ class Reopening:
             | {"reversed_posting_id": pid, "reversed_payment": money_text(-decision.posted_payment)}
             | ({"held": held | {"status": "held"}} if held else {}),
         )
-        self.worklist.commit_resolution(decision=decision, change=change, release=release, recorded_at=now)
-        self._close_raised(raised, followup.id, caller, now)
+        self.worklist.commit_resolution(
+            decision=decision, change=change, release=release, recorded_at=now, raised=raised
+        )
         return claim_id
 
-    def _raised(self, pid: str) -> list[WorkItem]:
-        """The follow-ups posting `pid` raised; refused while one of them has moved money of its own."""
-        raised = [found for i in raised_by_posting(pid) if (found := self.worklist.work_item(i)) is not None]
-        for found in raised:
-            if found.resolution in MONEY_MOVING:
-                raise Conflict(
-                    f"follow-up {found.followup.id} ({found.followup.type.value}), raised by the posting this "
-                    f"reopen would undo, was resolved as {found.resolution.value}: reopen it first"
-                )
-        return raised
+    def _raised(self, original: StoredPosting, reopened_id: str, caller: str, now: datetime) -> list[RaisedFollowup]:
+        """The follow-ups the posting raised (its stored record lists them), read in one batch, each
+        held in the reversal's transaction as read: a biller acting on one meanwhile makes the reopen
+        a Conflict, with nothing undone. Open ones are closed there (no_action, saying why); one not
+        on the worklist yet (its message still in the follow-up queue) is written closed, so
+        FollowupWorker's put of it, conditional on its absence, finds it there and opens nothing
+        about a posting that is gone; the others are only checked to be unchanged.
 
-    def _close_raised(self, raised: list[WorkItem], reopened_id: str, caller: str, now: datetime) -> None:
-        """Close the open ones (their posting is undone), each at the version read: a biller acting on
-        one meanwhile keeps what they did."""
+        Refused while one has moved money of its own (a write-off), or is under appeal: an appeal
+        is a letter the payer has, about a payment this reopen would take back. Closing it here
+        would leave the payer working an appeal nobody follows; the biller withdraws it (resolves or
+        reopens it) knowingly, then reopens this one."""
+        wanted = {f.id: f for f in original.followups}
+        found = self.worklist.work_items(list(wanted)) if wanted else {}
         note = f"its posting was undone: follow-up {reopened_id} was reopened"
-        for found in raised:
-            if found.followup.status is not FollowupStatus.OPEN:
+        raised: list[RaisedFollowup] = []
+        for followup_id, followup in wanted.items():
+            item = found.get(followup_id)
+            if item is not None and item.resolution in MONEY_MOVING:
+                raise Conflict(
+                    f"follow-up {followup_id} ({followup.type.value}), raised by the posting this reopen "
+                    f"would undo, was resolved as {item.resolution.value}: reopen it first"
+                )
+            if item is not None and item.followup.status is FollowupStatus.APPEALED:
+                raise Conflict(
+                    f"follow-up {followup_id} ({followup.type.value}), raised by the posting this reopen "
+                    "would undo, is under appeal: resolve or reopen it first"
+                )
+            if item is not None and item.followup.status is not FollowupStatus.OPEN:
+                raised.append(RaisedFollowup(followup, item.version))  # closed already: only unchanged
                 continue
-            audit = resolution_audit(found, Resolution.NO_ACTION, note, caller, now)
+            current = item or WorkItem(followup=followup)
+            audit = resolution_audit(current, Resolution.NO_ACTION, note, caller, now)
             fields = resolved_fields(Resolution.NO_ACTION, note, caller, now)
-            try:
-                self.worklist.change(FollowupChange(found.followup.id, found.version, audit, set=fields))
-            except (Conflict, NotFound):
-                continue
+            close = FollowupChange(followup_id, current.version, audit, set=fields)
+            raised.append(RaisedFollowup(followup, item.version if item else None, close))
+        return raised
 
     def _returned_money(
         self, item: WorkItem, pid: str, caller: str, now: datetime

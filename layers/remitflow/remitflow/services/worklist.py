@@ -24,7 +24,6 @@ from remitflow.domain.resolutions import (
     AlreadyApplied,
     AuditEntry,
     Resolution,
-    ResolutionError,
     WorkItem,
     WriteOffBalance,
     apply_to_claim,
@@ -262,8 +261,6 @@ class Worklist:
                     result = self._record(item, request, caller)
             except ClaimChanged:
                 continue  # a posting landed on the claim meanwhile: read it again and decide again
-            except ResolutionError as error:
-                raise InvalidRequest(error.field, error.message) from None
             except (AlreadyApplied, AlreadyPosted):
                 raise Conflict(f"follow-up {followup_id} is already resolved: its posting is on the claim") from None
             logger.info(

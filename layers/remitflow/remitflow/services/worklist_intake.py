@@ -29,13 +29,6 @@ class WorklistIntake:
     def __init__(self, worklist: WorklistStorage) -> None:
         self.worklist = worklist
 
-    def receive(self, followup: Followup) -> bool:
-        """`receive_all` for one follow-up: whether it was new; a refusal is raised."""
-        additions = self.receive_all([followup])
-        if followup.id in additions.refused:
-            raise additions.refused[followup.id]
-        return followup.id in additions.added
-
     def receive_all(self, followups: Sequence[Followup]) -> Additions:
         """Open the follow-ups together; a repeat (same id) leaves the existing item, and whatever a
         biller did to it, untouched. An APPEAL_ANSWERED closes the appeals it names instead and opens

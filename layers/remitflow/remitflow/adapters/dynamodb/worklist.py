@@ -23,6 +23,7 @@ from remitflow.adapters.dynamodb.shared import (
     TRANSACTION_LIMIT,
     TRANSACTION_SIZE_LIMIT,
     Item,
+    batch_get,
     cancellation_codes,
     error_code,
     from_dynamo,
@@ -38,7 +39,14 @@ from remitflow.domain.errors import AlreadyPosted, ClaimChanged, Conflict, NotFo
 from remitflow.domain.followups import WORKABLE, Followup, FollowupStatus
 from remitflow.domain.posting import PostingDecision
 from remitflow.domain.work_items import AuditEntry, WorkItem
-from remitflow.services.ports import Additions, BadCursor, CashRelease, FollowupChange, WorklistFilter
+from remitflow.services.ports import (
+    Additions,
+    BadCursor,
+    CashRelease,
+    FollowupChange,
+    RaisedFollowup,
+    WorklistFilter,
+)
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
@@ -160,6 +168,10 @@ class WorklistStore:
     def work_item(self, followup_id: str) -> WorkItem | None:
         item = self.get(followup_id)
         return None if item is None else _work_item(item)
+
+    def work_items(self, followup_ids: Sequence[str]) -> dict[str, WorkItem]:
+        found = batch_get(self.client, self.table, [keys.followup(i) for i in followup_ids])
+        return {item.followup.id: item for item in map(_work_item, found)}
 
     def by_status(self, status: FollowupStatus | str, followup_type: str | None = None) -> Iterator[Item]:
         """Follow-ups of one status, oldest first (the by_status index is sorted by created_at)."""
@@ -400,11 +412,13 @@ class WorklistStore:
         change: FollowupChange,
         release: CashRelease | None,
         recorded_at: datetime,
+        raised: Sequence[RaisedFollowup] = (),
     ) -> None:
         """A resolution that moves money, in one transaction: the posting (new id), the claim (its
-        version), the held money (still held), the follow-up (its version, still open) and any
-        follow-ups the posting raises. Raises AlreadyPosted, ClaimChanged, Conflict or NotFound;
-        whatever is raised, nothing was written."""
+        version), the held money (still held), the follow-up (its version, still open), any
+        follow-ups the posting raises and, for a reversal, the follow-ups the reversed posting raised
+        (each at the version read, or still absent). Raises AlreadyPosted, ClaimChanged, Conflict or
+        NotFound; whatever is raised, nothing was written."""
         actions = self.claims.posting_actions(decision, recorded_at=recorded_at)
         what = ["posting", "claim"] + ["posting part"] * (len(actions) - 2)
         if release is not None:
@@ -443,6 +457,11 @@ class WorklistStore:
                 }
             )
             what.append("new followup")
+        raised_at: dict[int, str] = {}
+        for one in raised:
+            raised_at[len(actions)] = one.followup.id
+            actions.append(self._raised_action(one))
+            what.append("raised followup")
         try:
             transact_write(self.client, actions, what=f"resolution of follow-up {change.followup_id}")
         except StoreBusy as busy:
@@ -466,9 +485,42 @@ class WorklistStore:
                 raise Conflict(f"the money is no longer {wanted}: someone moved it meanwhile") from None
             if "claim" in failed:
                 raise ClaimChanged(f"claim {decision.claim_id} changed meanwhile") from None
+            changed = [raised_at[i] for i, code in enumerate(reasons) if code == CONDITION_FAILED and i in raised_at]
+            if changed:
+                raise Conflict(
+                    f"follow-up {changed[0]}, raised by the posting being undone, changed meanwhile: "
+                    "nothing was undone; reload and try again"
+                ) from None
             if failed or "TransactionConflict" in reasons:
                 raise Conflict(
                     f"follow-up {change.followup_id} or claim {decision.claim_id} was being changed by someone "
                     "else at the same moment; reload and try again"
                 ) from None
             raise
+
+    def _raised_action(self, raised: RaisedFollowup) -> TransactWriteItemTypeDef:
+        """A raised follow-up as one transaction item: written (with its change) only while still
+        absent, changed at its version, or checked to be still at its version."""
+        change = raised.change
+        if raised.version is None:
+            if change is None:
+                absent: Any = {"TableName": self.table, "Key": to_dynamo(keys.followup(raised.followup.id))}
+                return {"ConditionCheck": absent | {"ConditionExpression": "attribute_not_exists(pk)"}}
+            item = _followup_item(raised.followup) | plain(dict(change.set))
+            item |= {"history": [_audit_item(change.audit)], "version": change.expected_version + 1}
+            put: Any = {"TableName": self.table, "Item": to_dynamo(item)}
+            return {"Put": put | {"ConditionExpression": "attribute_not_exists(pk)"}}
+        if change is not None:
+            update: Any = self._update(change)
+            return {"Update": update}
+        version = "#version = :version"
+        if raised.version == 0:  # items opened before follow-ups had versions count as version 0
+            version = f"({version} OR attribute_not_exists(#version))"
+        check: Any = {
+            "TableName": self.table,
+            "Key": to_dynamo(keys.followup(raised.followup.id)),
+            "ConditionExpression": f"attribute_exists(pk) AND {version}",
+            "ExpressionAttributeNames": {"#version": "version"},
+            "ExpressionAttributeValues": to_dynamo({":version": raised.version}),
+        }
+        return {"ConditionCheck": check}
