@@ -114,7 +114,7 @@ class FakeRemittances:
     table = "remittances"
 
     def __init__(self) -> None:
-        self.records: dict[str, dict[str, Any]] = {}  # by era id
+        self.by_era: dict[str, dict[str, Any]] = {}  # by era id
         self.held: dict[str, dict[str, Any]] = {}  # unapplied cash by hold id
         self.provider_entries: dict[str, ProviderLedgerEntry] = {}
         self.fees: dict[tuple[str, str, tuple[str, ...]], FeeScheduleEntry] = {}
@@ -124,22 +124,26 @@ class FakeRemittances:
         self.chunks: dict[str, dict[tuple[str, int], dict[str, Any]]] = {}  # counted chunks, per record
 
     def claim_remittance(self, key: RemittanceKey, attributes: Mapping[str, Any]) -> dict[str, Any] | None:
-        existing = self.records.get(key.era_id)
+        existing = self.by_era.get(key.era_id)
         if existing is not None and existing.get("source_key") != attributes["source_key"]:
             return dict(existing)
-        self.records.setdefault(key.era_id, {}).update(attributes)  # the same file again keeps its progress
+        self.by_era.setdefault(key.era_id, {}).update(attributes)  # the same file again keeps its progress
         return None
 
     # -- posting in chunks: one lock stands for DynamoDB's per-item atomic updates ----------------
 
     def remittance(self, key: RemittanceKey) -> dict[str, Any] | None:
         with self.lock:
-            record = self.records.get(key.era_id)
+            record = self.by_era.get(key.era_id)
             return None if record is None else copy.deepcopy(record)
+
+    def records(self, era_ids: Sequence[str]) -> list[dict[str, Any]]:
+        with self.lock:
+            return [copy.deepcopy(self.by_era[e]) | {"pk": e} for e in era_ids if e in self.by_era]
 
     def start_posting(self, key: RemittanceKey, plan: str) -> None:
         with self.lock:
-            record = self.records[key.era_id]
+            record = self.by_era[key.era_id]
             if record.get("plan") != plan:
                 record.update(plan=plan, chunks_done=0, progress=ChunkResult().as_item(), status="posting")
                 record.pop("chunks_total", None)
@@ -147,7 +151,7 @@ class FakeRemittances:
 
     def set_chunk_total(self, key: RemittanceKey, plan: str, total: int) -> dict[str, Any] | None:
         with self.lock:
-            record = self.records.get(key.era_id)
+            record = self.by_era.get(key.era_id)
             if record is None or record.get("plan") != plan:
                 return None
             record["chunks_total"] = total
@@ -157,7 +161,7 @@ class FakeRemittances:
         self, key: RemittanceKey, plan: str, chunk: int, result: Mapping[str, Any]
     ) -> dict[str, Any] | None:
         with self.lock:
-            record = self.records.get(key.era_id)
+            record = self.by_era.get(key.era_id)
             counted = self.chunks.setdefault(key.era_id, {})
             if record is None or record.get("plan") != plan or (plan, chunk) in counted:
                 return None
@@ -171,7 +175,7 @@ class FakeRemittances:
 
     def mark_failed(self, key: RemittanceKey, plan: str, chunk: int, reason: str) -> None:
         with self.lock:
-            record = self.records.get(key.era_id)
+            record = self.by_era.get(key.era_id)
             if record is not None and record.get("plan") == plan:
                 record.update(status="failed", failure=reason)
                 record.setdefault("failed_chunks", set()).add(chunk)
@@ -181,7 +185,7 @@ class FakeRemittances:
     ) -> None:
         with self.lock:
             self.finishes += 1
-            self.records.setdefault(key.era_id, {}).update(totals)
+            self.by_era.setdefault(key.era_id, {}).update(totals)
             self.provider_entries |= {entry.entry_id: entry for entry in provider_entries}
 
     def hold_cash(self, hold_id: str, amount: Decimal, followup: Followup) -> None:
@@ -338,7 +342,7 @@ class FakeReconciliation:
         return RecordedTransaction(new=True, identity=identity)
 
     def open_era(self, era: EraPayment, posted_payment: Any) -> bool:
-        record = self.remittances.records.get(era.era_id)
+        record = self.remittances.by_era.get(era.era_id)
         if record is None or record.get("recon_opened") or era.era_id in self.era_items:
             return False
         record["recon_opened"] = True
@@ -630,7 +634,7 @@ class FakeSearch:
                 if claim_id not in self.claims_store.claims:
                     yield claim_id, [Term(SearchField.CLAIM, id_term(claim_id))]
         elif kind == "era":
-            for era_id, record in self.remittances.records.items():
+            for era_id, record in self.remittances.by_era.items():
                 terms = era_terms(
                     trace_number=str(record["trace_number"]),
                     payer_id=str(record["payer_id"]),
@@ -649,7 +653,7 @@ class FakeSearch:
                 yield transaction.transaction_id, terms
         elif kind == "payer":
             for payer_id, name in self.payer_names(
-                str(r["payer_id"]) for r in self.remittances.records.values()
+                str(r["payer_id"]) for r in self.remittances.by_era.values()
             ).items():
                 yield payer_id, payer_terms(name)
 
@@ -689,7 +693,7 @@ class FakeSearch:
         return matching[start:end], (str(end) if end < len(matching) else None)
 
     def eras(self, era_ids: Sequence[str]) -> list[dict[str, Any]]:
-        records = self.remittances.records
+        records = self.remittances.by_era
         return [{"pk": i, **records[i]} for i in era_ids if i in records]
 
     def deposits(self, transaction_ids: Sequence[str]) -> list[dict[str, Any]]:
@@ -703,6 +707,6 @@ class FakeSearch:
         wanted = set(payer_ids)
         return {
             str(r["payer_id"]): str(r["payer_name"])
-            for r in self.remittances.records.values()
+            for r in self.remittances.by_era.values()
             if r.get("payer_name") and r["payer_id"] in wanted
         }

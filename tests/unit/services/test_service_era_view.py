@@ -171,7 +171,7 @@ def test_our_zero_dollar_era_needs_no_deposit_and_balances_with_plb_lines_that_c
 
 def test_an_era_still_posting_is_waiting_and_not_yet_balanced(loaded: Practice) -> None:
     loaded.post(ACME, (SAMPLES / ACME).read_bytes())
-    record = next(iter(loaded.remittances.records.values()))
+    record = next(iter(loaded.remittances.by_era.values()))
     record["status"] = "posting"  # as a chunk of a big file would leave it, before the last one
     (summary,) = view_of(loaded).page()["items"]
     assert (summary["balanced"], summary["claims_count"], summary["posting_status"]) == (None, None, "posting")

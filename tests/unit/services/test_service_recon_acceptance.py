@@ -106,7 +106,7 @@ def test_an_era_opens_once_even_when_its_remittance_record_is_written_again(load
     loaded.deposit()  # matched
 
     # Whatever rewrites the remittance record (an older writer, a restore): the ERA does not reopen.
-    loaded.remittances.records[era.era_id] = {"source_key": ACME}
+    loaded.remittances.by_era[era.era_id] = {"source_key": ACME}
 
     assert loaded.reconciler().open_era(era, Decimal("240.00")) is False
     assert loaded.reconciliation.open_items()[0] == []

@@ -34,7 +34,7 @@ def test_each_claim_payment_posts_once_and_raises_its_follow_ups(loaded: Practic
         "75.00",
         True,
     )
-    record = loaded.remittances.records[next(iter(loaded.remittances.records))]
+    record = loaded.remittances.by_era[next(iter(loaded.remittances.by_era))]
     assert (record["status"], record["claim_payments"], record["balanced"]) == ("posted", 4, True)
     assert summary.eras_opened == 1  # waiting for its deposit
 

@@ -47,11 +47,11 @@ class FakeEraRecords:
         self.remittances = remittances
 
     def _all(self) -> list[dict[str, Any]]:
-        records = [dict(r, pk=key, sk="META") for key, r in self.remittances.records.items()]
+        records = [dict(r, pk=key, sk="META") for key, r in self.remittances.by_era.items()]
         return sorted(records, key=lambda r: _listed_on(r.get("payment_date"), r["pk"]))
 
     def record(self, era_id: str) -> dict[str, Any] | None:
-        found = self.remittances.records.get(era_id)
+        found = self.remittances.by_era.get(era_id)
         return None if found is None else dict(found, pk=era_id, sk="META")
 
     def records(self, era_ids: Sequence[str]) -> list[dict[str, Any]]:

@@ -240,6 +240,10 @@ class RemittanceStorage(Protocol):
         """The remittance's record as stored (consistent read), progress included."""
         ...
 
+    def records(self, era_ids: Sequence[str]) -> list[dict[str, Any]]:
+        """The records of these ERA ids that exist (consistent reads, a hundred to a request)."""
+        ...
+
     def start_posting(self, key: RemittanceKey, plan: str) -> None:
         """Posting in chunks under `plan` begins (again): chunk counters start over when the plan is
         new; a plan already under way (a redelivered upload event) keeps its progress."""

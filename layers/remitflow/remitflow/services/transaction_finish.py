@@ -13,7 +13,7 @@ redelivered after a crash between its count and the finish finishes again, harml
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -202,25 +202,29 @@ class TransactionFinish:
             return None
         written: dict[str, Any] | None = None
         for _ in range(3):
-            summary = file_summary(manifest, [self._record(t) for t in manifest["transactions"]])
+            summary = file_summary(manifest, self._records(manifest["transactions"]))
             if summary == written:
                 break
             self.inbox.put_summary(source_key, summary)
             written = summary
         return written
 
-    def _record(self, transaction: Mapping[str, Any]) -> dict[str, Any] | None:
-        key = transaction.get("key")
-        if not key:
-            return None
-        return self.remittances.remittance(
-            RemittanceKey(
-                payer_id=key["payer_id"],
-                trace_number=key["trace_number"],
-                amount=Decimal(key["amount"]),
-                payment_date=datetime.fromisoformat(key["payment_date"]).date() if key["payment_date"] else None,
-            )
-        )
+    def _records(self, transactions: Sequence[Mapping[str, Any]]) -> list[dict[str, Any] | None]:
+        """Each planned transaction set's record (None for a set with no key or no record yet), read
+        together: a file of many sets rewrites its summary after every chunk."""
+        era_ids = [_key(t["key"]).era_id if t.get("key") else None for t in transactions]
+        found = {str(r["pk"]): r for r in self.remittances.records([e for e in era_ids if e])}
+        return [found.get(e) if e else None for e in era_ids]
+
+
+def _key(key: Mapping[str, Any]) -> RemittanceKey:
+    """A planned transaction set's remittance key, as the manifest keeps it."""
+    return RemittanceKey(
+        payer_id=key["payer_id"],
+        trace_number=key["trace_number"],
+        amount=Decimal(key["amount"]),
+        payment_date=datetime.fromisoformat(key["payment_date"]).date() if key["payment_date"] else None,
+    )
 
 
 def file_summary(manifest: Mapping[str, Any], records: list[dict[str, Any] | None]) -> dict[str, Any]:

@@ -323,7 +323,7 @@ class RemittancesStore:
         return from_dynamo(response["Item"]) if "Item" in response else None
 
     def records(self, era_ids: Sequence[str]) -> list[Item]:
-        """The records of these era ids that exist, read together (BatchGetItem)."""
+        """The records of these era ids that exist, read together (BatchGetItem, consistent)."""
         return batch_get(self.client, self.table, [keys.remittance(e) for e in era_ids])
 
     def eras_of_trace(self, trace_number: str) -> list[Item]:
