@@ -12,11 +12,10 @@ from botocore.exceptions import ClientError
 from moto import mock_aws
 from moto.dynamodb.comparisons import ConditionExpressionParser
 from moto.dynamodb.models.dynamo_type import DynamoType, Item
+from tests.support.local_moto import LEDGER, REGION, create_ledger, offline_aws
 
 from remitflow_local import deploy_local_stack, moto_condition, moto_dynamodb
 
-REGION = "us-east-1"
-LEDGER = "ledger"
 TEMPLATE = Path(__file__).resolve().parents[2] / "template.yaml"
 
 
@@ -24,22 +23,11 @@ TEMPLATE = Path(__file__).resolve().parents[2] / "template.yaml"
 def _installed(monkeypatch: pytest.MonkeyPatch) -> None:
     moto_dynamodb.install()
     moto_condition.install()
-    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "AWS_ENDPOINT_URL"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    offline_aws(monkeypatch)
 
 
 def _create_table(client: Any) -> None:
-    client.create_table(
-        TableName=LEDGER,
-        BillingMode="PAY_PER_REQUEST",
-        AttributeDefinitions=[
-            {"AttributeName": "pk", "AttributeType": "S"},
-            {"AttributeName": "sk", "AttributeType": "S"},
-        ],
-        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
-    )
+    create_ledger(client)
 
 
 @pytest.fixture

@@ -30,12 +30,11 @@ from moto.dynamodb.models import DynamoDBBackend, dynamodb_backends
 from moto.dynamodb.models.dynamo_type import DynamoType, Item
 from moto.dynamodb.models.table import Table
 from moto.server import ThreadedMotoServer
+from tests.support.local_moto import LEDGER, REGION, create_ledger, offline_aws
 
 from remitflow_local import deploy_local_stack, moto_dynamodb, moto_wire
 
-REGION = "us-east-1"
 ACCOUNT = "123456789012"  # moto's default account
-LEDGER = "ledger"  # pk + sk, like ClaimsTable
 WORKLIST = "worklist"  # pk, with a GSI on status + created_at, like FollowupsTable
 TEMPLATE = Path(__file__).resolve().parents[2] / "template.yaml"
 
@@ -51,23 +50,12 @@ def _installed() -> None:
 
 @pytest.fixture
 def _aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "AWS_ENDPOINT_URL"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    offline_aws(monkeypatch)
     monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
 
 
 def _create_tables(client: Any) -> None:
-    client.create_table(
-        TableName=LEDGER,
-        BillingMode="PAY_PER_REQUEST",
-        AttributeDefinitions=[
-            {"AttributeName": "pk", "AttributeType": "S"},
-            {"AttributeName": "sk", "AttributeType": "S"},
-        ],
-        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
-    )
+    create_ledger(client)
     client.create_table(
         TableName=WORKLIST,
         BillingMode="PAY_PER_REQUEST",

@@ -21,11 +21,10 @@ from moto import mock_aws
 from moto.dynamodb.parsing.ast_nodes import DepthFirstTraverser, Node
 from moto.dynamodb.parsing.expressions import ExpressionTokenizer, UpdateExpressionParser
 from moto.dynamodb.parsing.validators import ActionCountValidator, UpdateExpressionValidator
+from tests.support.local_moto import LEDGER, REGION, create_ledger, offline_aws
 
 from remitflow_local import deploy_local_stack, moto_dynamodb, moto_update
 
-REGION = "us-east-1"
-LEDGER = "ledger"
 TEMPLATE = Path(__file__).resolve().parents[2] / "template.yaml"
 
 
@@ -33,10 +32,7 @@ TEMPLATE = Path(__file__).resolve().parents[2] / "template.yaml"
 def _installed(monkeypatch: pytest.MonkeyPatch) -> None:
     moto_dynamodb.install()
     moto_update.install()
-    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "AWS_ENDPOINT_URL"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    offline_aws(monkeypatch)
 
 
 @pytest.fixture
@@ -48,15 +44,7 @@ def dynamodb() -> Iterator[Any]:
 
 
 def _create_table(client: Any) -> None:
-    client.create_table(
-        TableName=LEDGER,
-        BillingMode="PAY_PER_REQUEST",
-        AttributeDefinitions=[
-            {"AttributeName": "pk", "AttributeType": "S"},
-            {"AttributeName": "sk", "AttributeType": "S"},
-        ],
-        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
-    )
+    create_ledger(client)
 
 
 def _key(pk: str) -> dict[str, Any]:
